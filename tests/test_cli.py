@@ -1,0 +1,49 @@
+"The console script: help for every subcommand, the demo, benches' JSON, one-line errors on bad input."
+import json
+import pytest
+
+SUBCOMMANDS = [["demo"], ["make-samples"], ["bench"], ["bench", "mel"]]
+
+def test_top_level_help_lists_subcommands(cli):
+    r = cli("--help")
+    assert r.returncode == 0
+    for name in ("demo", "make-samples", "bench"): assert name in r.stdout
+
+@pytest.mark.parametrize("sub", SUBCOMMANDS, ids=" ".join)
+def test_every_subcommand_has_help(cli, sub):
+    r = cli(*sub, "--help")
+    assert r.returncode == 0 and "usage: latentsync-nb" in r.stdout
+
+def test_no_subcommand_is_an_error(cli):
+    r = cli()
+    assert r.returncode == 2 and "required" in r.stderr
+
+def test_demo_writes_png_and_nothing_else(cli, tmp_path):
+    r = cli("demo", "--out", tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert files == ["demo_s6_00.png"]
+    png = (tmp_path / "out" / "demo_s6_00.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+    assert "demo_s6_00.png" in r.stdout
+
+@pytest.mark.parametrize("args, message", [
+    (["demo", "--clip", "nope"], "No clip 'nope'"),
+    (["demo", "--samples", "/nonexistent/corpus"], "manifest.json does not exist"),
+    (["make-samples", "{tmp}", "--only", "zz_99"], "Unknown clip ids"),
+    (["bench", "mel", "--seconds", "0"], "--seconds must be > 0"),
+])
+def test_bad_input_gives_one_line_and_exit_1(cli, tmp_path, args, message):
+    r = cli(*[a.format(tmp=tmp_path) for a in args])
+    assert r.returncode == 1
+    assert r.stderr.count("\n") == 1 and message in r.stderr and "Traceback" not in r.stderr
+    assert not list(tmp_path.iterdir())                     # nothing half-written
+
+def test_bench_mel_last_line_is_json(cli):
+    r = cli("bench", "mel", "--seconds", "5", "--repeats", "2")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    assert len(lines) >= 2 and "real time" in lines[0]
+    figures = json.loads(lines[-1])
+    assert figures["audio_s"] == 5 and figures["threads"] == 1
+    assert figures["mel_realtime_factor"] == pytest.approx(5 / figures["mel_s"], rel=0.01)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite, exactly as CI runs it (.ci/run calls this after installing):
+#   1. nbdev_export / nbdev_clean and the README render change nothing (package, notebooks, README in sync);
+#   2. every notebook runs (nbdev_test; cells flagged `slow` only with `nbdev_test --flags slow`);
+#   3. pytest tests/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+snapshot() { find latentsync_nb nbs README.md -type f \( -name '*.py' -o -name '*.ipynb' -o -name '*.md' \) \
+               -not -path '*/.ipynb_checkpoints/*' -print0 | sort -z | xargs -0 sha1sum; }
+before=$(snapshot)
+nbdev_export
+nbdev_clean
+python tools/render_readme.py
+after=$(snapshot)
+if [ "$before" != "$after" ]; then
+  echo "FAILED: nbdev_export / nbdev_clean / tools/render_readme.py changed these files; run them and commit:" >&2
+  diff <(echo "$before") <(echo "$after") | grep '^>' | awk '{print "  " $3}' >&2
+  exit 1
+fi
+echo "sync check: package, notebooks and README are in sync"
+
+nbdev_test --n_workers 2 --timing
+
+set +e
+python -m pytest -q tests/
+rc=$?
+set -e
+if [ "$rc" -eq 5 ]; then echo "pytest: no tests collected"; rc=0; fi
+exit "$rc"
