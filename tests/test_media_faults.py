@@ -83,3 +83,46 @@ def test_failed_write_keeps_previous_file(clip, tmp_path, monkeypatch):
     monkeypatch.setattr(av.VideoFrame, "from_ndarray", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
     with pytest.raises(RuntimeError): write_video(target, frames[::-1])
     assert target.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["out.mp4"]
+
+def _write_with_pyav(path, frames, fps, vcodec, audio=None, acodec=None, rate=16000):
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream(vcodec, rate=fps)
+        vs.width, vs.height, vs.pix_fmt = frames.shape[2], frames.shape[1], "yuv420p"
+        aus = out.add_stream(acodec, rate=rate, layout="stereo") if audio is not None else None
+        for f in frames: out.mux(vs.encode(av.VideoFrame.from_ndarray(f, format="rgb24")))
+        out.mux(vs.encode(None))
+        if aus is not None:
+            n = aus.codec_context.frame_size or 1024
+            fmt = aus.codec_context.format.name
+            for s in range(0, len(audio) - n + 1, n):
+                block = np.stack([audio[s:s + n]] * 2)
+                if fmt.startswith("s16"): block = (block * 32767).astype(np.int16)
+                af = av.AudioFrame.from_ndarray(block if fmt.endswith("p") else block.T.reshape(1, -1).copy(), format=fmt, layout="stereo")
+                af.sample_rate, af.pts = rate, s
+                out.mux(aus.encode(af))
+            out.mux(aus.encode(None))
+
+@pytest.mark.parametrize("suffix, vcodec, fps, acodec, rate", [
+    (".mkv", "mpeg4", 30, "libopus", 48000),
+    (".avi", "mpeg4", 50, None, None),
+    (".mov", "libx264", 60, "aac", 44100),
+])
+def test_other_containers_rates_and_codecs(clip, tmp_path, suffix, vcodec, fps, acodec, rate):
+    frames25 = read_video(clip.video)[:50]                       # 2 s
+    src = frames25[np.floor(np.arange(2 * fps) * 25 / fps).astype(int)]
+    audio = None
+    if acodec:
+        import librosa
+        audio = librosa.resample(read_audio(clip.audio)[:32000], orig_sr=16000, target_sr=rate).astype(np.float32)
+    path = tmp_path / f"clip{suffix}"
+    _write_with_pyav(path, src, fps, vcodec, audio, acodec, rate or 16000)
+    back = read_video(path)
+    assert back.shape == (50, 256, 256, 3)
+    assert np.abs(back.astype(float) - frames25).mean() < 6
+    if acodec:
+        wav = read_audio(path)
+        assert abs(len(wav) - 32000) < 0.05 * 32000
+        ref = read_audio(clip.audio)[:32000]
+        n = min(len(wav), len(ref))
+        xc = np.correlate(wav[:n][::4], ref[:n][::4], mode="full")
+        assert abs(int(xc.argmax()) - (len(wav[:n][::4]) - 1)) <= 30       # within ~8 ms

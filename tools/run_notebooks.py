@@ -1,0 +1,37 @@
+"""Execute notebooks in place so that their committed outputs (values, plots) come from the current code.
+
+Usage: python tools/run_notebooks.py [nbs/00_data.ipynb ...]   (default: every notebook in nbs/)
+Cells marked `#| eval: false` or with a test flag (`#| slow`, `#| notest`) are skipped, as under nbdev_test.
+Run `nbdev_clean` afterwards. Outputs stay small: figures are saved as 72 dpi JPEGs.
+"""
+import os, subprocess, sys
+from pathlib import Path
+from execnb.nbio import read_nb, write_nb
+from execnb.shell import CaptureShell
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SKIP_FLAGS = {"slow", "notest"}  # settings.ini tst_flags
+
+def _skip(cell) -> bool:
+    "True for cells nbdev_test would not run: markdown, `#| eval: false`, test-flagged cells."
+    if cell.cell_type != "code": return True
+    directives = {l[3:].strip().lower() for l in cell.source.splitlines() if l.startswith("#|")}
+    return "eval: false" in directives or bool(SKIP_FLAGS & {d.split()[0] for d in directives if d})
+
+def run(path: Path):
+    nb = read_nb(path)
+    os.chdir(path.parent)
+    shell = CaptureShell()
+    shell.run_cell("%config InlineBackend.figure_formats = ['jpeg']")
+    shell.run_cell("%config InlineBackend.print_figure_kwargs = {'bbox_inches': 'tight', 'dpi': 72, 'pil_kwargs': {'quality': 75}}")
+    shell.run_all(nb, exc_stop=True, preproc=_skip)
+    write_nb(nb, path)
+
+if __name__ == "__main__":
+    paths = [Path(p).resolve() for p in sys.argv[1:]] or sorted((ROOT / "nbs").glob("*.ipynb"))
+    if len(paths) == 1:
+        print("running", paths[0].name, flush=True)
+        run(paths[0])
+    else:  # one process per notebook: IPython's display settings apply once per process
+        for p in paths: subprocess.run([sys.executable, __file__, str(p)], check=True)
