@@ -2,12 +2,13 @@
 import json
 import pytest
 
-SUBCOMMANDS = [["demo"], ["make-samples"], ["bench"], ["bench", "mel"]]
+SUBCOMMANDS = [["demo"], ["make-samples"], ["bench"], ["bench", "mel"], ["bench", "syncnet"], ["train-syncnet"],
+               ["export-syncnet"], ["eval"]]
 
 def test_top_level_help_lists_subcommands(cli):
     r = cli("--help")
     assert r.returncode == 0
-    for name in ("demo", "make-samples", "bench"): assert name in r.stdout
+    for name in ("demo", "make-samples", "bench", "train-syncnet", "eval"): assert name in r.stdout
 
 @pytest.mark.parametrize("sub", SUBCOMMANDS, ids=" ".join)
 def test_every_subcommand_has_help(cli, sub):
@@ -32,6 +33,8 @@ def test_demo_writes_png_and_nothing_else(cli, tmp_path):
     (["demo", "--samples", "/nonexistent/corpus"], "manifest.json does not exist"),
     (["make-samples", "{tmp}", "--only", "zz_99"], "Unknown clip ids"),
     (["bench", "mel", "--seconds", "0"], "--seconds must be > 0"),
+    (["bench", "syncnet", "--minutes", "0"], "--minutes must be > 0"),
+    (["train-syncnet", "--out", "{tmp}/run", "--steps", "0"], "--steps must be >= 1"),
 ])
 def test_bad_input_gives_one_line_and_exit_1(cli, tmp_path, args, message):
     r = cli(*[a.format(tmp=tmp_path) for a in args])
