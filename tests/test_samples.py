@@ -1,7 +1,6 @@
 "The shipped corpus: its promised shape, and that `make-samples` rebuilds it within the stated tolerance."
 import json
 import numpy as np
-import pytest
 
 from latentsync_nb.data import load_manifest, read_audio, read_video
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from latentsync_nb.syncnet import (CheckpointError, StableSyncNet, load_syncnet, read_manifest, state_layout,
-                                   save_syncnet, shipped_syncnet_path)
+                                   shipped_syncnet_path)
 from tests.conftest import ROOT
 
 def test_released_checkpoint_round_trip(tmp_path):
