@@ -2,8 +2,8 @@
 import json
 import pytest
 
-SUBCOMMANDS = [["demo"], ["make-samples"], ["bench"], ["bench", "mel"], ["bench", "syncnet"], ["train-syncnet"],
-               ["export-syncnet"], ["eval"]]
+SUBCOMMANDS = [["demo"], ["make-samples"], ["bench"], ["bench", "mel"], ["bench", "syncnet"], ["bench", "losses"],
+               ["train-syncnet"], ["export-syncnet"], ["eval"], ["pretrain-videomae"]]
 
 def test_top_level_help_lists_subcommands(cli):
     r = cli("--help")
@@ -35,6 +35,9 @@ def test_demo_writes_png_and_nothing_else(cli, tmp_path):
     (["bench", "mel", "--seconds", "0"], "--seconds must be > 0"),
     (["bench", "syncnet", "--minutes", "0"], "--minutes must be > 0"),
     (["train-syncnet", "--out", "{tmp}/run", "--steps", "0"], "--steps must be >= 1"),
+    (["bench", "losses", "--repeats", "0"], "--repeats must be >= 1"),
+    (["pretrain-videomae", "--out", "{tmp}/v.pt", "--steps", "0"], "--steps must be >= 1"),
+    (["pretrain-videomae", "--out", "{tmp}/v.pt", "--samples", "/nonexistent/corpus"], "manifest.json does not exist"),
 ])
 def test_bad_input_gives_one_line_and_exit_1(cli, tmp_path, args, message):
     r = cli(*[a.format(tmp=tmp_path) for a in args])
