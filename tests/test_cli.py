@@ -2,7 +2,7 @@
 import json
 import pytest
 
-SUBCOMMANDS = [["demo"], ["make-samples"], ["bench"], ["bench", "mel"], ["bench", "syncnet"], ["bench", "losses"],
+SUBCOMMANDS = [["demo"], ["make-samples"], ["bench"], ["bench", "mel"], ["bench", "syncnet"], ["bench", "losses"], ["bench", "objective"],
                ["train-syncnet"], ["export-syncnet"], ["eval"], ["pretrain-videomae"]]
 
 def test_top_level_help_lists_subcommands(cli):
@@ -36,6 +36,7 @@ def test_demo_writes_png_and_nothing_else(cli, tmp_path):
     (["bench", "syncnet", "--minutes", "0"], "--minutes must be > 0"),
     (["train-syncnet", "--out", "{tmp}/run", "--steps", "0"], "--steps must be >= 1"),
     (["bench", "losses", "--repeats", "0"], "--repeats must be >= 1"),
+    (["bench", "objective", "--repeats", "0"], "--repeats must be >= 1"),
     (["pretrain-videomae", "--out", "{tmp}/v.pt", "--steps", "0"], "--steps must be >= 1"),
     (["pretrain-videomae", "--out", "{tmp}/v.pt", "--samples", "/nonexistent/corpus"], "manifest.json does not exist"),
 ])

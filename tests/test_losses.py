@@ -1,4 +1,4 @@
-"LPIPS / TREPA from the command line: `bench losses` figures, `pretrain-videomae` writing a loadable encoder."
+"Losses from the command line: `bench losses` and `bench objective` figures, `pretrain-videomae` writing a loadable encoder."
 import json
 import torch
 
@@ -28,3 +28,14 @@ def test_pretrain_videomae_writes_a_loadable_encoder(cli, tmp_path):
     loss = TREPALoss(load_clip_encoder(out))
     x = torch.rand(1, 3, 16, 64, 64) * 2 - 1
     assert loss(x, x).item() == 0 and loss(x, x.flip(2)).item() > 0
+
+def test_bench_objective_times_every_term(cli):
+    r = cli("bench", "objective", "--repeats", "1")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    figures = json.loads(lines[-1])
+    assert set(figures["ms"]) == {"decode", "recon", "sync", "lpips", "trepa", "total"}
+    assert all(v > 0 for v in figures["ms"].values())
+    # recon is one MSE on latents; every pixel term pays for the decode, so costs more than recon
+    assert all(figures["ms"][t] > figures["ms"]["recon"] for t in ("sync", "lpips", "trepa"))
+    assert len(lines) == 7 and lines[0].startswith("decode")
