@@ -64,7 +64,7 @@ def bench_mel(seconds: float = 60.0, repeats: int = 5) -> dict:
     best = min(times)
     return dict(audio_s=seconds, mel_s=round(best, 5), mel_realtime_factor=round(seconds / best, 1), threads=1)
 
-# %% ../nbs/90_cli.ipynb #2beb8a07
+# %% ../nbs/90_cli.ipynb #5e632e2d
 def build_parser() -> argparse.ArgumentParser:
     "The `latentsync-nb` argument parser with all subcommands."
     p = argparse.ArgumentParser(prog="latentsync-nb", description="LatentSync, notebook by notebook: run what the notebooks build.")
@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--lr", type=float, help="learning rate")
     t.add_argument("--batch-size", type=int, help="pairs per step")
     t.add_argument("--eval-every", type=int, help="steps between held-out evaluations and checkpoints")
+    t.add_argument("--eval-pairs", type=int, help="held-out pairs scored at each evaluation")
     t.add_argument("--mixed-precision", choices=["no", "fp16", "bf16"], help="autocast precision (GPU)")
     t.add_argument("--samples", default=None, help="corpus folder (default: the shipped data_samples/)")
     t.add_argument("--no-resume", action="store_true", help="start from scratch even if OUT/syncnet.pt exists")
@@ -119,18 +120,19 @@ def build_parser() -> argparse.ArgumentParser:
     bs.add_argument("--minutes", type=float, default=10.0, help="retrain budget in minutes (default: %(default)s)")
     bs.add_argument("--pairs", type=int, default=1024, help="held-out pairs to score (default: %(default)s)")
     bl = bsub.add_parser("losses", help="time and peak memory of LPIPS and TREPA per 16-frame 256 px clip",
-                         description="Forward + backward of each loss on one 16-frame 256x256 clip, each configuration in "
-                                     "its own process: median time and peak extra memory.")
+                         description="Forward + backward of each loss on one 16-frame clip (256x256 by default), each "
+                                     "configuration in its own process: median time and peak extra memory.")
     bl.add_argument("--official", action="store_true", help="also the official ViT-g TREPA encoder (CPU: ~5 GB, minutes)")
     bl.add_argument("--repeats", type=int, default=3, help="timed repeats after one warm-up (default: %(default)s)")
     bl.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
+    bl.add_argument("--size", type=int, default=256, help="frame size in pixels (default: %(default)s, the training size)")
     bo = bsub.add_parser("objective", help="forward + backward time of each objective term (tiny configuration, CPU)",
                          description="Time one forward + backward of each term of LatentSyncLoss (and of the shared "
                                      "decode) on one 16-frame clip of the tiny pipeline, on the CPU.")
     bo.add_argument("--repeats", type=int, default=3, help="timed repeats after one warm-up (default: %(default)s)")
     return p
 
-# %% ../nbs/90_cli.ipynb #aa17b391
+# %% ../nbs/90_cli.ipynb #8fdaaa20
 def _print_bench_losses(r: dict):
     "Readable lines for `bench losses`, then its JSON."
     for loss, per in r.items():
@@ -152,8 +154,9 @@ def _run(args) -> int:
         import dataclasses
         from latentsync_nb.syncnet import SYNC_TRAIN_PRESETS, train_syncnet
         over = {k: v for k, v in dict(max_steps=args.steps, max_minutes=args.minutes, lr=args.lr, batch_size=args.batch_size,
-                                      eval_every=args.eval_every, mixed_precision=args.mixed_precision).items() if v is not None}
-        for k in ("max_steps", "batch_size", "eval_every"):
+                                      eval_every=args.eval_every, eval_pairs=args.eval_pairs,
+                                      mixed_precision=args.mixed_precision).items() if v is not None}
+        for k in ("max_steps", "batch_size", "eval_every", "eval_pairs"):
             if k in over and over[k] < 1: raise ValueError(f"--{k.replace('max_', '').replace('_', '-')} must be >= 1")
         cfg = dataclasses.replace(SYNC_TRAIN_PRESETS[args.config], **over)
         _, hist = train_syncnet(cfg, args.out, samples=args.samples, resume=not args.no_resume)
@@ -192,7 +195,8 @@ def _run(args) -> int:
     elif args.command == "bench" and args.target == "losses":
         from latentsync_nb.trepa import bench_losses
         if args.repeats < 1: raise ValueError("--repeats must be >= 1")
-        _print_bench_losses(bench_losses(official=args.official, repeats=args.repeats, device=args.device))
+        if args.size < 16: raise ValueError("--size must be >= 16")
+        _print_bench_losses(bench_losses(official=args.official, repeats=args.repeats, device=args.device, size=args.size))
     elif args.command == "bench" and args.target == "objective":
         from latentsync_nb.objective import bench_objective
         if args.repeats < 1: raise ValueError("--repeats must be >= 1")
@@ -209,8 +213,8 @@ def _run(args) -> int:
 
 def main(argv=None) -> int:
     "Entry point of the `latentsync-nb` console script."
+    args = build_parser().parse_args(argv)                  # before the heavy imports: --help answers at once
     from latentsync_nb.data import MediaError
-    args = build_parser().parse_args(argv)
     try: return _run(args)
     except (MediaError, FileNotFoundError, ValueError, IsADirectoryError, PermissionError, FloatingPointError) as e:
         print(f"latentsync-nb {args.command}: error: {e}", file=sys.stderr)

@@ -327,7 +327,7 @@ def shuffle_frames(clip: torch.Tensor, seed: int = 0) -> torch.Tensor:
         order = torch.randperm(clip.shape[2], generator=g)
         if not torch.equal(order, torch.arange(clip.shape[2])): return clip[:, :, order]
 
-# %% ../nbs/03_trepa.ipynb #7a8c1245
+# %% ../nbs/03_trepa.ipynb #4b723e84
 def _proc_status_mb(field: str) -> float:
     "A memory figure of this process from /proc/self/status (Linux), in MB: VmRSS (now) or VmHWM (peak)."
     with open("/proc/self/status") as f:
@@ -369,8 +369,9 @@ def bench_one_loss(loss: str, config: str, frames: int = 16, size: int = 256, re
     return {"ms": round(1000 * float(np.median(times)), 1), "peak_mb": round(peak, 1), "device": str(device),
             "dtype": dtype or "fp32", "checkpointing": checkpointing, "frames": frames, "size": size}
 
-def bench_losses(official: bool = False, repeats: int = 3, device: str | None = None, isolate: bool = True) -> dict:
-    "Bench LPIPS and TREPA (tiny; official where asked) per 16-frame 256² clip; each case in its own process."
+def bench_losses(official: bool = False, repeats: int = 3, device: str | None = None, isolate: bool = True,
+                 size: int = 256) -> dict:
+    "Bench LPIPS and TREPA (tiny; official where asked) per 16-frame size² clip; each case in its own process."
     import json, subprocess, sys
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     cases = [("lpips", "vgg", None, False), ("trepa", "tiny", None, False)]
@@ -381,7 +382,7 @@ def bench_losses(official: bool = False, repeats: int = 3, device: str | None = 
     for loss, config, dtype, ckpt in cases:
         name = config + (f"-{dtype}" if dtype else "") + ("-checkpointing" if ckpt else "")
         kwargs = dict(loss=loss, config=config, repeats=repeats if config != "official" or device != "cpu" else 1,
-                      device=device, dtype=dtype, checkpointing=ckpt)
+                      device=device, dtype=dtype, checkpointing=ckpt, size=size)
         if isolate:
             code = f"import json; from latentsync_nb.trepa import bench_one_loss; print(json.dumps(bench_one_loss(**{kwargs!r})))"
             run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

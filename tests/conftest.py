@@ -16,5 +16,17 @@ def run_cli(*args, cwd=None, timeout=300):
 @pytest.fixture
 def cli(): return run_cli
 
+@pytest.fixture
+def cli_inproc(capsys):
+    "Call the CLI's `main(argv)` in this process (no interpreter start-up); returns (returncode, stdout, stderr)."
+    from latentsync_nb.cli import main
+    def call(*args):
+        capsys.readouterr()
+        try: code = main([str(a) for a in args])
+        except SystemExit as e: code = e.code                 # argparse errors and --help
+        out = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, out.out, out.err)
+    return call
+
 @pytest.fixture(scope="session")
 def manifest(): return json.loads((SAMPLES / "manifest.json").read_text())

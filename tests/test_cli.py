@@ -11,8 +11,8 @@ def test_top_level_help_lists_subcommands(cli):
     for name in ("demo", "make-samples", "bench", "train-syncnet", "eval"): assert name in r.stdout
 
 @pytest.mark.parametrize("sub", SUBCOMMANDS, ids=" ".join)
-def test_every_subcommand_has_help(cli, sub):
-    r = cli(*sub, "--help")
+def test_every_subcommand_has_help(cli_inproc, sub):
+    r = cli_inproc(*sub, "--help")
     assert r.returncode == 0 and "usage: latentsync-nb" in r.stdout
 
 def test_no_subcommand_is_an_error(cli):
@@ -36,15 +36,23 @@ def test_demo_writes_png_and_nothing_else(cli, tmp_path):
     (["bench", "syncnet", "--minutes", "0"], "--minutes must be > 0"),
     (["train-syncnet", "--out", "{tmp}/run", "--steps", "0"], "--steps must be >= 1"),
     (["bench", "losses", "--repeats", "0"], "--repeats must be >= 1"),
+    (["bench", "losses", "--size", "8"], "--size must be >= 16"),
+    (["train-syncnet", "--out", "{tmp}/run", "--eval-pairs", "0"], "--eval-pairs must be >= 1"),
     (["bench", "objective", "--repeats", "0"], "--repeats must be >= 1"),
     (["pretrain-videomae", "--out", "{tmp}/v.pt", "--steps", "0"], "--steps must be >= 1"),
     (["pretrain-videomae", "--out", "{tmp}/v.pt", "--samples", "/nonexistent/corpus"], "manifest.json does not exist"),
 ])
-def test_bad_input_gives_one_line_and_exit_1(cli, tmp_path, args, message):
-    r = cli(*[a.format(tmp=tmp_path) for a in args])
+def test_bad_input_gives_one_line_and_exit_1(cli_inproc, tmp_path, args, message):
+    r = cli_inproc(*[a.format(tmp=tmp_path) for a in args])
     assert r.returncode == 1
     assert r.stderr.count("\n") == 1 and message in r.stderr and "Traceback" not in r.stderr
     assert not list(tmp_path.iterdir())                     # nothing half-written
+
+def test_console_script_reports_bad_input_on_stderr(cli, tmp_path):
+    "The installed script itself (not just main()): one line on stderr, exit code 1, nothing written."
+    r = cli("train-syncnet", "--out", tmp_path / "run", "--steps", "0")
+    assert r.returncode == 1 and r.stderr.strip() == "latentsync-nb train-syncnet: error: --steps must be >= 1"
+    assert not list(tmp_path.iterdir())
 
 def test_bench_mel_last_line_is_json(cli):
     r = cli("bench", "mel", "--seconds", "5", "--repeats", "2")

@@ -3,7 +3,7 @@ import json
 import torch
 
 def test_bench_losses_reports_each_loss_and_config(cli):
-    r = cli("bench", "losses", "--repeats", "1", "--device", "cpu")
+    r = cli("bench", "losses", "--repeats", "1", "--device", "cpu", "--size", "128")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.strip().splitlines()
     figures = json.loads(lines[-1])
@@ -11,8 +11,8 @@ def test_bench_losses_reports_each_loss_and_config(cli):
     assert set(figures["lpips"]) == {"vgg"} and set(figures["trepa"]) == {"tiny"}
     for per in figures.values():
         for v in per.values():
-            assert v["ms"] > 0 and v["peak_mb"] > 0 and v["frames"] == 16 and v["size"] == 256
-    # LPIPS runs VGG16 on 16 lower halves of 128 x 256; the tiny TREPA encodes 2 clips of 16 x 64 x 64: far cheaper
+            assert v["ms"] > 0 and v["peak_mb"] > 0 and v["frames"] == 16 and v["size"] == 128
+    # LPIPS runs VGG16 on 16 lower halves of 64 x 128; the tiny TREPA encodes 2 clips of 16 x 64 x 64: far cheaper
     assert figures["lpips"]["vgg"]["ms"] > figures["trepa"]["tiny"]["ms"]
     assert any(l.startswith("lpips") and " ms " in l for l in lines[:-1])
 

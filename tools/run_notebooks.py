@@ -1,7 +1,8 @@
 """Execute notebooks in place so that their committed outputs (values, plots) come from the current code.
 
-Usage: python tools/run_notebooks.py [nbs/00_data.ipynb ...]   (default: every notebook in nbs/)
-Cells marked `#| eval: false` or with a test flag (`#| slow`, `#| notest`) are skipped, as under nbdev_test.
+Usage: python tools/run_notebooks.py [--flags slow] [nbs/00_data.ipynb ...]   (default: every notebook in nbs/)
+Cells marked `#| eval: false` or with a test flag (`#| slow`, `#| notest`) are skipped, as under nbdev_test;
+`--flags slow` runs the `slow` cells too (their outputs are kept otherwise).
 Run `nbdev_clean` afterwards. Outputs stay small: figures are saved as 72 dpi JPEGs.
 """
 import os, subprocess, sys
@@ -11,7 +12,7 @@ from execnb.shell import CaptureShell
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SKIP_FLAGS = {"slow", "notest"}  # settings.ini tst_flags
+SKIP_FLAGS = {"slow", "notest"}  # settings.ini tst_flags; `--flags` removes some
 
 def _skip(cell) -> bool:
     "True for cells nbdev_test would not run: markdown, `#| eval: false`, test-flagged cells."
@@ -29,9 +30,13 @@ def run(path: Path):
     write_nb(nb, path)
 
 if __name__ == "__main__":
-    paths = [Path(p).resolve() for p in sys.argv[1:]] or sorted((ROOT / "nbs").glob("*.ipynb"))
+    args = sys.argv[1:]
+    flags = []
+    while args and args[0] == "--flags": flags.append(args[1]); args = args[2:]
+    SKIP_FLAGS -= set(flags)
+    paths = [Path(p).resolve() for p in args] or sorted((ROOT / "nbs").glob("*.ipynb"))
     if len(paths) == 1:
         print("running", paths[0].name, flush=True)
         run(paths[0])
     else:  # one process per notebook: IPython's display settings apply once per process
-        for p in paths: subprocess.run([sys.executable, __file__, str(p)], check=True)
+        for p in paths: subprocess.run([sys.executable, __file__, *[a for f in flags for a in ("--flags", f)], str(p)], check=True)
