@@ -21,7 +21,7 @@ from .data import OFFICIAL_AV, atomic_path, write_video, write_wav
 __all__ = ['V', 'PHONES', 'CONSONANTS', 'VOWELS', 'SPEAKERS', 'TEST_SPEAKERS', 'CTRL_RATE', 'CORPUS_SEED', 'jaw_from_f1',
            'spread_from_f2', 'Phone', 'Speaker', 'make_utterance', 'articulation', 'synthesize', 'FaceRenderer',
            'make_background', 'place', 'pose_matrix', 'ClipSpec', 'per_frame', 'render_clip', 'corpus_plan',
-           'write_clip', 'make_samples']
+           'write_clip', 'make_samples', 'render_window']
 
 # %% ../nbs/00a_samples.ipynb #cf06abfc
 def jaw_from_f1(f1: float) -> float:
@@ -406,3 +406,16 @@ def make_samples(out_dir, seed: int = CORPUS_SEED, only: list[str] | None = None
                     test_speakers=list(TEST_SPEAKERS), speakers=[asdict(s) for s in SPEAKERS], clips=entries)
     with atomic_path(out_dir / "manifest.json") as tmp: tmp.write_text(json.dumps(manifest, indent=1))
     return out_dir
+
+# %% ../nbs/00a_samples.ipynb #10398fd9
+def render_window(clip_id: str, start: int = 0, frames: int = 16, size: int | None = None, mouth: Callable | None = None,
+                  seed: int = CORPUS_SEED) -> tuple[np.ndarray, np.ndarray]:
+    "Frames [start, start + frames) of a corpus clip re-rendered (optionally with other mouth tracks): (f, s, s, 3) uint8, and its audio."
+    specs = {s.id: s for s in corpus_plan(seed)}
+    if clip_id not in specs: raise ValueError(f"No clip {clip_id!r} in the corpus plan; known: {', '.join(specs)}")
+    imgs, wav, _ = render_clip(specs[clip_id], mouth=mouth)
+    if not (0 <= start and start + frames <= len(imgs)):
+        raise ValueError(f"frames {start}..{start + frames} are outside clip {clip_id} ({len(imgs)} frames)")
+    imgs = imgs[start:start + frames]
+    if size is not None: imgs = np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in imgs])
+    return imgs, wav
