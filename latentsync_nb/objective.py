@@ -190,7 +190,7 @@ def gradient_shares(objective: LatentSyncLoss, eps_hat: torch.Tensor, *args, par
     out["values"] = record.table()
     return out
 
-# %% ../nbs/04_objective.ipynb #62ba0aa5
+# %% ../nbs/04_objective.ipynb #3f8a797e
 @dataclass
 class TermProfile:
     "Raw values of the loss terms and the inner products of their raw gradients w.r.t. the model output."
@@ -201,6 +201,9 @@ class TermProfile:
 
     def weigh(self, weights: LossWeights) -> dict:
         "Per term: raw, weight, weighted, loss_share, grad_norm, grad_share; and the total (exact for any weights)."
+        unmeasured = [n for n in weights.active() if n not in self.terms]
+        if unmeasured: raise ValueError(f"{', '.join(unmeasured)} not measured in this profile: set its weight to 0 or "
+                                        "profile with an objective that computes it")
         w = torch.tensor([float(getattr(weights, n)) for n in self.terms], dtype=torch.float64)
         weighted = w * self.raw
         grad_norms = w * self.gram.diagonal().clamp_min(0).sqrt()
