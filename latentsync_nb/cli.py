@@ -64,7 +64,7 @@ def bench_mel(seconds: float = 60.0, repeats: int = 5) -> dict:
     best = min(times)
     return dict(audio_s=seconds, mel_s=round(best, 5), mel_realtime_factor=round(seconds / best, 1), threads=1)
 
-# %% ../nbs/90_cli.ipynb #5e632e2d
+# %% ../nbs/90_cli.ipynb #c6ca3b3d
 def build_parser() -> argparse.ArgumentParser:
     "The `latentsync-nb` argument parser with all subcommands."
     p = argparse.ArgumentParser(prog="latentsync-nb", description="LatentSync, notebook by notebook: run what the notebooks build.")
@@ -104,6 +104,20 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--checkpoint", default=None, help="SyncNet checkpoint file or hub id (default: the shipped tiny one)")
     e.add_argument("--max-offset", type=int, default=15, help="largest offset in frames (default: %(default)s)")
     e.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    tr = sub.add_parser("train", help="train the LatentSync UNet, stage 1 or 2 (resumes from OUT/unet.pt)",
+                        description="Train the LatentSync UNet with a preset recipe; any TrainConfig field can be "
+                                    "overridden with --set KEY=VALUE. Writes OUT/unet.pt every --checkpoint-every steps.")
+    tr.add_argument("--config", default="tiny-stage1", choices=["tiny-stage1", "tiny-stage2", "stage1", "stage2", "stage2-efficient"],
+                    help="training preset (default: %(default)s)")
+    tr.add_argument("--out", required=True, help="run folder (checkpoint)")
+    tr.add_argument("--steps", type=int, help="total optimisation steps")
+    tr.add_argument("--batch-size", type=int, help="clips per process and step")
+    tr.add_argument("--lr", type=float, help="learning rate")
+    tr.add_argument("--checkpoint-every", type=int, help="steps between checkpoints")
+    tr.add_argument("--init-from", help="stage 2: the stage-1 checkpoint (OUT/unet.pt of a stage-1 run) to start from")
+    tr.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="override any TrainConfig field, e.g. lr=2e-5")
+    tr.add_argument("--samples", default=None, help="corpus folder (default: the shipped data_samples/)")
+    tr.add_argument("--no-resume", action="store_true", help="start from scratch even if OUT/unet.pt exists")
     v = sub.add_parser("pretrain-videomae", help="pretrain a tiny VideoMAE for TREPA by tube-masked autoencoding",
                        description="Pretrain the tiny VideoMAE encoder of TREPA on a corpus's training clips "
                                    "(masked autoencoding, 90%% tube masking) and write it to OUT.")
@@ -132,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     bo.add_argument("--repeats", type=int, default=3, help="timed repeats after one warm-up (default: %(default)s)")
     return p
 
-# %% ../nbs/90_cli.ipynb #8fdaaa20
+# %% ../nbs/90_cli.ipynb #f0c52194
 def _print_bench_losses(r: dict):
     "Readable lines for `bench losses`, then its JSON."
     for loss, per in r.items():
@@ -183,6 +197,25 @@ def _run(args) -> int:
         print(f"retrain from scratch ({r['retrain_minutes']:g} min, {r['retrain_steps']} steps): 90% after {fmt(r['retrain_s_to_90'])}, "
               f"95% after {fmt(r['retrain_s_to_95'])}, final {r['retrain_final_accuracy']}")
         print(json.dumps(r))
+    elif args.command == "train":
+        import dataclasses
+        from latentsync_nb.training import TRAIN_PRESETS, train
+        fields = {f.name: f for f in dataclasses.fields(TRAIN_PRESETS[args.config])}
+        over = {k: v for k, v in dict(max_steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+                                      checkpoint_every=args.checkpoint_every, init_from=args.init_from).items() if v is not None}
+        for item in args.set:
+            key, sep, value = item.partition("=")
+            if not sep or key not in fields: raise ValueError(f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(fields)}")
+            try: over[key] = json.loads(value)
+            except json.JSONDecodeError: over[key] = value                          # plain strings need no quotes
+        for k in ("max_steps", "batch_size", "checkpoint_every"):
+            if k in over and (not isinstance(over[k], int) or over[k] < 1):
+                raise ValueError(f"--{k.replace('max_', '').replace('_', '-')} must be >= 1")
+        cfg = dataclasses.replace(TRAIN_PRESETS[args.config], **over)
+        _, hist = train(cfg, args.out, samples=args.samples, resume=not args.no_resume)
+        last = {n: v[-1] for n, v in hist["terms"].items()}
+        print(f"step {hist['step'][-1] if hist['step'] else 0}: " + ", ".join(f"{n} {v:.4f}" for n, v in last.items())
+              + f"; checkpoint {Path(args.out) / 'unet.pt'}")
     elif args.command == "pretrain-videomae":
         import dataclasses
         from latentsync_nb.trepa import MAETrainConfig, TREPA_PRESETS, load_face_clips, pretrain_videomae

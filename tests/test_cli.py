@@ -3,7 +3,7 @@ import json
 import pytest
 
 SUBCOMMANDS = [["demo"], ["make-samples"], ["bench"], ["bench", "mel"], ["bench", "syncnet"], ["bench", "losses"], ["bench", "objective"],
-               ["train-syncnet"], ["export-syncnet"], ["eval"], ["pretrain-videomae"]]
+               ["train-syncnet"], ["export-syncnet"], ["eval"], ["pretrain-videomae"], ["train"]]
 
 def test_top_level_help_lists_subcommands(cli):
     r = cli("--help")
@@ -40,6 +40,8 @@ def test_demo_writes_png_and_nothing_else(cli, tmp_path):
     (["train-syncnet", "--out", "{tmp}/run", "--eval-pairs", "0"], "--eval-pairs must be >= 1"),
     (["bench", "objective", "--repeats", "0"], "--repeats must be >= 1"),
     (["pretrain-videomae", "--out", "{tmp}/v.pt", "--steps", "0"], "--steps must be >= 1"),
+    (["train", "--out", "{tmp}/run", "--steps", "0"], "--steps must be >= 1"),
+    (["train", "--out", "{tmp}/run", "--set", "nonsense=1"], "expected KEY=VALUE with KEY one of"),
     (["pretrain-videomae", "--out", "{tmp}/v.pt", "--samples", "/nonexistent/corpus"], "manifest.json does not exist"),
 ])
 def test_bad_input_gives_one_line_and_exit_1(cli_inproc, tmp_path, args, message):
