@@ -30,3 +30,15 @@ def cli_inproc(capsys):
 
 @pytest.fixture(scope="session")
 def manifest(): return json.loads((SAMPLES / "manifest.json").read_text())
+
+def kill_after_first_checkpoint(args, checkpoint, timeout=240) -> int:
+    "Start `latentsync-nb *args`, SIGKILL it as soon as `checkpoint` exists; returns the step saved in it."
+    import signal, time
+    import torch
+    exe = Path(sys.executable).parent / "latentsync-nb"
+    proc = subprocess.Popen([str(exe), *[str(a) for a in args]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + timeout
+    while not Path(checkpoint).exists() and proc.poll() is None and time.time() < deadline: time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL); proc.wait()
+    ck = torch.load(checkpoint, weights_only=True)
+    return ck.get("step", ck.get("global_step"))

@@ -6,7 +6,7 @@ import torch
 
 from latentsync_nb.syncnet import (CheckpointError, StableSyncNet, load_syncnet, read_manifest, state_layout,
                                    shipped_syncnet_path)
-from tests.conftest import ROOT
+from tests.conftest import ROOT, kill_after_first_checkpoint
 
 def test_released_checkpoint_round_trip(tmp_path):
     "Build the 401 M-parameter released config, save it exactly as the official trainer does, load it back strictly."
@@ -97,17 +97,11 @@ def test_train_syncnet_cli_checkpoints_and_resumes(cli, tmp_path):
 
 def test_killed_run_resumes_with_the_same_losses(cli, tmp_path):
     "SIGKILL a training run after a checkpoint, resume it: its per-step losses equal an uninterrupted run's."
-    import os, signal, subprocess, sys, time
     args = ["train-syncnet", "--steps", "16", "--batch-size", "8", "--eval-every", "4", "--eval-pairs", "64"]
     full = cli(*args, "--out", tmp_path / "full")
     assert full.returncode == 0, full.stderr
-    exe = os.path.join(os.path.dirname(sys.executable), "latentsync-nb")
     run = tmp_path / "killed"
-    proc = subprocess.Popen([exe, *args, "--out", str(run)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 240
-    while not (run / "syncnet.pt").exists() and proc.poll() is None and time.time() < deadline: time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL); proc.wait()
-    killed_at = torch.load(run / "syncnet.pt", weights_only=True)["global_step"]
+    killed_at = kill_after_first_checkpoint([*args, "--out", run], run / "syncnet.pt")
     assert killed_at < 16, "the run finished before it could be killed"
     resumed = cli(*args, "--out", run)
     assert resumed.returncode == 0, resumed.stderr

@@ -1,7 +1,7 @@
 "Training the UNet from the command line: checkpoints, --set overrides, SIGKILL and resume."
-import os, signal, subprocess, sys, time
 import numpy as np
 import torch
+from tests.conftest import kill_after_first_checkpoint
 
 ARGS = ["train", "--config", "tiny-stage1", "--steps", "6", "--batch-size", "1", "--checkpoint-every", "2"]
 
@@ -10,13 +10,8 @@ def test_killed_training_resumes_with_the_same_losses(cli, tmp_path):
     full = cli(*ARGS, "--out", tmp_path / "full")
     assert full.returncode == 0, full.stderr
     assert "step 6: recon" in full.stdout
-    exe = os.path.join(os.path.dirname(sys.executable), "latentsync-nb")
     run = tmp_path / "killed"
-    proc = subprocess.Popen([exe, *ARGS, "--out", str(run)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 240
-    while not (run / "unet.pt").exists() and proc.poll() is None and time.time() < deadline: time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL); proc.wait()
-    killed_at = torch.load(run / "unet.pt", weights_only=True)["step"]
+    killed_at = kill_after_first_checkpoint([*ARGS, "--out", run], run / "unet.pt")
     assert killed_at < 6, "the run finished before it could be killed"
     resumed = cli(*ARGS, "--out", run)
     assert resumed.returncode == 0, resumed.stderr
