@@ -3,7 +3,8 @@ import numpy as np
 import torch
 from tests.conftest import kill_after_first_checkpoint
 
-ARGS = ["train", "--config", "tiny-stage1", "--steps", "6", "--batch-size", "1", "--checkpoint-every", "2"]
+ARGS = ["train", "--config", "tiny-stage1", "--steps", "6", "--batch-size", "1", "--checkpoint-every", "2",
+        "--set", "cache_latents=false"]
 
 def test_killed_training_resumes_with_the_same_losses(cli, tmp_path):
     "SIGKILL `train` after a checkpoint, resume it: its per-step losses equal an uninterrupted run's."
