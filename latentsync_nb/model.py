@@ -16,7 +16,7 @@ __all__ = ['UNET_PRESETS', 'LATENT_CHANNELS', 'TRAINABLE', 'OFFICIAL_WHISPER', '
            'add_motion_modules', 'LatentSyncUNet', 'set_trainable', 'count_parameters', 'mixed_noise',
            'AudioWindowConfig', 'whisper_window', 'WhisperAudioEncoder', 'TinyAudioEncoder']
 
-# %% ../nbs/05_model.ipynb #ef5124ef
+# %% ../nbs/05_model.ipynb #1852b014
 @dataclass(frozen=True)
 class UNetConfig:
     "LatentSync's UNet: SD 1.5 layout, 13 input channels, audio cross-attention, motion modules for stage 2."
@@ -31,15 +31,32 @@ class UNetConfig:
     motion_heads: int = 8
     motion_max_len: int = 24                  # sinusoidal temporal positions
     gradient_checkpointing: bool = False
+    attention_levels: tuple = (True, True, True, False)   # per resolution: self + audio cross-attention (SD 1.5: not the lowest)
+    region: str = "face"                      # the latent rows it generates: "face" (all) or "lower_half" (the masked half)
+
+    def __post_init__(self):
+        if len(self.attention_levels) != len(self.block_out_channels):
+            raise ValueError(f"attention_levels needs one entry per resolution ({len(self.block_out_channels)}), "
+                             f"got {len(self.attention_levels)}")
+        if self.region not in ("face", "lower_half"): raise ValueError(f"region must be 'face' or 'lower_half', got {self.region!r}")
+
+    def region_rows(self, h: int) -> slice:
+        "The rows of an h-row latent grid that the UNet generates."
+        return slice(h // 2 if self.region == "lower_half" else 0, h)
+
+    def crop(self, x: torch.Tensor) -> torch.Tensor:
+        "Latent-shaped x (..., h, w) cut to the generated rows."
+        return x[..., self.region_rows(x.shape[-2]), :]
 
 UNET_PRESETS = {
     "official": UNetConfig(gradient_checkpointing=True),
     "tiny": UNetConfig(block_out_channels=(32, 64, 96, 96), layers_per_block=1, norm_num_groups=16,
-                       cross_attention_dim=64, latent_size=16, motion_heads=4),
+                       cross_attention_dim=64, latent_size=16, motion_heads=4,
+                       attention_levels=(False, True, True, False), region="lower_half"),
 }
 LATENT_CHANNELS = 4
 
-# %% ../nbs/05_model.ipynb #9418c0ca
+# %% ../nbs/05_model.ipynb #60cd1d4f
 def build_unet2d(cfg: UNetConfig) -> nn.Module:
     "The stage-1 spatial UNet (diffusers UNet2DConditionModel; frames are independent images)."
     from diffusers import UNet2DConditionModel
@@ -48,8 +65,8 @@ def build_unet2d(cfg: UNetConfig) -> nn.Module:
         block_out_channels=cfg.block_out_channels, layers_per_block=cfg.layers_per_block,
         attention_head_dim=cfg.attention_head_dim, norm_num_groups=cfg.norm_num_groups,
         cross_attention_dim=cfg.cross_attention_dim,
-        down_block_types=("CrossAttnDownBlock2D",) * 3 + ("DownBlock2D",),
-        up_block_types=("UpBlock2D",) + ("CrossAttnUpBlock2D",) * 3)
+        down_block_types=tuple("CrossAttnDownBlock2D" if a else "DownBlock2D" for a in cfg.attention_levels),
+        up_block_types=tuple("CrossAttnUpBlock2D" if a else "UpBlock2D" for a in reversed(cfg.attention_levels)))
     if cfg.gradient_checkpointing: unet.enable_gradient_checkpointing()
     return unet
 

@@ -19,8 +19,9 @@ from .vae import decode_latents
 
 # %% auto #0
 __all__ = ['TERMS', 'LOSS_PRESETS', 'TERM_COLOURS', 'WEIGHT_STEPS', 'LossWeights', 'ddim_scheduler', 'predict_x0', 'TermValue',
-           'LossRecord', 'LatentSyncLoss', 'gradient_shares', 'TermProfile', 'profile_terms', 'mean_profile',
-           'measure_profiles', 'plot_weighting', 'weight_variations', 'weight_explorer', 'bench_objective']
+           'LossRecord', 'complete_latents', 'LatentSyncLoss', 'gradient_shares', 'TermProfile', 'profile_terms',
+           'mean_profile', 'measure_profiles', 'plot_weighting', 'weight_variations', 'weight_explorer',
+           'bench_objective']
 
 # %% ../nbs/04_objective.ipynb #bf245fcf
 TERMS = ("recon", "sync", "lpips", "trepa")
@@ -76,7 +77,7 @@ def predict_x0(noisy: torch.Tensor, eps_hat: torch.Tensor, timesteps: torch.Tens
     x0 = (noisy.double() - (1 - a).sqrt() * eps_hat.double()) / a.sqrt()
     return x0.to(noisy.dtype)
 
-# %% ../nbs/04_objective.ipynb #0c2968b7
+# %% ../nbs/04_objective.ipynb #2a37322b
 @dataclass
 class TermValue:
     "One loss term: its raw value, its weight, and weight * raw (what enters the total)."
@@ -98,6 +99,13 @@ class LossRecord:
 def _frozen(module: nn.Module) -> nn.Module:
     module.eval().requires_grad_(False)
     return module
+
+def complete_latents(region: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
+    "Generated bottom rows (..., r, w) under the known rows of full latents (..., h, w) -> (..., h, w)."
+    r, h = region.shape[-2], known.shape[-2]
+    if region.shape[:-2] != known.shape[:-2] or region.shape[-1] != known.shape[-1] or r > h:
+        raise ValueError(f"a generated region {tuple(region.shape)} must be the bottom rows of the known latents {tuple(known.shape)}")
+    return region if r == h else torch.cat([known[..., :h - r, :].to(region.dtype), region], dim=-2)
 
 class LatentSyncLoss(nn.Module):
     "LatentSync's objective: recon (latent MSE) + sync + LPIPS + TREPA on the decoded one-step prediction."
@@ -123,9 +131,10 @@ class LatentSyncLoss(nn.Module):
     def extra_repr(self) -> str:
         return ", ".join(f"{n}={getattr(self.weights, n)}" for n in TERMS)
 
-    def decode(self, eps_hat, noisy_latents, timesteps) -> torch.Tensor:
-        "Pixel clips (b, 3, f, H, W) of the one-step clean-latent estimate."
+    def decode(self, eps_hat, noisy_latents, timesteps, known_latents=None) -> torch.Tensor:
+        "Pixel clips (b, 3, f, H, W) of the one-step clean-latent estimate (completed by `known_latents` if it is a region)."
         x0 = predict_x0(noisy_latents, eps_hat, timesteps, self.scheduler.alphas_cumprod)
+        if known_latents is not None: x0 = complete_latents(x0, known_latents)
         return decode_latents(self.vae, x0, self.scaling_factor)
 
     def sync_term(self, pixels: torch.Tensor, mel: torch.Tensor) -> torch.Tensor:
@@ -140,7 +149,8 @@ class LatentSyncLoss(nn.Module):
         return self.syncnet.sync_loss(visual, audio, 1.0)
 
     def forward(self, eps_hat: torch.Tensor, eps: torch.Tensor, noisy_latents: torch.Tensor, timesteps: torch.Tensor,
-                target_pixels: torch.Tensor | None = None, mel: torch.Tensor | None = None) -> LossRecord:
+                target_pixels: torch.Tensor | None = None, mel: torch.Tensor | None = None,
+                known_latents: torch.Tensor | None = None) -> LossRecord:
         "The weighted loss of one batch; terms with weight 0 are neither computed nor recorded."
         if eps_hat.shape != eps.shape:
             raise ValueError(f"predicted noise {tuple(eps_hat.shape)} and true noise {tuple(eps.shape)} differ in shape")
@@ -149,7 +159,7 @@ class LatentSyncLoss(nn.Module):
         if w.recon > 0: terms["recon"] = TermValue(F.mse_loss(eps_hat.float(), eps.float()), w.recon)
         if w.needs_pixels:
             if target_pixels is None: raise ValueError("the pixel-space terms need target_pixels (b, 3, f, H, W)")
-            pixels = self.decode(eps_hat, noisy_latents, timesteps)               # one decode for all pixel terms
+            pixels = self.decode(eps_hat, noisy_latents, timesteps, known_latents)  # one decode for all pixel terms
             if pixels.shape != target_pixels.shape:
                 raise ValueError(f"decoded prediction {tuple(pixels.shape)} and target_pixels {tuple(target_pixels.shape)} "
                                  "differ in shape; is the VAE the one that encoded the targets?")
