@@ -146,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     bo.add_argument("--repeats", type=int, default=3, help="timed repeats after one warm-up (default: %(default)s)")
     return p
 
-# %% ../nbs/90_cli.ipynb #f0c52194
+# %% ../nbs/90_cli.ipynb #00c49383
 def _print_bench_losses(r: dict):
     "Readable lines for `bench losses`, then its JSON."
     for loss, per in r.items():
@@ -255,3 +255,5 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"latentsync-nb {args.command}: interrupted", file=sys.stderr)
         return 130
+
+if __name__ == "__main__" and "__file__" in globals(): sys.exit(main())          # python -m latentsync_nb.cli (not in a notebook)

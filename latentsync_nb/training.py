@@ -92,21 +92,27 @@ class LatentCache:
         out = _latent_dict(torch.stack(z0), torch.stack(masked), torch.stack(ref), stack("mask"), stack("gt"), stack("mel"))
         return {k: v.to(device or out["z0"].device) for k, v in out.items()}
 
-# %% ../nbs/06_training.ipynb #e3428669
-def training_step(model: LatentSyncModel, objective: LatentSyncLoss, latents: dict, generator: torch.Generator,
+# %% ../nbs/06_training.ipynb #82a540dc
+def training_step(model: LatentSyncModel, objective: LatentSyncLoss, latents: dict, generator,
                   noise_alpha: float = 1.0) -> LossRecord:
-    "Noise the batch's clean latents, predict the noise, score it: the LossRecord of one step."
+    "Noise the batch's clean latents, predict the noise, score it: the LossRecord of one step (generator: one, or one per clip)."
     z0 = latents["z0"]
-    device = z0.device
-    eps = mixed_noise(tuple(z0.shape), noise_alpha, generator, device)
-    timesteps = torch.randint(0, objective.scheduler.config.num_train_timesteps, (len(z0),), generator=generator).to(device)
+    device, n_t = z0.device, objective.scheduler.config.num_train_timesteps
+    gens = list(generator) if isinstance(generator, (list, tuple)) else [generator]
+    if len(gens) not in (1, len(z0)): raise ValueError(f"give one generator or one per clip ({len(z0)}), got {len(gens)}")
+    if len(gens) == 1:
+        eps = mixed_noise(tuple(z0.shape), noise_alpha, gens[0], device)
+        timesteps = torch.randint(0, n_t, (len(z0),), generator=gens[0]).to(device)
+    else:                                                                          # each clip's draws depend on it alone
+        eps = torch.cat([mixed_noise((1, *z0.shape[1:]), noise_alpha, g, device) for g in gens])
+        timesteps = torch.cat([torch.randint(0, n_t, (1,), generator=g) for g in gens]).to(device)
     noisy = objective.scheduler.add_noise(z0, eps, timesteps)
     eps_hat = model({**latents, "noisy": noisy}, timesteps)                    # (b, 4, f, r, w): the generated rows
     rows = slice(z0.shape[-2] - eps_hat.shape[-2], None)                          # the bottom r rows
     return objective(eps_hat, eps[..., rows, :], noisy[..., rows, :], timesteps, latents["gt"], latents["mel"],
                      known_latents=latents["masked"])
 
-# %% ../nbs/06_training.ipynb #c7417000
+# %% ../nbs/06_training.ipynb #e894ec1a
 @dataclass
 class TrainConfig:
     "A LatentSync training run."
@@ -132,6 +138,7 @@ class TrainConfig:
     n_items: int = 100_000                   # dataset length (items are deterministic in their index)
     cache_latents: bool = False              # encode each clip once (LatentCache) instead of three encodes per step
     max_minutes: float | None = None         # also stop (with a checkpoint) after this much wall time
+    cpu: bool = False                        # force the CPU (also for `accelerate launch` with several CPU processes)
 
     def weights(self) -> LossWeights:
         "The loss weights: `loss_weights` if given, else the stage's preset."
@@ -147,7 +154,7 @@ TRAIN_PRESETS["stage2"] = replace(TRAIN_PRESETS["stage1"], stage="stage2", lpips
                                   trepa_encoder="checkpoints/auxiliary/vit_g_hybrid_pt_1200e_ssv2_ft.pth")
 TRAIN_PRESETS["stage2-efficient"] = replace(TRAIN_PRESETS["stage2"], stage="stage2_efficient")
 
-# %% ../nbs/06_training.ipynb #50f117d0
+# %% ../nbs/06_training.ipynb #8fe88ab3
 def build_objective(cfg: TrainConfig, vae: nn.Module) -> LatentSyncLoss:
     "The stage's LatentSyncLoss; judges are built only for terms with weight > 0."
     from latentsync_nb.perceptual import LipLPIPS
@@ -164,8 +171,9 @@ def build_model(cfg: TrainConfig) -> LatentSyncModel:
     audio = TinyAudioEncoder(dim=ucfg.cross_attention_dim) if cfg.unet == "tiny" else None
     return LatentSyncModel(LatentSyncUNet(ucfg), audio)
 
-def _step_generator(cfg: TrainConfig, step: int, rank: int) -> torch.Generator:
-    return torch.Generator().manual_seed(cfg.seed * 1_000_003 + step * 1009 + rank)
+def _item_generators(cfg: TrainConfig, step: int, items: list) -> list:
+    "One generator per clip of a step, seeded by (seed, step, dataset index): the same draws on 1 or N processes."
+    return [torch.Generator().manual_seed(cfg.seed * 1_000_003 + step * 100_003 + i) for i in items]
 
 def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress: bool = True, log=print):
     "Train (or resume) a LatentSync UNet; checkpoint OUT/unet.pt. Returns the model and the per-step history."
@@ -177,7 +185,7 @@ def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress
         raise ValueError(f"unet={cfg.unet!r} uses Whisper audio tokens, which train() does not precompute yet; "
                          "only the tiny configurations train so far (see the training notebook)")
     out_dir = Path(out_dir); ckpt_path = out_dir / "unet.pt"
-    acc = Accelerator(mixed_precision=cfg.mixed_precision, gradient_accumulation_steps=cfg.grad_accum)
+    acc = Accelerator(cpu=cfg.cpu, mixed_precision=cfg.mixed_precision, gradient_accumulation_steps=cfg.grad_accum)
     torch.manual_seed(cfg.seed)
     model = build_model(cfg)
     if cfg.stage != "stage1":
@@ -220,7 +228,7 @@ def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress
             items = torch.utils.data.default_collate([data[i] for i in indices])
             latents = latent_batch({k: v.to(acc.device) for k, v in items.items() if torch.is_tensor(v)}, vae)
         with acc.accumulate(model), acc.autocast():
-            record = training_step(model, objective, latents, _step_generator(cfg, step, acc.process_index), cfg.noise_alpha)
+            record = training_step(model, objective, latents, _item_generators(cfg, step, indices), cfg.noise_alpha)
             loss = record.total
             if not torch.isfinite(loss):
                 nonfinite += 1; history["skipped"].append(step); opt.zero_grad(set_to_none=True)
@@ -238,7 +246,13 @@ def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress
         bar.update(1); bar.set_postfix({n: f"{t.raw.item():.3f}" for n, t in record.terms.items()})
         if step % cfg.checkpoint_every == 0 or step >= cfg.max_steps or time.monotonic() >= deadline: checkpoint()
     bar.close()
-    return acc.unwrap_model(model).eval(), history
+    acc.wait_for_everyone()
+    model = acc.unwrap_model(model).eval()
+    if acc.num_processes > 1:                                                     # a clean exit for DDP on gloo
+        import gc
+        acc.free_memory(); gc.collect()
+    acc.end_training()
+    return model, history
 
 def load_trained(path, device="cpu") -> LatentSyncModel:
     "The model of a `train` checkpoint or an exported one (stage 2 with its motion modules), in eval mode."

@@ -29,3 +29,28 @@ def test_set_overrides_any_field(cli_inproc, tmp_path):
     assert r.returncode == 0, r.stderr
     cfg = torch.load(tmp_path / "run" / "unet.pt", weights_only=True)["config"]
     assert cfg["seed"] == 7 and cfg["max_steps"] == 1 and cfg["stage"] == "stage1"
+
+def test_two_cpu_processes_match_one_process(cli, tmp_path):
+    "`accelerate launch` with 2 CPU processes (gloo) x 1 clip gives the parameters of 1 process x 2 clips."
+    import os, subprocess, sys
+    from pathlib import Path
+    common = ["train", "--config", "tiny-stage1", "--steps", "3", "--checkpoint-every", "3", "--lr", "1e-3",
+              "--set", "cache_latents=false", "cpu=true"]
+    one = cli(*common, "--batch-size", "2", "--out", tmp_path / "one")
+    assert one.returncode == 0, one.stderr
+    launcher = Path(sys.executable).parent / "accelerate"
+    cmd = [str(launcher), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
+           "--dynamo_backend", "no", "-m", "latentsync_nb.cli", *common, "--batch-size", "1", "--out", str(tmp_path / "two")]
+    env = {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
+    two = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+    assert two.returncode == 0, two.stderr[-3000:]
+    a = torch.load(tmp_path / "one" / "unet.pt", weights_only=True)
+    b = torch.load(tmp_path / "two" / "unet.pt", weights_only=True)
+    assert a["step"] == b["step"] == 3
+    from latentsync_nb.training import TRAIN_PRESETS, build_model
+    torch.manual_seed(TRAIN_PRESETS["tiny-stage1"].seed)
+    init = build_model(TRAIN_PRESETS["tiny-stage1"]).state_dict()                   # what both started from
+    moved = max((a["model"][k] - init[k]).abs().max().item() for k in init)
+    diff = max((a["model"][k] - b["model"][k]).abs().max().item() for k in a["model"])
+    assert moved > 1e-3, "training did not change the parameters"
+    assert diff < 1e-5, f"parameters differ by up to {diff} (moved by up to {moved})"
