@@ -64,7 +64,7 @@ def bench_mel(seconds: float = 60.0, repeats: int = 5) -> dict:
     best = min(times)
     return dict(audio_s=seconds, mel_s=round(best, 5), mel_realtime_factor=round(seconds / best, 1), threads=1)
 
-# %% ../nbs/90_cli.ipynb #c6ca3b3d
+# %% ../nbs/90_cli.ipynb #9a5625b2
 def build_parser() -> argparse.ArgumentParser:
     "The `latentsync-nb` argument parser with all subcommands."
     p = argparse.ArgumentParser(prog="latentsync-nb", description="LatentSync, notebook by notebook: run what the notebooks build.")
@@ -107,17 +107,32 @@ def build_parser() -> argparse.ArgumentParser:
     tr = sub.add_parser("train", help="train the LatentSync UNet, stage 1 or 2 (resumes from OUT/unet.pt)",
                         description="Train the LatentSync UNet with a preset recipe; any TrainConfig field can be "
                                     "overridden with --set KEY=VALUE. Writes OUT/unet.pt every --checkpoint-every steps.")
-    tr.add_argument("--config", default="tiny-stage1", choices=["tiny-stage1", "tiny-stage2", "stage1", "stage2", "stage2-efficient"],
-                    help="training preset (default: %(default)s)")
-    tr.add_argument("--out", required=True, help="run folder (checkpoint)")
+    tr.add_argument("--config", default="tiny-stage1", metavar="PRESET_OR_FILE",
+                    help="a preset (tiny-stage1, tiny-stage2, stage1, stage2, stage2-efficient) or a YAML file of "
+                         "TrainConfig fields, e.g. one written by --print-config (default: %(default)s)")
+    tr.add_argument("--print-config", action="store_true", help="print the resolved config as YAML and exit")
+    tr.add_argument("--out", help="run folder (checkpoint); required unless --print-config")
     tr.add_argument("--steps", type=int, help="total optimisation steps")
     tr.add_argument("--batch-size", type=int, help="clips per process and step")
     tr.add_argument("--lr", type=float, help="learning rate")
     tr.add_argument("--checkpoint-every", type=int, help="steps between checkpoints")
-    tr.add_argument("--init-from", help="stage 2: the stage-1 checkpoint (OUT/unet.pt of a stage-1 run) to start from")
+    tr.add_argument("--init-from", help="a stage-1 checkpoint (OUT/unet.pt of a stage-1 run, or an exported model) to start from")
     tr.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="override any TrainConfig field, e.g. lr=2e-5")
     tr.add_argument("--samples", default=None, help="corpus folder (default: the shipped data_samples/)")
     tr.add_argument("--no-resume", action="store_true", help="start from scratch even if OUT/unet.pt exists")
+    xm = sub.add_parser("export-model", help="strip a UNet training checkpoint to fp16 weights + config + history",
+                        description="Write a `train` checkpoint's weights (fp16), config and history, without the optimiser.")
+    xm.add_argument("checkpoint", help="training checkpoint (OUT/unet.pt of train)")
+    xm.add_argument("--out", default=None, help="output file (default: the package's shipped latentsync_nb/weights/latentsync_tiny.pt)")
+    em = sub.add_parser("eval-model", help="held-out lip-sync scores of a trained tiny model, judged by the judge SyncNet",
+                        description="Re-draw every held-out clip's mouth from its own audio (DDIM, guidance) and score it "
+                                    "with the judge SyncNet: sync ratio, best offset, own vs other audio, LSE-C/D, "
+                                    "high-frequency energy. Last line: JSON.")
+    em.add_argument("--checkpoint", default=None, help="model checkpoint (default: the shipped tiny model)")
+    em.add_argument("--clips", type=int, default=None, help="evaluate only the first N held-out clips")
+    em.add_argument("--sample-steps", type=int, default=20, help="DDIM steps (default: %(default)s)")
+    em.add_argument("--guidance", type=float, default=1.5, help="classifier-free guidance (default: %(default)s)")
+    em.add_argument("--samples", default=None, help="corpus folder (default: the shipped data_samples/)")
     v = sub.add_parser("pretrain-videomae", help="pretrain a tiny VideoMAE for TREPA by tube-masked autoencoding",
                        description="Pretrain the tiny VideoMAE encoder of TREPA on a corpus's training clips "
                                    "(masked autoencoding, 90%% tube masking) and write it to OUT.")
@@ -144,9 +159,20 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Time one forward + backward of each term of LatentSyncLoss (and of the shared "
                                      "decode) on one 16-frame clip of the tiny pipeline, on the CPU.")
     bo.add_argument("--repeats", type=int, default=3, help="timed repeats after one warm-up (default: %(default)s)")
+    bt = bsub.add_parser("train", help="held-out scores of the shipped tiny model, a timed retrain of both stages and its scores",
+                         description="tiny (default): evaluate the shipped checkpoint, retrain stage 1 + stage 2 from scratch "
+                                     "within --minutes and evaluate that. stage1 / stage2 / stage2-efficient: time and peak "
+                                     "memory of --steps training steps at the official sizes (random weights offline).")
+    bt.add_argument("--config", default="tiny", choices=["tiny", "stage1", "stage2", "stage2-efficient"],
+                    help="what to bench (default: %(default)s)")
+    bt.add_argument("--minutes", type=float, default=15.0, help="tiny: retrain budget (default: %(default)s)")
+    bt.add_argument("--no-retrain", action="store_true", help="tiny: only evaluate the shipped checkpoint")
+    bt.add_argument("--clips", type=int, default=None, help="tiny: evaluate only the first N held-out clips")
+    bt.add_argument("--steps", type=int, default=1, help="official sizes: training steps to time (default: %(default)s)")
+    bt.add_argument("--device", default=None, help="official sizes: cpu, cuda ... (default: cuda if available)")
     return p
 
-# %% ../nbs/90_cli.ipynb #00c49383
+# %% ../nbs/90_cli.ipynb #c20fea2d
 def _print_bench_losses(r: dict):
     "Readable lines for `bench losses`, then its JSON."
     for loss, per in r.items():
@@ -200,7 +226,9 @@ def _run(args) -> int:
     elif args.command == "train":
         import dataclasses
         from latentsync_nb.training import TRAIN_PRESETS, train
-        fields = {f.name: f for f in dataclasses.fields(TRAIN_PRESETS[args.config])}
+        from latentsync_nb.training import load_config
+        base = load_config(args.config)
+        fields = {f.name: f for f in dataclasses.fields(base)}
         over = {k: v for k, v in dict(max_steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                                       checkpoint_every=args.checkpoint_every, init_from=args.init_from).items() if v is not None}
         for item in args.set:
@@ -211,11 +239,44 @@ def _run(args) -> int:
         for k in ("max_steps", "batch_size", "checkpoint_every"):
             if k in over and (not isinstance(over[k], int) or over[k] < 1):
                 raise ValueError(f"--{k.replace('max_', '').replace('_', '-')} must be >= 1")
-        cfg = dataclasses.replace(TRAIN_PRESETS[args.config], **over)
+        cfg = dataclasses.replace(base, **over)
+        if args.print_config:
+            import yaml
+            print(yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False), end=""); return 0
+        if not args.out: raise ValueError("--out DIR is required (the run folder for the checkpoint)")
         _, hist = train(cfg, args.out, samples=args.samples, resume=not args.no_resume)
         last = {n: v[-1] for n, v in hist["terms"].items()}
         print(f"step {hist['step'][-1] if hist['step'] else 0}: " + ", ".join(f"{n} {v:.4f}" for n, v in last.items())
               + f"; checkpoint {Path(args.out) / 'unet.pt'}")
+    elif args.command == "export-model":
+        from latentsync_nb.training import export_model
+        print(f"wrote {export_model(args.checkpoint, args.out)}")
+    elif args.command == "eval-model":
+        from latentsync_nb.evaluation import EvalConfig, evaluate_model, json_line, load_judge
+        from latentsync_nb.training import load_trained, shipped_model_path
+        from latentsync_nb.vae import load_vae
+        if args.sample_steps < 1 or (args.clips is not None and args.clips < 2):
+            raise ValueError("--sample-steps must be >= 1 and --clips >= 2")
+        r = evaluate_model(load_trained(args.checkpoint or shipped_model_path()), load_vae("tiny"), load_judge(),
+                           EvalConfig(steps=args.sample_steps, guidance=args.guidance, max_clips=args.clips),
+                           samples=args.samples, progress=True)
+        for row in r["clips"]:
+            print(f"{row['clip']:8s} sync ratio {row['sync_ratio']:.2f}  best offset {row['best_offset']:+d}  margin own "
+                  f"{row['sync_margin']:.3f} vs other audio {row['other_audio_margin']:.3f}  hf energy x{row['hf_energy_ratio']:.2f}")
+        print(json_line(r["summary"]))
+        print(json.dumps(r["summary"]))
+    elif args.command == "bench" and args.target == "train":
+        if args.config == "tiny":
+            from latentsync_nb.evaluation import EvalConfig, bench_train
+            if args.minutes <= 0: raise ValueError("--minutes must be > 0")
+            r = bench_train(args.minutes, eval_cfg=EvalConfig(max_clips=args.clips), retrain=not args.no_retrain)
+        else:
+            from latentsync_nb.evaluation import bench_train_step
+            if args.steps < 1: raise ValueError("--steps must be >= 1")
+            r = bench_train_step(args.config.replace("-", "_"), args.steps, args.device)
+            print(f"{args.config} at the official sizes on {r['device']}: {r['s_per_step']:.1f} s/step, peak {r['peak_mb']:.0f} MB "
+                  f"({r['trainable_m']:.1f} M trainable parameters, terms {r['terms']})")
+        print(json.dumps(r))
     elif args.command == "pretrain-videomae":
         import dataclasses
         from latentsync_nb.trepa import MAETrainConfig, TREPA_PRESETS, load_face_clips, pretrain_videomae

@@ -56,7 +56,7 @@ UNET_PRESETS = {
 }
 LATENT_CHANNELS = 4
 
-# %% ../nbs/05_model.ipynb #60cd1d4f
+# %% ../nbs/05_model.ipynb #51c95936
 def build_unet2d(cfg: UNetConfig) -> nn.Module:
     "The stage-1 spatial UNet (diffusers UNet2DConditionModel; frames are independent images)."
     from diffusers import UNet2DConditionModel
@@ -84,10 +84,15 @@ def add_motion_modules(unet2d: nn.Module, cfg: UNetConfig) -> nn.Module:
     "Stage 2: the same UNet with zero-initialised temporal motion modules at every resolution (not the mid block)."
     import warnings
     from diffusers import UNetMotionModel
+    from diffusers.utils import logging as diffusers_logging
     adapter = motion_adapter(cfg)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        unet = UNetMotionModel.from_unet2d(unet2d, adapter).to(next(unet2d.parameters()).dtype)
+    verbosity = diffusers_logging.get_verbosity()
+    diffusers_logging.set_verbosity_error()                                       # its dtype-cast notice, not our concern
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            unet = UNetMotionModel.from_unet2d(unet2d, adapter)                   # same dtype as unet2d
+    finally: diffusers_logging.set_verbosity(verbosity)
     if cfg.gradient_checkpointing: unet.enable_gradient_checkpointing()
     return unet
 

@@ -77,7 +77,7 @@ def predict_x0(noisy: torch.Tensor, eps_hat: torch.Tensor, timesteps: torch.Tens
     x0 = (noisy.double() - (1 - a).sqrt() * eps_hat.double()) / a.sqrt()
     return x0.to(noisy.dtype)
 
-# %% ../nbs/04_objective.ipynb #2a37322b
+# %% ../nbs/04_objective.ipynb #4f540c5c
 @dataclass
 class TermValue:
     "One loss term: its raw value, its weight, and weight * raw (what enters the total)."
@@ -111,9 +111,9 @@ class LatentSyncLoss(nn.Module):
     "LatentSync's objective: recon (latent MSE) + sync + LPIPS + TREPA on the decoded one-step prediction."
     def __init__(self, weights: LossWeights = LossWeights(), syncnet: nn.Module | None = None, vae: nn.Module | None = None,
                  lpips: nn.Module | Callable | None = None, trepa: nn.Module | Callable | None = None,
-                 scheduler=None, scaling_factor: float | None = None):
+                 scheduler=None, scaling_factor: float | None = None, decode_chunk: int | None = None):
         super().__init__()
-        self.weights = weights
+        self.weights, self.decode_chunk = weights, decode_chunk
         needed = {"sync": syncnet, "lpips": lpips, "trepa": trepa}
         missing = [n for n, m in needed.items() if getattr(weights, n) > 0 and m is None]
         if missing: raise ValueError(f"weights {', '.join(f'{n}={getattr(weights, n)}' for n in missing)} need the "
@@ -135,7 +135,11 @@ class LatentSyncLoss(nn.Module):
         "Pixel clips (b, 3, f, H, W) of the one-step clean-latent estimate (completed by `known_latents` if it is a region)."
         x0 = predict_x0(noisy_latents, eps_hat, timesteps, self.scheduler.alphas_cumprod)
         if known_latents is not None: x0 = complete_latents(x0, known_latents)
-        return decode_latents(self.vae, x0, self.scaling_factor)
+        k = self.decode_chunk
+        if not k or not torch.is_grad_enabled(): return decode_latents(self.vae, x0, self.scaling_factor)
+        from torch.utils.checkpoint import checkpoint                            # k frames' activations at a time
+        return torch.cat([checkpoint(decode_latents, self.vae, x0[:, :, i:i + k], self.scaling_factor, use_reentrant=False)
+                          for i in range(0, x0.shape[2], k)], dim=2)
 
     def sync_term(self, pixels: torch.Tensor, mel: torch.Tensor) -> torch.Tensor:
         "SyncNet BCE of the decoded clip's lower half against its mel window, label 'in sync'."
@@ -145,8 +149,9 @@ class LatentSyncLoss(nn.Module):
             b, c, f = lower.shape[:3]
             lower = F.interpolate(lower.transpose(1, 2).flatten(0, 1), size=(h, w), mode="bilinear",
                                   antialias=True, align_corners=False).view(b, f, c, h, w).transpose(1, 2)
-        visual, audio = self.syncnet(stack_frames(lower), mel)
-        return self.syncnet.sync_loss(visual, audio, 1.0)
+        dtype = next(self.syncnet.parameters()).dtype                             # a judge may be kept in half precision
+        visual, audio = self.syncnet(stack_frames(lower).to(dtype), mel.to(dtype))
+        return self.syncnet.sync_loss(visual.float(), audio.float(), 1.0)
 
     def forward(self, eps_hat: torch.Tensor, eps: torch.Tensor, noisy_latents: torch.Tensor, timesteps: torch.Tensor,
                 target_pixels: torch.Tensor | None = None, mel: torch.Tensor | None = None,

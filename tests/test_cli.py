@@ -3,7 +3,8 @@ import json
 import pytest
 
 SUBCOMMANDS = [["demo"], ["make-samples"], ["bench"], ["bench", "mel"], ["bench", "syncnet"], ["bench", "losses"], ["bench", "objective"],
-               ["train-syncnet"], ["export-syncnet"], ["eval"], ["pretrain-videomae"], ["train"]]
+               ["train-syncnet"], ["export-syncnet"], ["eval"], ["pretrain-videomae"], ["train"], ["export-model"],
+               ["eval-model"], ["bench", "train"]]
 
 def test_top_level_help_lists_subcommands(cli):
     r = cli("--help")
@@ -42,6 +43,9 @@ def test_demo_writes_png_and_nothing_else(cli, tmp_path):
     (["pretrain-videomae", "--out", "{tmp}/v.pt", "--steps", "0"], "--steps must be >= 1"),
     (["train", "--out", "{tmp}/run", "--steps", "0"], "--steps must be >= 1"),
     (["train", "--out", "{tmp}/run", "--set", "nonsense=1"], "expected KEY=VALUE with KEY one of"),
+    (["train", "--steps", "3"], "--out DIR is required"),
+    (["train", "--config", "{tmp}/missing.yaml", "--out", "{tmp}/run"], "neither a preset"),
+    (["eval-model", "--sample-steps", "0"], "--sample-steps must be >= 1"),
     (["pretrain-videomae", "--out", "{tmp}/v.pt", "--samples", "/nonexistent/corpus"], "manifest.json does not exist"),
 ])
 def test_bad_input_gives_one_line_and_exit_1(cli_inproc, tmp_path, args, message):
@@ -64,3 +68,12 @@ def test_bench_mel_last_line_is_json(cli):
     figures = json.loads(lines[-1])
     assert figures["audio_s"] == 5 and figures["threads"] == 1
     assert figures["mel_realtime_factor"] == pytest.approx(5 / figures["mel_s"], rel=0.01)
+
+def test_train_config_file_round_trip(cli_inproc, tmp_path):
+    "--print-config writes a YAML a user can edit and pass back as --config."
+    r = cli_inproc("train", "--config", "tiny-stage2", "--print-config", "--set", "lr=3e-5")
+    assert r.returncode == 0, r.stderr
+    assert "stage: stage2" in r.stdout and "lr: 3.0e-05" in r.stdout
+    (tmp_path / "mine.yaml").write_text(r.stdout)
+    again = cli_inproc("train", "--config", tmp_path / "mine.yaml", "--print-config")
+    assert again.returncode == 0 and again.stdout == r.stdout
