@@ -280,7 +280,7 @@ def bench_train(minutes: float = 15.0, stage1_share: float = 0.7, eval_cfg: Eval
     out["peak_mb"] = round(_peak_rss_mb(), 1)
     return out
 
-# %% ../nbs/06a_evaluation.ipynb #b3ea88ed
+# %% ../nbs/06a_evaluation.ipynb #23695da8
 def bench_train_step(stage: str = "stage2", steps: int = 1, device: str | None = None) -> dict:
     "Seconds per step and peak memory of official-size training (random weights, one 16-frame 256 px clip, batch 1)."
     import time
@@ -301,6 +301,8 @@ def bench_train_step(stage: str = "stage2", steps: int = 1, device: str | None =
     model = build_model(cfg)
     if cfg.stage != "stage1": model.unet.add_motion()
     trainable = set_trainable(model.unet, cfg.stage)
+    from diffusers.utils import logging as diffusers_logging
+    diffusers_logging.set_verbosity_error()                                       # its notice about casting with .to()
     vae = VAE_PRESETS["official"].build().to(judge_dtype).eval().requires_grad_(False)
     w = cfg.weights()
     syncnet = StableSyncNet(syncnet_config("syncnet_16_pixel_attn")).to(judge_dtype) if w.sync else None
@@ -332,7 +334,7 @@ def bench_train_step(stage: str = "stage2", steps: int = 1, device: str | None =
     peak = torch.cuda.max_memory_allocated() / 2**20 if cuda else _peak_rss_mb()
     return dict(config=stage, device=str(acc.device), card=torch.cuda.get_device_name() if cuda else "cpu", steps=steps,
                 s_per_step=round(float(np.median(times)), 2), peak_mb=round(peak, 1), trainable_m=round(trainable / 1e6, 1),
-                terms={n: round(t.raw.item(), 4) for n, t in record.terms.items()}, batch=1, frames=f, size=s)
+                terms={n: float(f"{t.raw.item():.4g}") for n, t in record.terms.items()}, batch=1, frames=f, size=s)
 
 def _latent_side(cfg) -> int:
     "Latent side of a training config's faces: face size over the VAE's downsampling (8 for SD's VAE, 4 for the tiny one)."
