@@ -19,9 +19,9 @@ from .objective import LOSS_PRESETS, LatentSyncLoss, LossRecord, LossWeights
 from .vae import encode_clips
 
 # %% auto #0
-__all__ = ['TRAIN_PRESETS', 'LatentSyncModel', 'tiny_model', 'latent_batch', 'LatentCache', 'training_step', 'TrainConfig',
-           'save_config', 'load_config', 'build_objective', 'build_model', 'WhisperTokenCache', 'train', 'load_trained',
-           'shipped_model_path', 'export_model']
+__all__ = ['TRAIN_PRESETS', 'JUDGE_DTYPES', 'LatentSyncModel', 'tiny_model', 'latent_batch', 'LatentCache', 'training_step',
+           'TrainConfig', 'save_config', 'load_config', 'build_objective', 'build_model', 'WhisperTokenCache', 'train',
+           'load_trained', 'shipped_model_path', 'export_model']
 
 # %% ../nbs/06_training.ipynb #98ad3f8d
 class LatentSyncModel(nn.Module):
@@ -114,7 +114,7 @@ def training_step(model: LatentSyncModel, objective: LatentSyncLoss, latents: di
     return objective(eps_hat, eps[..., rows, :], noisy[..., rows, :], timesteps, latents["gt"], latents["mel"],
                      known_latents=latents["masked"])
 
-# %% ../nbs/06_training.ipynb #1faf0f63
+# %% ../nbs/06_training.ipynb #1a216a48
 @dataclass
 class TrainConfig:
     "A LatentSync training run."
@@ -144,6 +144,7 @@ class TrainConfig:
     cpu: bool = False                        # force the CPU (also for `accelerate launch` with several CPU processes)
     validate_every: int = 0                  # steps between validation clips scored by the judge SyncNet (0: never)
     decode_chunk: int | None = None          # decode the estimate k frames at a time under gradient checkpointing
+    judge_dtype: str | None = None           # "fp16" / "bf16": frozen VAE, SyncNet and TREPA encoder in half precision
 
     def weights(self) -> LossWeights:
         "The loss weights: `loss_weights` if given, else the stage's preset."
@@ -156,7 +157,7 @@ TRAIN_PRESETS = {
                                validate_every=50),
     "stage1": TrainConfig(unet="official", audio_encoder=OFFICIAL_WHISPER, vae="stabilityai/sd-vae-ft-mse", face_size=256,
                           batch_size=1, lr=1e-5, max_steps=100_000, mixed_precision="fp16", checkpoint_every=1000,
-                          decode_chunk=2),
+                          decode_chunk=2, judge_dtype="fp16"),
 }
 TRAIN_PRESETS["stage2"] = replace(TRAIN_PRESETS["stage1"], stage="stage2", lpips_backbone="imagenet",
                                   trepa_encoder="checkpoints/auxiliary/vit_g_hybrid_pt_1200e_ssv2_ft.pth")
@@ -184,17 +185,21 @@ def load_config(name_or_path) -> TrainConfig:
     if unknown: raise ValueError(f"{p}: unknown fields {sorted(unknown)}; known: {', '.join(TrainConfig.__dataclass_fields__)}")
     return replace(TRAIN_PRESETS[base], **d) if base else TrainConfig(**d)
 
-# %% ../nbs/06_training.ipynb #e0b887a7
+# %% ../nbs/06_training.ipynb #ae3cc5af
 def build_objective(cfg: TrainConfig, vae: nn.Module) -> LatentSyncLoss:
     "The stage's LatentSyncLoss; judges are built only for terms with weight > 0."
     from latentsync_nb.perceptual import LipLPIPS
     from latentsync_nb.syncnet import load_syncnet
     from latentsync_nb.trepa import TREPALoss, load_clip_encoder
-    w = cfg.weights()
-    return LatentSyncLoss(w, syncnet=(lambda: load_syncnet(cfg.syncnet)) if w.sync > 0 else None, vae=vae,
+    w, dtype = cfg.weights(), JUDGE_DTYPES[cfg.judge_dtype]
+    half = lambda m: m if dtype is None else m.to(dtype)
+    return LatentSyncLoss(w, syncnet=(lambda: half(load_syncnet(cfg.syncnet))) if w.sync > 0 else None, vae=vae,
                           lpips=lambda: LipLPIPS(cfg.lpips_backbone),
-                          trepa=lambda: TREPALoss(load_clip_encoder(cfg.trepa_encoder), gradient_checkpointing=cfg.unet != "tiny"),
+                          trepa=lambda: TREPALoss(load_clip_encoder(cfg.trepa_encoder), gradient_checkpointing=cfg.unet != "tiny",
+                                                  dtype=dtype),
                           decode_chunk=cfg.decode_chunk)
+
+JUDGE_DTYPES = {None: None, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 def build_model(cfg: TrainConfig) -> LatentSyncModel:
     "A fresh stage-1 model (motion modules are added by `train` for stage 2), with the tiny audio encoder if it uses one."
@@ -241,7 +246,8 @@ def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress
     if cfg.stage != "stage1": model.unet.add_motion()
     set_trainable(model.unet, cfg.stage)
     if model.audio_encoder is not None: model.audio_encoder.requires_grad_(cfg.stage == "stage1")   # frozen in stage 2
-    vae = load_vae(cfg.vae, device=acc.device)
+    if cfg.judge_dtype not in JUDGE_DTYPES: raise ValueError(f"judge_dtype must be one of {list(JUDGE_DTYPES)}, got {cfg.judge_dtype!r}")
+    vae = load_vae(cfg.vae, device=acc.device, dtype=JUDGE_DTYPES[cfg.judge_dtype])
     objective = build_objective(cfg, vae).to(acc.device)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
     history, step = {"step": [], "total": [], "terms": {}, "skipped": []}, 0

@@ -30,6 +30,21 @@ def test_set_overrides_any_field(cli_inproc, tmp_path):
     cfg = torch.load(tmp_path / "run" / "unet.pt", weights_only=True)["config"]
     assert cfg["seed"] == 7 and cfg["max_steps"] == 1 and cfg["stage"] == "stage1"
 
+def test_stage2_step_with_half_precision_judges(cli_inproc, tmp_path):
+    "A stage-2 step with the frozen VAE, SyncNet and TREPA encoder in bf16: all four terms finite, the UNet still fp32."
+    import math
+    from latentsync_nb.training import load_trained, shipped_model_path
+    stage1 = shipped_model_path().with_name("latentsync_tiny_stage1.pt")
+    r = cli_inproc("train", "--config", "tiny-stage2", "--out", tmp_path / "run", "--steps", "1", "--init-from", stage1,
+                   "--set", "judge_dtype=bf16", "cache_latents=false", "validate_every=0")
+    assert r.returncode == 0, r.stderr
+    ck = torch.load(tmp_path / "run" / "unet.pt", weights_only=True)
+    assert set(ck["history"]["terms"]) == {"recon", "sync", "lpips", "trepa"}
+    assert all(math.isfinite(v[0]) for v in ck["history"]["terms"].values())
+    assert all(v.dtype == torch.float32 for v in ck["model"].values() if v.is_floating_point())
+    r = cli_inproc("train", "--out", tmp_path / "bad", "--steps", "1", "--set", "judge_dtype=int8")
+    assert r.returncode != 0 and "judge_dtype must be one of" in r.stderr
+
 def test_two_cpu_processes_match_one_process(cli, tmp_path):
     "`accelerate launch` with 2 CPU processes (gloo) x 1 clip gives the parameters of 1 process x 2 clips."
     import os, subprocess, sys
