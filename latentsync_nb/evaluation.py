@@ -245,11 +245,11 @@ def train_tiny(out_dir, stage1_steps: int | None = None, stage2_steps: int | Non
         rates[stage] = dict(steps=len(hist["step"]), wall_s=round(time.perf_counter() - t0, 1))
     return dict(checkpoint=out_dir / "stage2" / "unet.pt", stage1_checkpoint=out_dir / "stage1" / "unet.pt", **rates)
 
-# %% ../nbs/06a_evaluation.ipynb #10165c26
+# %% ../nbs/06a_evaluation.ipynb #15720b25
 def _peak_rss_mb() -> float:
     "Peak resident memory of this process in MB (Linux /proc; 0 elsewhere)."
-    try:
-        with open("/proc/self/status") as f: return next(int(l.split()[1]) / 1024 for l in f if l.startswith("VmHWM:"))
+    from latentsync_nb.trepa import _proc_status_mb
+    try: return _proc_status_mb("VmHWM")
     except (OSError, StopIteration): return 0.0
 
 def bench_train(minutes: float = 15.0, stage1_share: float = 0.7, eval_cfg: EvalConfig = EvalConfig(), retrain: bool = True,
