@@ -10,17 +10,17 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['render_demo', 'bench_mel', 'build_parser', 'main']
+__all__ = ['render_sample', 'bench_mel', 'build_parser', 'main']
 
-# %% ../nbs/90_cli.ipynb #a06e7277
+# %% ../nbs/90_cli.ipynb #4b107a9e
 def _save_figure(fig, path: Path) -> Path:
     "Save a matplotlib figure atomically (temp file, then rename)."
     from latentsync_nb.data import atomic_path
     with atomic_path(path) as tmp: fig.savefig(tmp, dpi=80, bbox_inches="tight")
     return path
 
-def render_demo(clip_id: str = "s6_00", out_dir="latentsync_demo", samples=None) -> Path:
-    "Render a sample clip's frames, waveform, mel spectrogram and mouth-opening curve to `out_dir/demo_<clip>.png`."
+def render_sample(clip_id: str = "s6_00", out_dir="latentsync_demo", samples=None) -> Path:
+    "Render a sample clip's frames, waveform, mel spectrogram and mouth-opening curve to `out_dir/sample_<clip>.png`."
     import matplotlib; matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     from latentsync_nb.data import load_manifest, read_video, read_audio, melspectrogram, mouth_darkness, frame_loudness
@@ -45,7 +45,7 @@ def render_demo(clip_id: str = "s6_00", out_dir="latentsync_demo", samples=None)
     axs[3].plot(t, (loud - loud.min()) / max(np.ptp(loud), 1e-9), label="audio level per frame (scaled)", alpha=0.6)
     axs[3].set_xlim(0, secs); axs[3].set_xlabel("seconds"); axs[3].legend(fontsize=7, loc="upper right")
     fig.tight_layout()
-    try: return _save_figure(fig, Path(out_dir) / f"demo_{clip.id}.png")
+    try: return _save_figure(fig, Path(out_dir) / f"sample_{clip.id}.png")
     finally: plt.close(fig)
 
 # %% ../nbs/90_cli.ipynb #96689fa2
@@ -64,16 +64,41 @@ def bench_mel(seconds: float = 60.0, repeats: int = 5) -> dict:
     best = min(times)
     return dict(audio_s=seconds, mel_s=round(best, 5), mel_realtime_factor=round(seconds / best, 1), threads=1)
 
-# %% ../nbs/90_cli.ipynb #9a5625b2
+# %% ../nbs/90_cli.ipynb #27a5c20b
 def build_parser() -> argparse.ArgumentParser:
     "The `latentsync-nb` argument parser with all subcommands."
     p = argparse.ArgumentParser(prog="latentsync-nb", description="LatentSync, notebook by notebook: run what the notebooks build.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    d = sub.add_parser("demo", help="render a sample clip with its mel spectrogram and mouth-opening curve to a PNG",
-                       description="Render a shipped sample clip: frames, waveform, mel spectrogram and mouth-opening curve.")
-    d.add_argument("--clip", default="s6_00", help="sample clip id (see data_samples/manifest.json; default: %(default)s)")
+    d = sub.add_parser("demo", help="end-to-end demo: dub a held-out sample with another speaker's audio, judge it",
+                       description="Lip-sync a held-out sample video to another held-out speaker's audio with the shipped "
+                                   "tiny model; write the video, a mouth strip and the judge's offset curves; print the scores.")
     d.add_argument("--out", default="latentsync_demo", help="output folder (default: %(default)s)")
+    d.add_argument("--video-clip", default="wild_00", help="sample clip whose face is dubbed (default: %(default)s)")
+    d.add_argument("--audio-clip", default="s7_01", help="sample clip whose speech is used (default: %(default)s)")
+    d.add_argument("--steps", type=int, default=20, help="DDIM steps (default: %(default)s)")
+    d.add_argument("--seed", type=int, default=0, help="noise seed (default: %(default)s)")
+    d.add_argument("--checkpoint", default=None, help="trained model (default: the shipped tiny one)")
+    d.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda if available)")
     d.add_argument("--samples", default=None, help="corpus folder (default: the shipped data_samples/)")
+    ss = sub.add_parser("show-sample", help="render a sample clip with its mel spectrogram and mouth-opening curve to a PNG",
+                        description="Render a shipped sample clip: frames, waveform, mel spectrogram and mouth-opening curve.")
+    ss.add_argument("--clip", default="s6_00", help="sample clip id (see data_samples/manifest.json; default: %(default)s)")
+    ss.add_argument("--out", default="latentsync_demo", help="output folder (default: %(default)s)")
+    ss.add_argument("--samples", default=None, help="corpus folder (default: the shipped data_samples/)")
+    inf = sub.add_parser("infer", help="lip-sync a talking-head video to new audio (mp4 out)",
+                         description="Detect and align the face, re-draw the mouth for AUDIO with DDIM and classifier-free "
+                                     "guidance, paste it back, loop the video to the audio's length, write an mp4 (H.264 + "
+                                     "AAC, 25 fps, the input's size) with the new audio.")
+    inf.add_argument("--video", required=True, help="input video (any container / fps / size PyAV reads)")
+    inf.add_argument("--audio", required=True, help="speech to lip-sync to (wav, mp3, m4a, or a video's audio track)")
+    inf.add_argument("--out", required=True, help="output .mp4 (written atomically)")
+    inf.add_argument("--steps", type=int, default=20, help="DDIM steps (default: %(default)s)")
+    inf.add_argument("--guidance", type=float, default=1.5, help="classifier-free guidance scale (default: %(default)s)")
+    inf.add_argument("--seed", type=int, default=0, help="noise seed (default: %(default)s)")
+    inf.add_argument("--checkpoint", default=None, help="trained model (default: the shipped tiny one)")
+    inf.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
+    inf.add_argument("--detector", default="haar", choices=["haar", "insightface"], help="face detector (default: %(default)s)")
+    inf.add_argument("--json", action="store_true", help="print the report as one JSON object at the end")
     m = sub.add_parser("make-samples", help="generate the synthetic talking-face sample corpus",
                        description="Generate the sample corpus (mp4 + wav + json per clip, manifest.json) into OUT_DIR.")
     m.add_argument("out_dir", help="folder to write the corpus into")
@@ -99,11 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("eval", help="sync of an aligned-face video: best offset, LSE-D, LSE-C",
                        description="For audio offsets -N..N frames, the mean SyncNet embedding distance; prints the best "
                                    "offset, LSE-D (minimum) and LSE-C (median - minimum).")
-    e.add_argument("video", help="video of an aligned face (e.g. a data_samples clip)")
+    e.add_argument("video", help="video of a talking face (any size; e.g. a data_samples clip or an `infer` output)")
     e.add_argument("--audio", default=None, help="audio file to judge against (default: the video's own track)")
     e.add_argument("--checkpoint", default=None, help="SyncNet checkpoint file or hub id (default: the shipped tiny one)")
     e.add_argument("--max-offset", type=int, default=15, help="largest offset in frames (default: %(default)s)")
     e.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    e.add_argument("--align", default="auto", choices=["auto", "yes", "no"],
+                   help="detect and align the face first: auto = unless the video is already an aligned face crop (default)")
     tr = sub.add_parser("train", help="train the LatentSync UNet, stage 1 or 2 (resumes from OUT/unet.pt)",
                         description="Train the LatentSync UNet with a preset recipe; any TrainConfig field can be "
                                     "overridden with --set KEY=VALUE. Writes OUT/unet.pt every --checkpoint-every steps.")
@@ -170,9 +197,15 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--clips", type=int, default=None, help="tiny: evaluate only the first N held-out clips")
     bt.add_argument("--steps", type=int, default=1, help="official sizes: training steps to time (default: %(default)s)")
     bt.add_argument("--device", default=None, help="official sizes: cpu, cuda ... (default: cuda if available)")
+    bi = bsub.add_parser("infer", help="seconds per second of output and peak memory of lip-sync inference",
+                         description="Time `infer` (read, detect, generate, paste, write) on the demo's dub: a 6 s sample "
+                                     "video and 7.5 s of speech; the tiny model, or --official sizes (random weights).")
+    bi.add_argument("--steps", type=int, default=20, help="DDIM steps (default: %(default)s)")
+    bi.add_argument("--device", default=None, help="cpu, cuda ... (default: cuda if available)")
+    bi.add_argument("--official", action="store_true", help="the official model sizes with random weights (meant for a GPU)")
     return p
 
-# %% ../nbs/90_cli.ipynb #c20fea2d
+# %% ../nbs/90_cli.ipynb #2ce84fc7
 def _print_bench_losses(r: dict):
     "Readable lines for `bench losses`, then its JSON."
     for loss, per in r.items():
@@ -184,7 +217,22 @@ def _print_bench_losses(r: dict):
 
 def _run(args) -> int:
     if args.command == "demo":
-        path = render_demo(args.clip, args.out, args.samples)
+        from latentsync_nb.inference import run_demo
+        if args.steps < 1: raise ValueError("--steps must be >= 1")
+        r = run_demo(args.out, args.video_clip, args.audio_clip, args.steps, args.seed, args.checkpoint, args.device,
+                     args.samples, progress=True)
+        sc = r["scores"]
+        print(f"dubbed {args.video_clip} with the speech of {args.audio_clip} in {r['report']['total_s']:.0f} s "
+              f"({r['report']['frames']} frames, {r['report']['seconds']:.1f} s of video)")
+        print(f"  video:            {r['video']}")
+        print(f"  mouth strip:      {r['strip']}")
+        print(f"  offsets + mouths: {r['plot']}")
+        print(f"judge SyncNet, against the new audio: dubbed sync ratio {sc['sync_ratio']:.2f} (best offset "
+              f"{sc['best_offset']:+d}), untouched input {sc['input_sync_ratio']:+.2f} (best offset {sc['input_best_offset']:+d}); "
+              f"LSE-C {sc['lse_c']:.3f} / LSE-D {sc['lse_d']:.3f} (ground truth {sc['gt_lse_c']:.3f} / {sc['gt_lse_d']:.3f})")
+        print(json.dumps(sc))
+    elif args.command == "show-sample":
+        path = render_sample(args.clip, args.out, args.samples)
         print(f"wrote {path}")
     elif args.command == "make-samples":
         from latentsync_nb.samples import make_samples, CORPUS_SEED
@@ -206,9 +254,27 @@ def _run(args) -> int:
     elif args.command == "export-syncnet":
         from latentsync_nb.syncnet import export_syncnet
         print(f"wrote {export_syncnet(args.checkpoint, args.out)}")
+    elif args.command == "infer":
+        from latentsync_nb.inference import lipsync
+        if args.steps < 1: raise ValueError("--steps must be >= 1")
+        r = lipsync(args.video, args.audio, args.out, args.checkpoint, args.steps, args.guidance, args.seed, args.device,
+                    args.detector, progress=True)
+        print(f"wrote {r['out']}: {r['frames']} frames ({r['seconds']:.2f} s at 25 fps, {r['size'][0]}x{r['size'][1]}) in {r['total_s']:.1f} s")
+        if r["looped"]: print(f"  the audio is longer than the video ({r['video_frames']} frames): the video was looped forward and backward")
+        if r["faces_lost"]: print(f"  no face found in {r['faces_lost']} of {r['video_frames']} input frames: those frames are passed through unchanged")
+        if r["silent_audio"]: print("  the audio is silent: the mouth stays closed")
+        if args.json: print(json.dumps(r))
     elif args.command == "eval":
-        from latentsync_nb.syncnet import evaluate_video
-        r = evaluate_video(args.video, args.audio, args.checkpoint, args.max_offset)
+        if args.align == "no":
+            from latentsync_nb.syncnet import evaluate_video
+            r = evaluate_video(args.video, args.audio, args.checkpoint, args.max_offset)
+        else:
+            from latentsync_nb.data import read_audio, read_video
+            from latentsync_nb.inference import judge_frames
+            from latentsync_nb.syncnet import load_syncnet
+            wav = read_audio(args.audio if args.audio is not None else args.video)
+            r = dict(video=str(args.video), audio=str(args.audio if args.audio is not None else args.video),
+                     **judge_frames(load_syncnet(args.checkpoint), read_video(args.video), wav, args.align, max_offset=args.max_offset))
         if args.json: print(json.dumps(r))
         else:
             print(f"{r['video']} with audio {r['audio']} ({r['windows']} windows)")
@@ -296,6 +362,14 @@ def _run(args) -> int:
         if args.repeats < 1: raise ValueError("--repeats must be >= 1")
         r = bench_objective(args.repeats)
         for name, ms in r["ms"].items(): print(f"{name:8s} {ms:>9.1f} ms  forward + backward ({r['clip']}, {r['device']})")
+        print(json.dumps(r))
+    elif args.command == "bench" and args.target == "infer":
+        from latentsync_nb.inference import bench_infer
+        if args.steps < 1: raise ValueError("--steps must be >= 1")
+        r = bench_infer(args.steps, device=args.device, official=args.official)
+        print(f"{r['model']} on {r['card']}: {r['s_per_output_s']:.2f} s of compute per second of output "
+              f"({r['total_s']:.1f} s for {r['output_s']:.2f} s: detect {r['detect_s']:.1f}, generate {r['generate_s']:.1f}, "
+              f"write {r['write_s']:.1f}), peak {r['peak_mb']:.0f} MB, {r['steps']} DDIM steps")
         print(json.dumps(r))
     elif args.command == "bench" and args.target == "mel":
         if args.seconds <= 0 or args.repeats < 1: raise ValueError("--seconds must be > 0 and --repeats >= 1")

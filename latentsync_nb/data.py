@@ -181,7 +181,7 @@ def read_video(path, fps: float = OFFICIAL_AV.fps) -> np.ndarray:
     idx = _resample_times(times, times[-1] + 1 / src_rate, fps)
     return np.stack([frames[i] for i in idx])
 
-# %% ../nbs/00_data.ipynb #7ea420c3
+# %% ../nbs/00_data.ipynb #468437bc
 @contextmanager
 def atomic_path(path):
     "Yield a temporary path beside `path`; rename it onto `path` if the block succeeds, delete it otherwise."
@@ -201,11 +201,11 @@ def write_video(path, frames, fps: int = OFFICIAL_AV.fps, audio=None, sample_rat
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8 or len(frames) == 0:
         raise MediaError(f"write_video: expected uint8 frames of shape (n, h, w, 3), got {frames.dtype} {frames.shape}.")
     h, w = frames.shape[1:3]
-    if h % 2 or w % 2: raise MediaError(f"write_video: H.264 needs even frame sizes, got {w}x{h}; crop or pad one pixel.")
     if audio is not None: audio = check_audio(np.asarray(audio, dtype=np.float32), "write_video audio")
     with atomic_path(path) as tmp, av.open(str(tmp), "w", format="mp4") as out:
         vs = out.add_stream("libx264", rate=fps)
-        vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
+        vs.width, vs.height = w, h
+        vs.pix_fmt = "yuv420p" if w % 2 == 0 and h % 2 == 0 else "yuv444p"   # 4:2:0 chroma needs even sizes; keep odd ones exact
         vs.options = {"crf": str(crf), "preset": "medium"}
         aus = out.add_stream("aac", rate=sample_rate, layout="mono") if audio is not None else None
         if aus is not None: aus.bit_rate = audio_bitrate

@@ -46,7 +46,7 @@ def ddim_sample(model: nn.Module, cond: dict, steps: int = 20, guidance: float =
         x = x.clone(); x[..., rows, :] = sched.step(eps, t, x[..., rows, :]).prev_sample
     return complete_latents(x[..., rows, :], masked)
 
-# %% ../nbs/06a_evaluation.ipynb #fefc30c7
+# %% ../nbs/06a_evaluation.ipynb #0a88f352
 def window_starts(n_frames: int, window: int = 16) -> list:
     "Starts of the 16-frame windows that cover n frames: every 16 frames, and a last one ending at the last frame."
     if n_frames < window: raise MediaError(f"generation needs at least {window} frames ({window / 25:.2f} s); got {n_frames}")
@@ -60,16 +60,21 @@ def _to_pixels(x: torch.Tensor) -> torch.Tensor:
 @torch.no_grad()
 def generate_clip(model: nn.Module, vae: nn.Module, frames: np.ndarray, wav: np.ndarray, ref_frames: np.ndarray | None = None,
                   steps: int = 20, guidance: float = 1.5, seed: int = 0, windows_per_batch: int = 8,
-                  mask_cfg: MaskConfig = MaskConfig(), cfg=OFFICIAL_AV) -> np.ndarray:
+                  mask_cfg: MaskConfig = MaskConfig(), cfg=OFFICIAL_AV, whisper=None, progress: bool = False) -> np.ndarray:
     "Aligned face frames (n, s, s, 3) uint8 with the mouth re-drawn to match wav; pixels outside the mask are kept exactly."
+    from tqdm.auto import tqdm
     n, s, f = len(frames), frames.shape[1], cfg.clip_frames
     ref_frames = frames if ref_frames is None else ref_frames
     if len(ref_frames) != n: raise ValueError(f"ref_frames has {len(ref_frames)} frames, the clip {n}")
+    if getattr(model, "audio_encoder", None) is None and whisper is None:
+        raise ValueError("this model takes Whisper tokens (it has no audio encoder of its own): pass whisper=WhisperAudioEncoder(...)")
     mel = melspectrogram(wav, cfg)
+    features = whisper.features(wav) if whisper is not None else None                 # (layers + 1, steps, width)
     device = next(model.parameters()).device
     pixel_mask = torch.from_numpy(mouth_mask(s, mask_cfg)).to(device)                          # (s, s)
     generator = torch.Generator().manual_seed(seed)
     out, written, starts = np.array(frames, copy=True), 0, window_starts(n, f)
+    bar = tqdm(total=len(starts), desc="windows", unit="window", disable=not progress, leave=False)
     for i in range(0, len(starts), windows_per_batch):
         batch = starts[i:i + windows_per_batch]
         clips = torch.stack([frames_to_tensor(frames[a:a + f]) for a in batch]).to(device)     # (b, 3, f, s, s)
@@ -77,13 +82,17 @@ def generate_clip(model: nn.Module, vae: nn.Module, frames: np.ndarray, wav: np.
         masked = encode_clips(vae, mask_frames(clips, pixel_mask))                             # (b, 4, f, h, w)
         h, w = masked.shape[-2:]
         lmask = F.adaptive_avg_pool2d(pixel_mask[None, None], (h, w))[:, :, None].expand(len(batch), 1, f, h, w)
-        mels = torch.stack([torch.from_numpy(mel_window(mel, a, f, cfg))[None] for a in batch]).to(device)   # (b, 1, 80, 52)
-        z = ddim_sample(model, dict(masked=masked, ref=encode_clips(vae, refs), mask=lmask, mel=mels), steps, guidance, generator)
+        audio = (dict(audio_tokens=torch.stack([whisper.frame_tokens(features, a, f) for a in batch]).to(device))  # (b, f, t, d)
+                 if features is not None else
+                 dict(mel=torch.stack([torch.from_numpy(mel_window(mel, a, f, cfg))[None] for a in batch]).to(device)))  # (b, 1, 80, 52)
+        z = ddim_sample(model, dict(masked=masked, ref=encode_clips(vae, refs), mask=lmask, **audio), steps, guidance, generator)
         generated = _to_pixels(decode_latents(vae, z))                                          # (b, 3, f, s, s)
         blend = (pixel_mask * generated + (1 - pixel_mask) * _to_pixels(clips)).round().byte()  # paste the mouth back
         for a, clip in zip(batch, blend.permute(0, 2, 3, 4, 1).cpu().numpy()):                  # (f, s, s, 3) each
             keep = max(0, written - a)                                                       # the last window overlaps
             out[a + keep:a + f], written = clip[keep:], a + f
+        bar.update(len(batch))
+    bar.close()
     return out
 
 # %% ../nbs/06a_evaluation.ipynb #52c556e2

@@ -185,7 +185,7 @@ def load_config(name_or_path) -> TrainConfig:
     if unknown: raise ValueError(f"{p}: unknown fields {sorted(unknown)}; known: {', '.join(TrainConfig.__dataclass_fields__)}")
     return replace(TRAIN_PRESETS[base], **d) if base else TrainConfig(**d)
 
-# %% ../nbs/06_training.ipynb #ae3cc5af
+# %% ../nbs/06_training.ipynb #a5d58353
 def build_objective(cfg: TrainConfig, vae: nn.Module) -> LatentSyncLoss:
     "The stage's LatentSyncLoss; judges are built only for terms with weight > 0."
     from latentsync_nb.perceptual import LipLPIPS
@@ -334,7 +334,9 @@ def load_trained(path, device="cpu") -> LatentSyncModel:
     model = build_model(cfg)
     if cfg.stage != "stage1": model.unet.add_motion()
     state = {k: v.float() if v.is_floating_point() else v for k, v in ck["model"].items()}
-    return load_state_strict(model, state, str(path)).to(device).eval().requires_grad_(False)
+    model = load_state_strict(model, state, str(path)).to(device).eval().requires_grad_(False)
+    model.train_config = cfg                                                       # face size, VAE, audio encoder for inference
+    return model
 
 def shipped_model_path() -> Path:
     "The tiny LatentSync model shipped inside the package (trained on data_samples/, see the evaluation notebook)."

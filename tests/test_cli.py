@@ -2,14 +2,14 @@
 import json
 import pytest
 
-SUBCOMMANDS = [["demo"], ["make-samples"], ["bench"], ["bench", "mel"], ["bench", "syncnet"], ["bench", "losses"], ["bench", "objective"],
+SUBCOMMANDS = [["demo"], ["show-sample"], ["infer"], ["make-samples"], ["bench"], ["bench", "mel"], ["bench", "syncnet"], ["bench", "losses"], ["bench", "objective"],
                ["train-syncnet"], ["export-syncnet"], ["eval"], ["pretrain-videomae"], ["train"], ["export-model"],
-               ["eval-model"], ["bench", "train"]]
+               ["eval-model"], ["bench", "train"], ["bench", "infer"]]
 
 def test_top_level_help_lists_subcommands(cli):
     r = cli("--help")
     assert r.returncode == 0
-    for name in ("demo", "make-samples", "bench", "train-syncnet", "eval"): assert name in r.stdout
+    for name in ("demo", "infer", "show-sample", "make-samples", "bench", "train-syncnet", "eval"): assert name in r.stdout
 
 @pytest.mark.parametrize("sub", SUBCOMMANDS, ids=" ".join)
 def test_every_subcommand_has_help(cli_inproc, sub):
@@ -20,18 +20,21 @@ def test_no_subcommand_is_an_error(cli):
     r = cli()
     assert r.returncode == 2 and "required" in r.stderr
 
-def test_demo_writes_png_and_nothing_else(cli, tmp_path):
-    r = cli("demo", "--out", tmp_path / "out")
+def test_show_sample_writes_png_and_nothing_else(cli, tmp_path):
+    r = cli("show-sample", "--out", tmp_path / "out")
     assert r.returncode == 0, r.stderr
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert files == ["demo_s6_00.png"]
-    png = (tmp_path / "out" / "demo_s6_00.png").read_bytes()
+    assert files == ["sample_s6_00.png"]
+    png = (tmp_path / "out" / "sample_s6_00.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
-    assert "demo_s6_00.png" in r.stdout
+    assert "sample_s6_00.png" in r.stdout
 
 @pytest.mark.parametrize("args, message", [
-    (["demo", "--clip", "nope"], "No clip 'nope'"),
-    (["demo", "--samples", "/nonexistent/corpus"], "manifest.json does not exist"),
+    (["show-sample", "--clip", "nope"], "No clip 'nope'"),
+    (["show-sample", "--samples", "/nonexistent/corpus"], "manifest.json does not exist"),
+    (["demo", "--video-clip", "nope", "--out", "{tmp}/demo"], "No clip 'nope'"),
+    (["demo", "--steps", "0", "--out", "{tmp}/demo"], "--steps must be >= 1"),
+    (["bench", "infer", "--steps", "0"], "--steps must be >= 1"),
     (["make-samples", "{tmp}", "--only", "zz_99"], "Unknown clip ids"),
     (["bench", "mel", "--seconds", "0"], "--seconds must be > 0"),
     (["bench", "syncnet", "--minutes", "0"], "--minutes must be > 0"),
