@@ -205,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     bi.add_argument("--official", action="store_true", help="the official model sizes with random weights (meant for a GPU)")
     return p
 
-# %% ../nbs/90_cli.ipynb #2ce84fc7
+# %% ../nbs/90_cli.ipynb #67732a11
 def _print_bench_losses(r: dict):
     "Readable lines for `bench losses`, then its JSON."
     for loss, per in r.items():
@@ -261,7 +261,7 @@ def _run(args) -> int:
                     args.detector, progress=True)
         print(f"wrote {r['out']}: {r['frames']} frames ({r['seconds']:.2f} s at 25 fps, {r['size'][0]}x{r['size'][1]}) in {r['total_s']:.1f} s")
         if r["looped"]: print(f"  the audio is longer than the video ({r['video_frames']} frames): the video was looped forward and backward")
-        if r["faces_lost"]: print(f"  no face found in {r['faces_lost']} of {r['video_frames']} input frames: those frames are passed through unchanged")
+        if r["faces_lost"]: print(f"  no face found in {r['faces_lost']} of the {r['used_frames']} input frames used: those frames are passed through unchanged")
         if r["silent_audio"]: print("  the audio is silent: the mouth stays closed")
         if args.json: print(json.dumps(r))
     elif args.command == "eval":

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from latentsync_nb.data import load_manifest, read_audio, read_video, write_video, write_wav
-from latentsync_nb.inference import crop_matrix, paste_mask, track_faces
+from latentsync_nb.inference import frame_mask, track_faces
 
 CLIPS = {c.id: c for c in load_manifest()}
 SPF = 640
@@ -45,9 +45,8 @@ def test_infer_length_size_rate_and_outside_mask(cli_inproc, media, face, tmp_pa
     assert read_audio(out).shape[0] == pytest.approx(16000, abs=1100)             # the new audio is muxed in
     src = read_video(media / "face.mp4")[:25]                                      # the input as decoded
     track = track_faces(src)
-    near_mask = np.stack([cv2.dilate((cv2.warpAffine(paste_mask(round(c[2])), crop_matrix(c, round(c[2])), (384, 288),
-                                                     flags=cv2.WARP_INVERSE_MAP) > 0).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
-                          for c in track.crops])
+    near_mask = np.stack([cv2.dilate((frame_mask(c, src.shape[1:]) > 0).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+                          for c in track.crops])                                   # + 4 px: H.264 blocks bleed a little
     diff = np.abs(frames.astype(int) - src).mean(axis=-1)                         # (n, h, w)
     assert diff[~near_mask].mean() < 2.0 and np.percentile(diff[~near_mask], 99) < 8    # re-encoding only
     assert diff[near_mask].mean() > diff[~near_mask].mean() + 2                  # the mouth was re-drawn
@@ -96,7 +95,7 @@ def test_faces_lost_in_some_frames_pass_through(cli_inproc, media, face, tmp_pat
     write_video(tmp_path / "cut.mp4", cut)
     r = _infer(cli_inproc, tmp_path / "cut.mp4", media / "speech.wav", tmp_path / "out.mp4")
     assert r.returncode == 0, r.stderr
-    assert "no face found in 6 of 25 input frames" in r.stdout and "passed through unchanged" in r.stdout
+    assert "no face found in 6 of the 25 input frames used" in r.stdout and "passed through unchanged" in r.stdout
     out, src = read_video(tmp_path / "out.mp4"), read_video(tmp_path / "cut.mp4")
     assert np.abs(out[8:14].astype(int) - src[8:14]).max() <= 6                   # those frames: only re-encoded
 
@@ -150,16 +149,16 @@ def test_out_must_be_mp4_and_not_an_input(cli_inproc, media, tmp_path):
     r = _infer(cli_inproc, media / "face.mp4", media / "speech.wav", media / "face.mp4")
     assert r.returncode == 1 and "must not overwrite an input" in r.stderr
 
-def test_demo_then_eval_on_its_output(cli, tmp_path):
-    "The console script's demo writes its three files and a JSON of scores; `eval` aligns and judges the output video."
-    r = cli("demo", "--out", tmp_path / "demo", "--steps", "4", timeout=600)
+def test_demo_then_eval_on_its_output(cli_inproc, tmp_path):
+    "The demo writes its three files and a JSON of scores; `eval` aligns and judges the output video."
+    r = cli_inproc("demo", "--out", tmp_path / "demo", "--steps", "4")
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == ["mouth_strip.png", "mouths_and_offsets.png",
                                                                      "wild_00_speaks_s7_01.mp4"]
     scores = json.loads(r.stdout.strip().splitlines()[-1])
     assert {"sync_ratio", "best_offset", "input_sync_ratio", "lse_c", "lse_d"} <= set(scores)
     assert "mouth strip" in r.stdout and "sync ratio" in r.stdout
-    r = cli("eval", tmp_path / "demo" / "wild_00_speaks_s7_01.mp4", "--json")
+    r = cli_inproc("eval", tmp_path / "demo" / "wild_00_speaks_s7_01.mp4", "--json")
     assert r.returncode == 0, r.stderr
     judged = json.loads(r.stdout)
     assert judged["aligned_input"] is False and judged["windows"] > 100
