@@ -46,7 +46,7 @@ def ddim_sample(model: nn.Module, cond: dict, steps: int = 20, guidance: float =
         x = x.clone(); x[..., rows, :] = sched.step(eps, t, x[..., rows, :]).prev_sample
     return complete_latents(x[..., rows, :], masked)
 
-# %% ../nbs/06a_evaluation.ipynb #0a88f352
+# %% ../nbs/06a_evaluation.ipynb #b162037f
 def window_starts(n_frames: int, window: int = 16) -> list:
     "Starts of the 16-frame windows that cover n frames: every 16 frames, and a last one ending at the last frame."
     if n_frames < window: raise MediaError(f"generation needs at least {window} frames ({window / 25:.2f} s); got {n_frames}")
@@ -68,7 +68,7 @@ def generate_clip(model: nn.Module, vae: nn.Module, frames: np.ndarray, wav: np.
     if len(ref_frames) != n: raise ValueError(f"ref_frames has {len(ref_frames)} frames, the clip {n}")
     if getattr(model, "audio_encoder", None) is None and whisper is None:
         raise ValueError("this model takes Whisper tokens (it has no audio encoder of its own): pass whisper=WhisperAudioEncoder(...)")
-    mel = melspectrogram(wav, cfg)
+    mel = melspectrogram(wav, cfg) if whisper is None else None                      # (80, T): the tiny encoder's input
     features = whisper.features(wav) if whisper is not None else None                 # (layers + 1, steps, width)
     device = next(model.parameters()).device
     pixel_mask = torch.from_numpy(mouth_mask(s, mask_cfg)).to(device)                          # (s, s)
@@ -108,25 +108,26 @@ def load_judge(path=None, device="cpu"):
     "The judge SyncNet (default: the shipped one), frozen, in eval mode."
     return load_syncnet(path if path is not None else shipped_judge_path(), device=device).eval().requires_grad_(False)
 
-# %% ../nbs/06a_evaluation.ipynb #e7a1a82e
+# %% ../nbs/06a_evaluation.ipynb #ff3097cd
 _VAL_CACHE = {}
 
 @torch.no_grad()
-def validation_score(model, vae, clip: str | None = None, frames: int = 48, steps: int = 10, samples=None) -> dict:
+def validation_score(model, vae, clip: str | None = None, frames: int = 48, steps: int = 10, samples=None, whisper=None,
+                     face_size: int = 64) -> dict:
     "A quick held-out check during training: sync ratio and best offset of `frames` re-drawn frames of a test clip."
-    key = (clip, frames, str(samples))
+    key = (clip, frames, str(samples), face_size)
     if key not in _VAL_CACHE:
         clips = load_manifest(samples, split="test")
         c = next((c for c in clips if c.id == clip), None) if clip else clips[0]
         if c is None: raise ValueError(f"no test clip {clip!r}")
-        lc = load_clip(c, 64)
+        lc = load_clip(c, face_size)
         judge = load_judge()
         _VAL_CACHE[key] = (lc, judge, sync_offsets(judge, lc.frames[:frames], lc.wav, 8))
     lc, judge, gt = _VAL_CACHE[key]
     was_training = model.training
     model.eval()
     ref = lc.frames[frames:2 * frames] if len(lc.frames) >= 2 * frames else lc.frames[:frames][::-1]
-    gen = generate_clip(model, vae, lc.frames[:frames], lc.wav, ref_frames=ref, steps=steps)
+    gen = generate_clip(model, vae, lc.frames[:frames], lc.wav, ref_frames=ref, steps=steps, whisper=whisper)
     model.train(was_training)
     got = sync_offsets(judge, gen, lc.wav, 8)
     return dict(sync_ratio=round(got["sync_margin"] / gt["sync_margin"], 4), best_offset=got["best_offset"], clip=lc.clip.id)

@@ -185,7 +185,7 @@ def load_config(name_or_path) -> TrainConfig:
     if unknown: raise ValueError(f"{p}: unknown fields {sorted(unknown)}; known: {', '.join(TrainConfig.__dataclass_fields__)}")
     return replace(TRAIN_PRESETS[base], **d) if base else TrainConfig(**d)
 
-# %% ../nbs/06_training.ipynb #a5d58353
+# %% ../nbs/06_training.ipynb #f4c6117d
 def build_objective(cfg: TrainConfig, vae: nn.Module) -> LatentSyncLoss:
     "The stage's LatentSyncLoss; judges are built only for terms with weight > 0."
     from latentsync_nb.perceptual import LipLPIPS
@@ -267,13 +267,10 @@ def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress
         "Generate a held-out clip's first 48 frames, score them with the judge; add the point to the history and chart."
         from latentsync_nb.evaluation import plot_training, validation_score
         if acc.is_main_process:
-            if acc.unwrap_model(model).audio_encoder is None:
-                log("validation clips need the tiny audio encoder (Whisper tokens come with the inference notebook): skipped")
-            else:
-                v = validation_score(acc.unwrap_model(model), vae, samples=samples)
-                history.setdefault("val", []).append(dict(step=step, **v))
-                bar.write(f"step {step}: validation clip sync ratio {v['sync_ratio']:.2f}, best offset {v['best_offset']:+d}")
-                plot_training(history, out_dir / "training.png")
+            v = validation_score(acc.unwrap_model(model), vae, samples=samples, whisper=whisper, face_size=cfg.face_size)
+            history.setdefault("val", []).append(dict(step=step, **v))
+            bar.write(f"step {step}: validation clip sync ratio {v['sync_ratio']:.2f}, best offset {v['best_offset']:+d}")
+            plot_training(history, out_dir / "training.png")
             model.train()
         acc.wait_for_everyone()
 
