@@ -4,25 +4,21 @@
 
 # %% ../nbs/90_cli.ipynb #de9212ff
 from __future__ import annotations
-import argparse, json, sys, time
+import argparse, dataclasses, json, sys, time
 from pathlib import Path
 
 import numpy as np
 
 # %% auto #0
-__all__ = ['render_sample', 'bench_mel', 'build_parser', 'main']
+__all__ = ['SAMPLES_HELP', 'render_sample', 'bench_mel', 'add_media_commands', 'add_training_commands', 'add_bench_commands',
+           'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #4b107a9e
-def _save_figure(fig, path: Path) -> Path:
-    "Save a matplotlib figure atomically (temp file, then rename)."
-    from latentsync_nb.data import atomic_path
-    with atomic_path(path) as tmp: fig.savefig(tmp, dpi=80, bbox_inches="tight")
-    return path
-
 def render_sample(clip_id: str = "s6_00", out_dir="latentsync_demo", samples=None) -> Path:
     "Render a sample clip's frames, waveform, mel spectrogram and mouth-opening curve to `out_dir/sample_<clip>.png`."
     import matplotlib; matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+    from latentsync_nb.core import save_figure
     from latentsync_nb.data import load_manifest, read_video, read_audio, melspectrogram, mouth_darkness, frame_loudness
     clips = {c.id: c for c in load_manifest(samples)}
     if clip_id not in clips: raise ValueError(f"No clip {clip_id!r} in the samples; choose one of: {', '.join(clips)}")
@@ -45,7 +41,7 @@ def render_sample(clip_id: str = "s6_00", out_dir="latentsync_demo", samples=Non
     axs[3].plot(t, (loud - loud.min()) / max(np.ptp(loud), 1e-9), label="audio level per frame (scaled)", alpha=0.6)
     axs[3].set_xlim(0, secs); axs[3].set_xlabel("seconds"); axs[3].legend(fontsize=7, loc="upper right")
     fig.tight_layout()
-    try: return _save_figure(fig, Path(out_dir) / f"sample_{clip.id}.png")
+    try: return save_figure(fig, Path(out_dir) / f"sample_{clip.id}.png", bbox_inches="tight")
     finally: plt.close(fig)
 
 # %% ../nbs/90_cli.ipynb #96689fa2
@@ -64,14 +60,24 @@ def bench_mel(seconds: float = 60.0, repeats: int = 5) -> dict:
     best = min(times)
     return dict(audio_s=seconds, mel_s=round(best, 5), mel_realtime_factor=round(seconds / best, 1), threads=1)
 
-# %% ../nbs/90_cli.ipynb #27a5c20b
-def build_parser() -> argparse.ArgumentParser:
-    "The `latentsync-nb` argument parser with all subcommands."
-    p = argparse.ArgumentParser(prog="latentsync-nb", description="LatentSync, notebook by notebook: run what the notebooks build.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    d = sub.add_parser("demo", help="end-to-end demo: dub a held-out sample with another speaker's audio, judge it",
-                       description="Lip-sync a held-out sample video to another held-out speaker's audio with the shipped "
-                                   "tiny model; write the video, a mouth strip and the judge's offset curves; print the scores.")
+# %% ../nbs/90_cli.ipynb #41635382
+SAMPLES_HELP = "corpus folder (default: the shipped data_samples/)"
+
+def _command(sub, name: str, run, help: str, description: str | None = None) -> argparse.ArgumentParser:
+    "Add subcommand `name` whose handler is `run(args)`."
+    p = sub.add_parser(name, help=help, description=description or help)
+    p.set_defaults(run=run)
+    return p
+
+def _require(ok: bool, message: str):
+    "Refuse a bad option value with a one-line message (exit code 1)."
+    if not ok: raise ValueError(message)
+
+def add_media_commands(sub):
+    "demo, show-sample, infer, eval, make-samples: the commands that read and write audio and video."
+    d = _command(sub, "demo", _demo, "end-to-end demo: dub a held-out sample with another speaker's audio, judge it",
+                 "Lip-sync a held-out sample video to another held-out speaker's audio with the shipped tiny model; write "
+                 "the video, a mouth strip and the judge's offset curves; print the scores and the demo's wall time.")
     d.add_argument("--out", default="latentsync_demo", help="output folder (default: %(default)s)")
     d.add_argument("--video-clip", default="wild_00", help="sample clip whose face is dubbed (default: %(default)s)")
     d.add_argument("--audio-clip", default="s7_01", help="sample clip whose speech is used (default: %(default)s)")
@@ -79,16 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=0, help="noise seed (default: %(default)s)")
     d.add_argument("--checkpoint", default=None, help="trained model (default: the shipped tiny one)")
     d.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda if available)")
-    d.add_argument("--samples", default=None, help="corpus folder (default: the shipped data_samples/)")
-    ss = sub.add_parser("show-sample", help="render a sample clip with its mel spectrogram and mouth-opening curve to a PNG",
-                        description="Render a shipped sample clip: frames, waveform, mel spectrogram and mouth-opening curve.")
+    d.add_argument("--samples", default=None, help=SAMPLES_HELP)
+    ss = _command(sub, "show-sample", _show_sample, "render a sample clip with its mel spectrogram and mouth-opening curve to a PNG",
+                  "Render a shipped sample clip: frames, waveform, mel spectrogram and mouth-opening curve.")
     ss.add_argument("--clip", default="s6_00", help="sample clip id (see data_samples/manifest.json; default: %(default)s)")
     ss.add_argument("--out", default="latentsync_demo", help="output folder (default: %(default)s)")
-    ss.add_argument("--samples", default=None, help="corpus folder (default: the shipped data_samples/)")
-    inf = sub.add_parser("infer", help="lip-sync a talking-head video to new audio (mp4 out)",
-                         description="Detect and align the face, re-draw the mouth for AUDIO with DDIM and classifier-free "
-                                     "guidance, paste it back, loop the video to the audio's length, write an mp4 (H.264 + "
-                                     "AAC, 25 fps, the input's size) with the new audio.")
+    ss.add_argument("--samples", default=None, help=SAMPLES_HELP)
+    inf = _command(sub, "infer", _infer, "lip-sync a talking-head video to new audio (mp4 out)",
+                   "Detect and align the face, re-draw the mouth for AUDIO with DDIM and classifier-free guidance, paste it "
+                   "back, loop the video to the audio's length, write an mp4 (H.264 + AAC, 25 fps, the input's size) with "
+                   "the new audio.")
     inf.add_argument("--video", required=True, help="input video (any container / fps / size PyAV reads)")
     inf.add_argument("--audio", required=True, help="speech to lip-sync to (wav, mp3, m4a, or a video's audio track)")
     inf.add_argument("--out", required=True, help="output .mp4 (written atomically)")
@@ -99,13 +105,78 @@ def build_parser() -> argparse.ArgumentParser:
     inf.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
     inf.add_argument("--detector", default="haar", choices=["haar", "insightface"], help="face detector (default: %(default)s)")
     inf.add_argument("--json", action="store_true", help="print the report as one JSON object at the end")
-    m = sub.add_parser("make-samples", help="generate the synthetic talking-face sample corpus",
-                       description="Generate the sample corpus (mp4 + wav + json per clip, manifest.json) into OUT_DIR.")
+    e = _command(sub, "eval", _eval, "sync of an aligned-face video: best offset, LSE-D, LSE-C",
+                 "For audio offsets -N..N frames, the mean SyncNet embedding distance; prints the best offset, LSE-D "
+                 "(minimum) and LSE-C (median - minimum).")
+    e.add_argument("video", help="video of a talking face (any size; e.g. a data_samples clip or an `infer` output)")
+    e.add_argument("--audio", default=None, help="audio file to judge against (default: the video's own track)")
+    e.add_argument("--checkpoint", default=None, help="SyncNet checkpoint file or hub id (default: the shipped tiny one)")
+    e.add_argument("--max-offset", type=int, default=15, help="largest offset in frames (default: %(default)s)")
+    e.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    e.add_argument("--align", default="auto", choices=["auto", "yes", "no"],
+                   help="detect and align the face first: auto = unless the video is already an aligned face crop (default)")
+    m = _command(sub, "make-samples", _make_samples, "generate the synthetic talking-face sample corpus",
+                 "Generate the sample corpus (mp4 + wav + json per clip, manifest.json) into OUT_DIR.")
     m.add_argument("out_dir", help="folder to write the corpus into")
     m.add_argument("--seed", type=int, default=None, help="corpus seed (default: the shipped corpus's)")
     m.add_argument("--only", nargs="+", metavar="ID", help="generate only these clip ids")
-    t = sub.add_parser("train-syncnet", help="train a SyncNet on a corpus (resumes from OUT/syncnet.pt)",
-                       description="Train a SyncNet. Writes OUT/syncnet.pt at every evaluation and OUT/training.png at the end.")
+
+def _demo(args):
+    from latentsync_nb.inference import run_demo
+    _require(args.steps >= 1, "--steps must be >= 1")
+    r = run_demo(args.out, args.video_clip, args.audio_clip, args.steps, args.seed, args.checkpoint, args.device,
+                 args.samples, progress=True)
+    sc, rep = r["scores"], r["report"]
+    print(f"dubbed {args.video_clip} with the speech of {args.audio_clip} in {rep['total_s']:.0f} s "
+          f"({rep['frames']} frames, {rep['seconds']:.1f} s of video)")
+    print(f"  video:            {r['video']}")
+    print(f"  mouth strip:      {r['strip']}")
+    print(f"  offsets + mouths: {r['plot']}")
+    print(f"judge SyncNet, against the new audio: dubbed sync ratio {sc['sync_ratio']:.2f} (best offset "
+          f"{sc['best_offset']:+d}), untouched input {sc['input_sync_ratio']:+.2f} (best offset {sc['input_best_offset']:+d}); "
+          f"LSE-C {sc['lse_c']:.3f} / LSE-D {sc['lse_d']:.3f} (ground truth {sc['gt_lse_c']:.3f} / {sc['gt_lse_d']:.3f})")
+    print(f"the demo took {sc['demo_wall_s']:.0f} s of wall time (dub, judging and pictures)")
+    print(json.dumps(sc))
+
+def _show_sample(args): print(f"wrote {render_sample(args.clip, args.out, args.samples)}")
+
+def _infer(args):
+    from latentsync_nb.inference import lipsync
+    _require(args.steps >= 1, "--steps must be >= 1")
+    r = lipsync(args.video, args.audio, args.out, args.checkpoint, args.steps, args.guidance, args.seed, args.device,
+                args.detector, progress=True)
+    print(f"wrote {r['out']}: {r['frames']} frames ({r['seconds']:.2f} s at 25 fps, {r['size'][0]}x{r['size'][1]}) in {r['total_s']:.1f} s")
+    if r["looped"]: print(f"  the audio is longer than the video ({r['video_frames']} frames): the video was looped forward and backward")
+    if r["faces_lost"]: print(f"  no face found in {r['faces_lost']} of the {r['used_frames']} input frames used: those frames are passed through unchanged")
+    if r["silent_audio"]: print("  the audio is silent: the mouth stays closed")
+    if args.json: print(json.dumps(r))
+
+def _eval(args):
+    audio = args.audio if args.audio is not None else args.video
+    if args.align == "no":
+        from latentsync_nb.syncnet import evaluate_video
+        r = evaluate_video(args.video, args.audio, args.checkpoint, args.max_offset)
+    else:
+        from latentsync_nb.data import read_audio, read_video
+        from latentsync_nb.inference import judge_frames
+        from latentsync_nb.syncnet import load_syncnet
+        r = dict(video=str(args.video), audio=str(audio), **judge_frames(load_syncnet(args.checkpoint), read_video(args.video),
+                                                                        read_audio(audio), args.align, max_offset=args.max_offset))
+    if args.json: print(json.dumps(r)); return
+    print(f"{r['video']} with audio {r['audio']} ({r['windows']} windows)")
+    print(f"best offset {r['best_offset']:+d} frames   LSE-D {r['lse_d']:.3f}   LSE-C {r['lse_c']:.3f}   "
+          f"sync margin {r['sync_margin']:.3f}")
+
+def _make_samples(args):
+    from latentsync_nb.samples import make_samples, CORPUS_SEED
+    out = make_samples(args.out_dir, seed=CORPUS_SEED if args.seed is None else args.seed, only=args.only)
+    print(f"wrote the sample corpus to {out} (manifest: {Path(out) / 'manifest.json'})")
+
+# %% ../nbs/90_cli.ipynb #863e2304
+def add_training_commands(sub):
+    "train-syncnet, export-syncnet, pretrain-videomae, train, export-model, eval-model: train, ship and score models."
+    t = _command(sub, "train-syncnet", _train_syncnet, "train a SyncNet on a corpus (resumes from OUT/syncnet.pt)",
+                 "Train a SyncNet. Writes OUT/syncnet.pt at every evaluation and OUT/training.png at the end.")
     t.add_argument("--config", default="tiny", choices=["tiny", "official"], help="training preset (default: %(default)s)")
     t.add_argument("--out", required=True, help="run folder (checkpoint, chart)")
     t.add_argument("--steps", type=int, help="total optimisation steps")
@@ -115,27 +186,23 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--eval-every", type=int, help="steps between held-out evaluations and checkpoints")
     t.add_argument("--eval-pairs", type=int, help="held-out pairs scored at each evaluation")
     t.add_argument("--mixed-precision", choices=["no", "fp16", "bf16"], help="autocast precision (GPU)")
-    t.add_argument("--samples", default=None, help="corpus folder (default: the shipped data_samples/)")
+    t.add_argument("--samples", default=None, help=SAMPLES_HELP)
     t.add_argument("--no-resume", action="store_true", help="start from scratch even if OUT/syncnet.pt exists")
-    x = sub.add_parser("export-syncnet", help="strip a training checkpoint to weights + config + history",
-                       description="Write a training checkpoint's weights, config and history (no optimizer) to --out.")
+    x = _command(sub, "export-syncnet", _export_syncnet, "strip a training checkpoint to weights + config + history",
+                 "Write a training checkpoint's weights, config and history (no optimizer) to --out.")
     x.add_argument("checkpoint", help="training checkpoint (OUT/syncnet.pt of train-syncnet)")
     x.add_argument("--out", default=None, help="output file (default: the package's shipped latentsync_nb/weights/syncnet_tiny.pt)")
-    e = sub.add_parser("eval", help="sync of an aligned-face video: best offset, LSE-D, LSE-C",
-                       description="For audio offsets -N..N frames, the mean SyncNet embedding distance; prints the best "
-                                   "offset, LSE-D (minimum) and LSE-C (median - minimum).")
-    e.add_argument("video", help="video of a talking face (any size; e.g. a data_samples clip or an `infer` output)")
-    e.add_argument("--audio", default=None, help="audio file to judge against (default: the video's own track)")
-    e.add_argument("--checkpoint", default=None, help="SyncNet checkpoint file or hub id (default: the shipped tiny one)")
-    e.add_argument("--max-offset", type=int, default=15, help="largest offset in frames (default: %(default)s)")
-    e.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    e.add_argument("--align", default="auto", choices=["auto", "yes", "no"],
-                   help="detect and align the face first: auto = unless the video is already an aligned face crop (default)")
-    tr = sub.add_parser("train", help="train the LatentSync UNet, stage 1 or 2 (resumes from OUT/unet.pt)",
-                        description="Train the LatentSync UNet with a preset recipe; any TrainConfig field can be "
-                                    "overridden with --set KEY=VALUE. Writes OUT/unet.pt every --checkpoint-every steps.")
-    tr.add_argument("--config", default="tiny-stage1", metavar="PRESET_OR_FILE",
-                    help="a preset (tiny-stage1, tiny-stage2, stage1, stage2, stage2-efficient) or a YAML file of "
+    v = _command(sub, "pretrain-videomae", _pretrain_videomae, "pretrain a tiny VideoMAE for TREPA by tube-masked autoencoding",
+                 "Pretrain the tiny VideoMAE encoder of TREPA on a corpus's training clips (masked autoencoding, 90%% tube "
+                 "masking) and write it to OUT.")
+    v.add_argument("--out", required=True, help="checkpoint file to write (load it with load_clip_encoder(OUT))")
+    v.add_argument("--steps", type=int, default=None, help="optimisation steps (default: 3000)")
+    v.add_argument("--samples", default=None, help=SAMPLES_HELP)
+    tr = _command(sub, "train", _train, "train the LatentSync UNet, stage 1 or 2 (resumes from OUT/unet.pt)",
+                  "Train the LatentSync UNet with a preset recipe; any TrainConfig field can be overridden with --set "
+                  "KEY=VALUE. Writes OUT/unet.pt every --checkpoint-every steps.")
+    tr.add_argument("--config", default="tiny_stage1", metavar="PRESET_OR_FILE",
+                    help="a preset (tiny_stage1, tiny_stage2, stage1, stage2, stage2_efficient) or a YAML file of "
                          "TrainConfig fields, e.g. one written by --print-config (default: %(default)s)")
     tr.add_argument("--print-config", action="store_true", help="print the resolved config as YAML and exit")
     tr.add_argument("--out", help="run folder (checkpoint); required unless --print-config")
@@ -145,69 +212,161 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--checkpoint-every", type=int, help="steps between checkpoints")
     tr.add_argument("--init-from", help="a stage-1 checkpoint (OUT/unet.pt of a stage-1 run, or an exported model) to start from")
     tr.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="override any TrainConfig field, e.g. lr=2e-5")
-    tr.add_argument("--samples", default=None, help="corpus folder (default: the shipped data_samples/)")
+    tr.add_argument("--samples", default=None, help=SAMPLES_HELP)
     tr.add_argument("--no-resume", action="store_true", help="start from scratch even if OUT/unet.pt exists")
-    xm = sub.add_parser("export-model", help="strip a UNet training checkpoint to fp16 weights + config + history",
-                        description="Write a `train` checkpoint's weights (fp16), config and history, without the optimiser.")
+    xm = _command(sub, "export-model", _export_model, "strip a UNet training checkpoint to fp16 weights + config + history",
+                  "Write a `train` checkpoint's weights (fp16), config and history, without the optimiser.")
     xm.add_argument("checkpoint", help="training checkpoint (OUT/unet.pt of train)")
     xm.add_argument("--out", default=None, help="output file (default: the package's shipped latentsync_nb/weights/latentsync_tiny.pt)")
-    em = sub.add_parser("eval-model", help="held-out lip-sync scores of a trained tiny model, judged by the judge SyncNet",
-                        description="Re-draw every held-out clip's mouth from its own audio (DDIM, guidance) and score it "
-                                    "with the judge SyncNet: sync ratio, best offset, own vs other audio, LSE-C/D, "
-                                    "high-frequency energy. Last line: JSON.")
+    em = _command(sub, "eval-model", _eval_model, "held-out lip-sync scores of a trained tiny model, judged by the judge SyncNet",
+                  "Re-draw every held-out clip's mouth from its own audio (DDIM, guidance) and score it with the judge "
+                  "SyncNet: sync ratio, best offset, own vs other audio, LSE-C/D, high-frequency energy. Last line: JSON.")
     em.add_argument("--checkpoint", default=None, help="model checkpoint (default: the shipped tiny model)")
     em.add_argument("--clips", type=int, default=None, help="evaluate only the first N held-out clips")
     em.add_argument("--sample-steps", type=int, default=20, help="DDIM steps (default: %(default)s)")
     em.add_argument("--guidance", type=float, default=1.5, help="classifier-free guidance (default: %(default)s)")
-    em.add_argument("--samples", default=None, help="corpus folder (default: the shipped data_samples/)")
-    v = sub.add_parser("pretrain-videomae", help="pretrain a tiny VideoMAE for TREPA by tube-masked autoencoding",
-                       description="Pretrain the tiny VideoMAE encoder of TREPA on a corpus's training clips "
-                                   "(masked autoencoding, 90%% tube masking) and write it to OUT.")
-    v.add_argument("--out", required=True, help="checkpoint file to write (load it with load_clip_encoder(OUT))")
-    v.add_argument("--steps", type=int, default=None, help="optimisation steps (default: 3000)")
-    v.add_argument("--samples", default=None, help="corpus folder (default: the shipped data_samples/)")
+    em.add_argument("--samples", default=None, help=SAMPLES_HELP)
+
+def _positive_ints(over: dict, keys):
+    "Refuse integer options below 1 (named as their flags)."
+    for k in keys:
+        if k in over: _require(isinstance(over[k], int) and over[k] >= 1, f"--{k.replace('max_', '').replace('_', '-')} must be >= 1")
+
+def _train_syncnet(args):
+    from latentsync_nb.syncnet import SYNC_TRAIN_PRESETS, train_syncnet
+    over = {k: v for k, v in dict(max_steps=args.steps, max_minutes=args.minutes, lr=args.lr, batch_size=args.batch_size,
+                                  eval_every=args.eval_every, eval_pairs=args.eval_pairs,
+                                  mixed_precision=args.mixed_precision).items() if v is not None}
+    _positive_ints(over, ("max_steps", "batch_size", "eval_every", "eval_pairs"))
+    _, hist = train_syncnet(dataclasses.replace(SYNC_TRAIN_PRESETS[args.config], **over), args.out, samples=args.samples,
+                            resume=not args.no_resume)
+    if hist["val_acc_list"]:
+        print(f"step {hist['val_step_list'][-1]}: held-out accuracy {hist['val_acc_list'][-1]:.3f}, "
+              f"loss {hist['val_loss_list'][-1]:.3f}; checkpoint {Path(args.out) / 'syncnet.pt'}")
+
+def _export_syncnet(args):
+    from latentsync_nb.syncnet import export_syncnet
+    print(f"wrote {export_syncnet(args.checkpoint, args.out)}")
+
+def _pretrain_videomae(args):
+    from latentsync_nb.data import load_face_clips
+    from latentsync_nb.trepa import MAETrainConfig, TREPA_PRESETS, pretrain_videomae
+    cfg = MAETrainConfig() if args.steps is None else dataclasses.replace(MAETrainConfig(), steps=args.steps)
+    _require(cfg.steps >= 1, "--steps must be >= 1")
+    clips = load_face_clips(TREPA_PRESETS[cfg.encoder].image_size, root=args.samples)
+    _require(bool(clips), f"no aligned training clips in {args.samples or 'data_samples/'}")
+    _, hist = pretrain_videomae(cfg, out=args.out, clips=clips)
+    print(f"{hist['step'][-1]} steps, masked-tubelet loss {hist['loss'][0]:.3f} -> {hist['loss'][-1]:.3f}; wrote {args.out}")
+
+def _train_config(args):
+    "The TrainConfig a `train` command line asks for: preset or file, options, then --set KEY=VALUE overrides."
+    from latentsync_nb.training import load_config
+    base = load_config(args.config)
+    fields = {f.name for f in dataclasses.fields(base)}
+    over = {k: v for k, v in dict(max_steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+                                  checkpoint_every=args.checkpoint_every, init_from=args.init_from).items() if v is not None}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        _require(bool(sep) and key in fields, f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(fields)}")
+        try: over[key] = json.loads(value)
+        except json.JSONDecodeError: over[key] = value                              # plain strings need no quotes
+    _positive_ints(over, ("max_steps", "batch_size", "checkpoint_every"))
+    return dataclasses.replace(base, **over)
+
+def _train(args):
+    from latentsync_nb.training import train
+    cfg = _train_config(args)
+    if args.print_config:
+        import yaml
+        print(yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False), end=""); return
+    _require(bool(args.out), "--out DIR is required (the run folder for the checkpoint)")
+    _, hist = train(cfg, args.out, samples=args.samples, resume=not args.no_resume)
+    last = {n: v[-1] for n, v in hist["terms"].items()}
+    print(f"step {hist['step'][-1] if hist['step'] else 0}: " + ", ".join(f"{n} {v:.4f}" for n, v in last.items())
+          + f"; checkpoint {Path(args.out) / 'unet.pt'}")
+
+def _export_model(args):
+    from latentsync_nb.training import export_model
+    print(f"wrote {export_model(args.checkpoint, args.out)}")
+
+def _eval_model(args):
+    from latentsync_nb.evaluation import EvalConfig, evaluate_model, json_line
+    from latentsync_nb.syncnet import load_judge
+    from latentsync_nb.training import load_trained, shipped_model_path
+    from latentsync_nb.vae import load_vae
+    _require(args.sample_steps >= 1 and (args.clips is None or args.clips >= 2), "--sample-steps must be >= 1 and --clips >= 2")
+    r = evaluate_model(load_trained(args.checkpoint or shipped_model_path()), load_vae("tiny"), load_judge(),
+                       EvalConfig(steps=args.sample_steps, guidance=args.guidance, max_clips=args.clips),
+                       samples=args.samples, progress=True)
+    for row in r["clips"]:
+        print(f"{row['clip']:8s} sync ratio {row['sync_ratio']:.2f}  best offset {row['best_offset']:+d}  margin own "
+              f"{row['sync_margin']:.3f} vs other audio {row['other_audio_margin']:.3f}  hf energy x{row['hf_energy_ratio']:.2f}")
+    print(json_line(r["summary"]))
+    print(json.dumps(r["summary"]))
+
+# %% ../nbs/90_cli.ipynb #0be1f115
+def add_bench_commands(sub):
+    "bench mel | syncnet | losses | objective | train | infer: performance figures, the last line of each is JSON."
     b = sub.add_parser("bench", help="measure performance; last line of output is JSON",
                        description="Benchmarks. Each prints readable lines and, last, one JSON object with its figures.")
     bsub = b.add_subparsers(dest="target", required=True, metavar="TARGET")
-    bm = bsub.add_parser("mel", help="mel spectrogram speed on one core (times real time)")
+    bm = _command(bsub, "mel", _bench_mel, "mel spectrogram speed on one core (times real time)")
     bm.add_argument("--seconds", type=float, default=60.0, help="length of audio to transform (default: %(default)s)")
     bm.add_argument("--repeats", type=int, default=5, help="timed repeats, best is reported (default: %(default)s)")
-    bs = bsub.add_parser("syncnet", help="held-out accuracy of the shipped SyncNet; time for a retrain to pass 90%% / 95%%")
+    bs = _command(bsub, "syncnet", _bench_syncnet, "held-out accuracy of the shipped SyncNet; time for a retrain to pass 90%% / 95%%")
     bs.add_argument("--minutes", type=float, default=10.0, help="retrain budget in minutes (default: %(default)s)")
     bs.add_argument("--pairs", type=int, default=1024, help="held-out pairs to score (default: %(default)s)")
-    bl = bsub.add_parser("losses", help="time and peak memory of LPIPS and TREPA per 16-frame 256 px clip",
-                         description="Forward + backward of each loss on one 16-frame clip (256x256 by default), each "
-                                     "configuration in its own process: median time and peak extra memory.")
+    bl = _command(bsub, "losses", _bench_losses, "time and peak memory of LPIPS and TREPA per 16-frame 256 px clip",
+                  "Forward + backward of each loss on one 16-frame clip (256x256 by default), each configuration in its "
+                  "own process: median time and peak extra memory.")
     bl.add_argument("--official", action="store_true", help="also the official ViT-g TREPA encoder (CPU: ~5 GB, minutes)")
     bl.add_argument("--repeats", type=int, default=3, help="timed repeats after one warm-up (default: %(default)s)")
     bl.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
     bl.add_argument("--size", type=int, default=256, help="frame size in pixels (default: %(default)s, the training size)")
-    bo = bsub.add_parser("objective", help="forward + backward time of each objective term (tiny configuration, CPU)",
-                         description="Time one forward + backward of each term of LatentSyncLoss (and of the shared "
-                                     "decode) on one 16-frame clip of the tiny pipeline, on the CPU.")
+    bo = _command(bsub, "objective", _bench_objective, "forward + backward time of each objective term (tiny configuration, CPU)",
+                  "Time one forward + backward of each term of LatentSyncLoss (and of the shared decode) on one 16-frame "
+                  "clip of the tiny pipeline, on the CPU.")
     bo.add_argument("--repeats", type=int, default=3, help="timed repeats after one warm-up (default: %(default)s)")
-    bt = bsub.add_parser("train", help="held-out scores of the shipped tiny model, a timed retrain of both stages and its scores",
-                         description="tiny (default): evaluate the shipped checkpoint, retrain stage 1 + stage 2 from scratch "
-                                     "within --minutes and evaluate that. stage1 / stage2 / stage2-efficient: time and peak "
-                                     "memory of --steps training steps at the official sizes (random weights offline).")
-    bt.add_argument("--config", default="tiny", choices=["tiny", "stage1", "stage2", "stage2-efficient"],
+    bt = _command(bsub, "train", _bench_train, "held-out scores of the shipped tiny model, a timed retrain of both stages and its scores",
+                  "tiny (default): evaluate the shipped checkpoint, retrain stage 1 + stage 2 from scratch within --minutes "
+                  "and evaluate that. stage1 / stage2 / stage2_efficient: time and peak memory of --steps training steps "
+                  "at the official sizes (random weights offline).")
+    bt.add_argument("--config", default="tiny", choices=["tiny", "stage1", "stage2", "stage2_efficient"],
                     help="what to bench (default: %(default)s)")
     bt.add_argument("--minutes", type=float, default=15.0, help="tiny: retrain budget (default: %(default)s)")
     bt.add_argument("--no-retrain", action="store_true", help="tiny: only evaluate the shipped checkpoint")
     bt.add_argument("--clips", type=int, default=None, help="tiny: evaluate only the first N held-out clips")
     bt.add_argument("--steps", type=int, default=1, help="official sizes: training steps to time (default: %(default)s)")
     bt.add_argument("--device", default=None, help="official sizes: cpu, cuda ... (default: cuda if available)")
-    bi = bsub.add_parser("infer", help="seconds per second of output and peak memory of lip-sync inference",
-                         description="Time `infer` (read, detect, generate, paste, write) on the demo's dub: a 6 s sample "
-                                     "video and 7.5 s of speech; the tiny model, or --official sizes (random weights).")
+    bi = _command(bsub, "infer", _bench_infer, "seconds per second of output and peak memory of lip-sync inference",
+                  "Time `infer` (read, detect, generate, paste, write) on the demo's dub: a 6 s sample video and 7.5 s of "
+                  "speech; the tiny model, or --official sizes (random weights).")
     bi.add_argument("--steps", type=int, default=20, help="DDIM steps (default: %(default)s)")
     bi.add_argument("--device", default=None, help="cpu, cuda ... (default: cuda if available)")
     bi.add_argument("--official", action="store_true", help="the official model sizes with random weights (meant for a GPU)")
-    return p
 
-# %% ../nbs/90_cli.ipynb #67732a11
-def _print_bench_losses(r: dict):
-    "Readable lines for `bench losses`, then its JSON."
+def _bench_mel(args):
+    _require(args.seconds > 0 and args.repeats >= 1, "--seconds must be > 0 and --repeats >= 1")
+    r = bench_mel(args.seconds, args.repeats)
+    print(f"mel spectrogram of {r['audio_s']:.0f} s of 16 kHz audio: {r['mel_s'] * 1000:.1f} ms on 1 thread "
+          f"= {r['mel_realtime_factor']:.0f}x real time")
+    print(json.dumps(r))
+
+def _bench_syncnet(args):
+    from latentsync_nb.syncnet import bench_syncnet
+    _require(args.minutes > 0 and args.pairs >= 2, "--minutes must be > 0 and --pairs >= 2")
+    r = bench_syncnet(args.minutes, args.pairs)
+    print(f"shipped tiny SyncNet: held-out accuracy {r['heldout_accuracy']:.3f} on {r['pairs']} balanced pairs")
+    fmt = lambda v: "not reached" if v is None else f"{v:.0f} s"
+    print(f"retrain from scratch ({r['retrain_minutes']:g} min, {r['retrain_steps']} steps): 90% after {fmt(r['retrain_s_to_90'])}, "
+          f"95% after {fmt(r['retrain_s_to_95'])}, final {r['retrain_final_accuracy']}")
+    print(json.dumps(r))
+
+def _bench_losses(args):
+    from latentsync_nb.trepa import bench_losses
+    _require(args.repeats >= 1, "--repeats must be >= 1")
+    _require(args.size >= 16, "--size must be >= 16")
+    r = bench_losses(official=args.official, repeats=args.repeats, device=args.device, size=args.size)
     for loss, per in r.items():
         for cfg, v in per.items():
             if "error" in v: print(f"{loss:6s} {cfg:28s} failed: {v['error']}"); continue
@@ -215,175 +374,51 @@ def _print_bench_losses(r: dict):
                   f"{v['frames']} frames of {v['size']} px, forward + backward)")
     print(json.dumps(r))
 
-def _run(args) -> int:
-    if args.command == "demo":
-        from latentsync_nb.inference import run_demo
-        if args.steps < 1: raise ValueError("--steps must be >= 1")
-        r = run_demo(args.out, args.video_clip, args.audio_clip, args.steps, args.seed, args.checkpoint, args.device,
-                     args.samples, progress=True)
-        sc = r["scores"]
-        print(f"dubbed {args.video_clip} with the speech of {args.audio_clip} in {r['report']['total_s']:.0f} s "
-              f"({r['report']['frames']} frames, {r['report']['seconds']:.1f} s of video)")
-        print(f"  video:            {r['video']}")
-        print(f"  mouth strip:      {r['strip']}")
-        print(f"  offsets + mouths: {r['plot']}")
-        print(f"judge SyncNet, against the new audio: dubbed sync ratio {sc['sync_ratio']:.2f} (best offset "
-              f"{sc['best_offset']:+d}), untouched input {sc['input_sync_ratio']:+.2f} (best offset {sc['input_best_offset']:+d}); "
-              f"LSE-C {sc['lse_c']:.3f} / LSE-D {sc['lse_d']:.3f} (ground truth {sc['gt_lse_c']:.3f} / {sc['gt_lse_d']:.3f})")
-        print(json.dumps(sc))
-    elif args.command == "show-sample":
-        path = render_sample(args.clip, args.out, args.samples)
-        print(f"wrote {path}")
-    elif args.command == "make-samples":
-        from latentsync_nb.samples import make_samples, CORPUS_SEED
-        out = make_samples(args.out_dir, seed=CORPUS_SEED if args.seed is None else args.seed, only=args.only)
-        print(f"wrote the sample corpus to {out} (manifest: {Path(out) / 'manifest.json'})")
-    elif args.command == "train-syncnet":
-        import dataclasses
-        from latentsync_nb.syncnet import SYNC_TRAIN_PRESETS, train_syncnet
-        over = {k: v for k, v in dict(max_steps=args.steps, max_minutes=args.minutes, lr=args.lr, batch_size=args.batch_size,
-                                      eval_every=args.eval_every, eval_pairs=args.eval_pairs,
-                                      mixed_precision=args.mixed_precision).items() if v is not None}
-        for k in ("max_steps", "batch_size", "eval_every", "eval_pairs"):
-            if k in over and over[k] < 1: raise ValueError(f"--{k.replace('max_', '').replace('_', '-')} must be >= 1")
-        cfg = dataclasses.replace(SYNC_TRAIN_PRESETS[args.config], **over)
-        _, hist = train_syncnet(cfg, args.out, samples=args.samples, resume=not args.no_resume)
-        if hist["val_acc_list"]:
-            print(f"step {hist['val_step_list'][-1]}: held-out accuracy {hist['val_acc_list'][-1]:.3f}, "
-                  f"loss {hist['val_loss_list'][-1]:.3f}; checkpoint {Path(args.out) / 'syncnet.pt'}")
-    elif args.command == "export-syncnet":
-        from latentsync_nb.syncnet import export_syncnet
-        print(f"wrote {export_syncnet(args.checkpoint, args.out)}")
-    elif args.command == "infer":
-        from latentsync_nb.inference import lipsync
-        if args.steps < 1: raise ValueError("--steps must be >= 1")
-        r = lipsync(args.video, args.audio, args.out, args.checkpoint, args.steps, args.guidance, args.seed, args.device,
-                    args.detector, progress=True)
-        print(f"wrote {r['out']}: {r['frames']} frames ({r['seconds']:.2f} s at 25 fps, {r['size'][0]}x{r['size'][1]}) in {r['total_s']:.1f} s")
-        if r["looped"]: print(f"  the audio is longer than the video ({r['video_frames']} frames): the video was looped forward and backward")
-        if r["faces_lost"]: print(f"  no face found in {r['faces_lost']} of the {r['used_frames']} input frames used: those frames are passed through unchanged")
-        if r["silent_audio"]: print("  the audio is silent: the mouth stays closed")
-        if args.json: print(json.dumps(r))
-    elif args.command == "eval":
-        if args.align == "no":
-            from latentsync_nb.syncnet import evaluate_video
-            r = evaluate_video(args.video, args.audio, args.checkpoint, args.max_offset)
-        else:
-            from latentsync_nb.data import read_audio, read_video
-            from latentsync_nb.inference import judge_frames
-            from latentsync_nb.syncnet import load_syncnet
-            wav = read_audio(args.audio if args.audio is not None else args.video)
-            r = dict(video=str(args.video), audio=str(args.audio if args.audio is not None else args.video),
-                     **judge_frames(load_syncnet(args.checkpoint), read_video(args.video), wav, args.align, max_offset=args.max_offset))
-        if args.json: print(json.dumps(r))
-        else:
-            print(f"{r['video']} with audio {r['audio']} ({r['windows']} windows)")
-            print(f"best offset {r['best_offset']:+d} frames   LSE-D {r['lse_d']:.3f}   LSE-C {r['lse_c']:.3f}   "
-                  f"sync margin {r['sync_margin']:.3f}")
-    elif args.command == "bench" and args.target == "syncnet":
-        from latentsync_nb.syncnet import bench_syncnet
-        if args.minutes <= 0 or args.pairs < 2: raise ValueError("--minutes must be > 0 and --pairs >= 2")
-        r = bench_syncnet(args.minutes, args.pairs)
-        print(f"shipped tiny SyncNet: held-out accuracy {r['heldout_accuracy']:.3f} on {r['pairs']} balanced pairs")
-        fmt = lambda v: "not reached" if v is None else f"{v:.0f} s"
-        print(f"retrain from scratch ({r['retrain_minutes']:g} min, {r['retrain_steps']} steps): 90% after {fmt(r['retrain_s_to_90'])}, "
-              f"95% after {fmt(r['retrain_s_to_95'])}, final {r['retrain_final_accuracy']}")
-        print(json.dumps(r))
-    elif args.command == "train":
-        import dataclasses
-        from latentsync_nb.training import TRAIN_PRESETS, train
-        from latentsync_nb.training import load_config
-        base = load_config(args.config)
-        fields = {f.name: f for f in dataclasses.fields(base)}
-        over = {k: v for k, v in dict(max_steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-                                      checkpoint_every=args.checkpoint_every, init_from=args.init_from).items() if v is not None}
-        for item in args.set:
-            key, sep, value = item.partition("=")
-            if not sep or key not in fields: raise ValueError(f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(fields)}")
-            try: over[key] = json.loads(value)
-            except json.JSONDecodeError: over[key] = value                          # plain strings need no quotes
-        for k in ("max_steps", "batch_size", "checkpoint_every"):
-            if k in over and (not isinstance(over[k], int) or over[k] < 1):
-                raise ValueError(f"--{k.replace('max_', '').replace('_', '-')} must be >= 1")
-        cfg = dataclasses.replace(base, **over)
-        if args.print_config:
-            import yaml
-            print(yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False), end=""); return 0
-        if not args.out: raise ValueError("--out DIR is required (the run folder for the checkpoint)")
-        _, hist = train(cfg, args.out, samples=args.samples, resume=not args.no_resume)
-        last = {n: v[-1] for n, v in hist["terms"].items()}
-        print(f"step {hist['step'][-1] if hist['step'] else 0}: " + ", ".join(f"{n} {v:.4f}" for n, v in last.items())
-              + f"; checkpoint {Path(args.out) / 'unet.pt'}")
-    elif args.command == "export-model":
-        from latentsync_nb.training import export_model
-        print(f"wrote {export_model(args.checkpoint, args.out)}")
-    elif args.command == "eval-model":
-        from latentsync_nb.evaluation import EvalConfig, evaluate_model, json_line, load_judge
-        from latentsync_nb.training import load_trained, shipped_model_path
-        from latentsync_nb.vae import load_vae
-        if args.sample_steps < 1 or (args.clips is not None and args.clips < 2):
-            raise ValueError("--sample-steps must be >= 1 and --clips >= 2")
-        r = evaluate_model(load_trained(args.checkpoint or shipped_model_path()), load_vae("tiny"), load_judge(),
-                           EvalConfig(steps=args.sample_steps, guidance=args.guidance, max_clips=args.clips),
-                           samples=args.samples, progress=True)
-        for row in r["clips"]:
-            print(f"{row['clip']:8s} sync ratio {row['sync_ratio']:.2f}  best offset {row['best_offset']:+d}  margin own "
-                  f"{row['sync_margin']:.3f} vs other audio {row['other_audio_margin']:.3f}  hf energy x{row['hf_energy_ratio']:.2f}")
-        print(json_line(r["summary"]))
-        print(json.dumps(r["summary"]))
-    elif args.command == "bench" and args.target == "train":
-        if args.config == "tiny":
-            from latentsync_nb.evaluation import EvalConfig, bench_train
-            if args.minutes <= 0: raise ValueError("--minutes must be > 0")
-            r = bench_train(args.minutes, eval_cfg=EvalConfig(max_clips=args.clips), retrain=not args.no_retrain)
-        else:
-            from latentsync_nb.evaluation import bench_train_step
-            if args.steps < 1: raise ValueError("--steps must be >= 1")
-            r = bench_train_step(args.config.replace("-", "_"), args.steps, args.device)
-            print(f"{args.config} at the official sizes on {r['device']}: {r['s_per_step']:.1f} s/step, peak {r['peak_mb']:.0f} MB "
-                  f"({r['trainable_m']:.1f} M trainable parameters, terms {r['terms']})")
-        print(json.dumps(r))
-    elif args.command == "pretrain-videomae":
-        import dataclasses
-        from latentsync_nb.trepa import MAETrainConfig, TREPA_PRESETS, load_face_clips, pretrain_videomae
-        cfg = MAETrainConfig() if args.steps is None else dataclasses.replace(MAETrainConfig(), steps=args.steps)
-        if cfg.steps < 1: raise ValueError("--steps must be >= 1")
-        clips = load_face_clips(TREPA_PRESETS[cfg.encoder].image_size, root=args.samples)
-        if not clips: raise ValueError(f"no aligned training clips in {args.samples or 'data_samples/'}")
-        _, hist = pretrain_videomae(cfg, out=args.out, clips=clips)
-        print(f"{hist['step'][-1]} steps, masked-tubelet loss {hist['loss'][0]:.3f} -> {hist['loss'][-1]:.3f}; wrote {args.out}")
-    elif args.command == "bench" and args.target == "losses":
-        from latentsync_nb.trepa import bench_losses
-        if args.repeats < 1: raise ValueError("--repeats must be >= 1")
-        if args.size < 16: raise ValueError("--size must be >= 16")
-        _print_bench_losses(bench_losses(official=args.official, repeats=args.repeats, device=args.device, size=args.size))
-    elif args.command == "bench" and args.target == "objective":
-        from latentsync_nb.objective import bench_objective
-        if args.repeats < 1: raise ValueError("--repeats must be >= 1")
-        r = bench_objective(args.repeats)
-        for name, ms in r["ms"].items(): print(f"{name:8s} {ms:>9.1f} ms  forward + backward ({r['clip']}, {r['device']})")
-        print(json.dumps(r))
-    elif args.command == "bench" and args.target == "infer":
-        from latentsync_nb.inference import bench_infer
-        if args.steps < 1: raise ValueError("--steps must be >= 1")
-        r = bench_infer(args.steps, device=args.device, official=args.official)
-        print(f"{r['model']} on {r['card']}: {r['s_per_output_s']:.2f} s of compute per second of output "
-              f"({r['total_s']:.1f} s for {r['output_s']:.2f} s: detect {r['detect_s']:.1f}, generate {r['generate_s']:.1f}, "
-              f"write {r['write_s']:.1f}), peak {r['peak_mb']:.0f} MB, {r['steps']} DDIM steps")
-        print(json.dumps(r))
-    elif args.command == "bench" and args.target == "mel":
-        if args.seconds <= 0 or args.repeats < 1: raise ValueError("--seconds must be > 0 and --repeats >= 1")
-        r = bench_mel(args.seconds, args.repeats)
-        print(f"mel spectrogram of {r['audio_s']:.0f} s of 16 kHz audio: {r['mel_s'] * 1000:.1f} ms on 1 thread "
-              f"= {r['mel_realtime_factor']:.0f}x real time")
-        print(json.dumps(r))
-    return 0
+def _bench_objective(args):
+    from latentsync_nb.objective import bench_objective
+    _require(args.repeats >= 1, "--repeats must be >= 1")
+    r = bench_objective(args.repeats)
+    for name, ms in r["ms"].items(): print(f"{name:8s} {ms:>9.1f} ms  forward + backward ({r['clip']}, {r['device']})")
+    print(json.dumps(r))
+
+def _bench_train(args):
+    if args.config == "tiny":
+        from latentsync_nb.evaluation import EvalConfig
+        from latentsync_nb.study import bench_train
+        _require(args.minutes > 0, "--minutes must be > 0")
+        r = bench_train(args.minutes, eval_cfg=EvalConfig(max_clips=args.clips), retrain=not args.no_retrain)
+    else:
+        from latentsync_nb.training import bench_train_step
+        _require(args.steps >= 1, "--steps must be >= 1")
+        r = bench_train_step(args.config, args.steps, args.device)
+        print(f"{args.config} at the official sizes on {r['device']}: {r['s_per_step']:.1f} s/step, peak {r['peak_mb']:.0f} MB "
+              f"({r['trainable_m']:.1f} M trainable parameters, terms {r['terms']})")
+    print(json.dumps(r))
+
+def _bench_infer(args):
+    from latentsync_nb.inference import bench_infer
+    _require(args.steps >= 1, "--steps must be >= 1")
+    r = bench_infer(args.steps, device=args.device, official=args.official)
+    print(f"{r['model']} on {r['card']}: {r['s_per_output_s']:.2f} s of compute per second of output "
+          f"({r['total_s']:.1f} s for {r['output_s']:.2f} s: detect {r['detect_s']:.1f}, generate {r['generate_s']:.1f}, "
+          f"write {r['write_s']:.1f}), peak {r['peak_mb']:.0f} MB, {r['steps']} DDIM steps")
+    print(json.dumps(r))
+
+# %% ../nbs/90_cli.ipynb #06fedd77
+def build_parser() -> argparse.ArgumentParser:
+    "The `latentsync-nb` argument parser with all subcommands."
+    p = argparse.ArgumentParser(prog="latentsync-nb", description="LatentSync, notebook by notebook: run what the notebooks build.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_media_commands(sub)
+    add_training_commands(sub)
+    add_bench_commands(sub)
+    return p
 
 def main(argv=None) -> int:
     "Entry point of the `latentsync-nb` console script."
     args = build_parser().parse_args(argv)                  # before the heavy imports: --help answers at once
     from latentsync_nb.data import MediaError
-    try: return _run(args)
+    try: args.run(args); return 0
     except (MediaError, FileNotFoundError, ValueError, IsADirectoryError, PermissionError, FloatingPointError) as e:
         print(f"latentsync-nb {args.command}: error: {e}", file=sys.stderr)
         return 1

@@ -18,11 +18,12 @@ import torch
 from torch.utils.data import Dataset
 
 # %% auto #0
-__all__ = ['OFFICIAL_AV', 'AVConfig', 'MediaError', 'SilentAudioWarning', 'sample_root', 'Clip', 'load_manifest', 'read_audio',
-           'audio_level_db', 'is_silent', 'check_audio', 'read_video', 'atomic_path', 'write_video', 'write_wav',
-           'melspectrogram', 'mel_start', 'mel_window_len', 'n_windows', 'mel_window', 'audio_window', 'MaskConfig',
-           'mouth_mask', 'mask_frames', 'mouth_darkness', 'frame_loudness', 'frames_to_tensor', 'stack_frames',
-           'LoadedClip', 'load_clip', 'SyncNetDataset', 'reference_start', 'UNetDataset']
+__all__ = ['OFFICIAL_AV', 'SEED', 'AVConfig', 'MediaError', 'SilentAudioWarning', 'sample_root', 'Clip', 'load_manifest',
+           'read_audio', 'audio_level_db', 'is_silent', 'check_audio', 'read_video', 'atomic_path', 'write_video',
+           'write_wav', 'melspectrogram', 'mel_start', 'mel_window_len', 'n_windows', 'mel_window', 'audio_window',
+           'MaskConfig', 'mouth_mask', 'mask_frames', 'mouth_darkness', 'frame_loudness', 'frames_to_tensor',
+           'stack_frames', 'LoadedClip', 'load_clip', 'load_face_clips', 'SyncNetDataset', 'reference_start',
+           'UNetDataset']
 
 # %% ../nbs/00_data.ipynb #55480c4c
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class SilentAudioWarning(UserWarning):
     "The audio is (nearly) silent: allowed, but the mouth will stay closed and sync cannot be judged."
 
 # %% ../nbs/00_data.ipynb #6a50026a
+SEED = 1247  # the project's seed: the shipped corpus and the SyncNet / UNet training recipes
+
 def sample_root() -> Path:
     "The `data_samples/` folder: `$LATENTSYNC_NB_SAMPLES`, else the nearest one above the working directory or the package."
     import latentsync_nb
@@ -351,6 +354,11 @@ def load_clip(clip: Clip, size: int | None = None, cfg: AVConfig = OFFICIAL_AV) 
         raise MediaError(f"{clip.video}: {len(frames)} frames / {len(wav) / cfg.sample_rate:.2f} s of audio is shorter "
                          f"than one {cfg.clip_frames}-frame window; use clips of at least {cfg.clip_frames / cfg.fps:.2f} s.")
     return lc
+
+def load_face_clips(size: int, split: str = "train", root=None) -> list[torch.Tensor]:
+    "Every aligned clip of a split as a float tensor (n_frames, 3, size, size) in [0, 1]."
+    clips = [c for c in load_manifest(root, split=split) if c.aligned]
+    return [torch.from_numpy(load_clip(c, size=size).frames).permute(0, 3, 1, 2).float() / 255 for c in clips]
 
 class _ClipDataset(Dataset):
     "Shared machinery: clips decoded lazily and cached, per-item seeded random generators."

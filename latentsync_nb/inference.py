@@ -14,15 +14,21 @@ import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter1d, median_filter
 
+from .core import default_device, freeze, peak_memory_mb, save_figure
 from .data import (OFFICIAL_AV, MaskConfig, MediaError, SilentAudioWarning, atomic_path, is_silent,
                                 load_manifest, mouth_mask, read_audio, read_video, write_video, write_wav)
+from .model import WhisperAudioEncoder
+from .sampling import generate_clip
+from .syncnet import load_judge, sync_offsets
+from .training import LatentSyncModel, load_trained, shipped_model_path
+from .vae import load_vae
 
 # %% auto #0
 __all__ = ['DETECTORS', 'AlignConfig', 'HaarFaceDetector', 'InsightFaceDetector', 'get_detector', 'detect_faces',
            'faces_to_crops', 'calibrate_alignment', 'FaceTrack', 'smooth_track', 'track_faces', 'true_crops',
            'crop_matrix', 'crop_faces', 'paste_mask', 'frame_mask', 'match_colour', 'paste_mouths', 'output_length',
-           'pingpong', 'default_device', 'LipSyncModel', 'load_lipsync', 'lipsync_frames', 'lipsync', 'is_aligned',
-           'judge_frames', 'dub_ground_truth', 'run_demo', 'bench_infer']
+           'pingpong', 'LipSyncModel', 'load_lipsync', 'lipsync_frames', 'lipsync', 'is_aligned', 'judge_frames',
+           'dub_ground_truth', 'run_demo', 'bench_infer']
 
 # %% ../nbs/07_inference.ipynb #bec6206e
 @dataclass(frozen=True)
@@ -276,10 +282,6 @@ def pingpong(n_video: int, n_out: int) -> np.ndarray:
     return np.where(k < n_video, k, period - k)
 
 # %% ../nbs/07_inference.ipynb #924ae712
-def default_device(device=None) -> str:
-    "The given device, else 'cuda' when available, else 'cpu'."
-    return str(device) if device else ("cuda" if torch.cuda.is_available() else "cpu")
-
 @dataclass
 class LipSyncModel:
     "A trained UNet with what inference needs around it: VAE, Whisper encoder (None for the tiny audio encoder), face size."
@@ -291,9 +293,6 @@ class LipSyncModel:
 
 def load_lipsync(checkpoint=None, device=None) -> LipSyncModel:
     "Load a trained model (default: the shipped tiny one) and its VAE / Whisper, as its training config names them."
-    from latentsync_nb.model import WhisperAudioEncoder
-    from latentsync_nb.training import load_trained, shipped_model_path
-    from latentsync_nb.vae import load_vae
     device = default_device(device)
     path = Path(checkpoint) if checkpoint is not None else shipped_model_path()
     model = load_trained(path, device=device)
@@ -305,7 +304,6 @@ def lipsync_frames(lsm: LipSyncModel, frames: np.ndarray, wav: np.ndarray, steps
                    seed: int = 0, detector="haar", track: FaceTrack | None = None, progress: bool = False,
                    name: str = "the video") -> tuple[np.ndarray, dict]:
     "Frames (n, h, w, 3) at 25 fps re-drawn to speak 16 kHz `wav`: output frames (round(len(wav) / 640), h, w, 3) and a report; `track` of the used frames."
-    from latentsync_nb.evaluation import generate_clip
     cfg, spf = OFFICIAL_AV, OFFICIAL_AV.samples_per_frame
     if steps < 1 or not math.isfinite(guidance): raise ValueError(f"steps must be >= 1 and guidance finite, got {steps}, {guidance}")
     n_out = output_length(len(wav))
@@ -361,7 +359,6 @@ def is_aligned(track: FaceTrack, shape) -> bool:
 def judge_frames(judge, frames: np.ndarray, wav: np.ndarray, align: str = "auto", detector="haar", max_offset: int = 15,
                  track: FaceTrack | None = None) -> dict:
     "The judge's offsets, LSE-C/D and sync margin of any video's frames (25 fps) against `wav`, aligning faces first (or by `track`)."
-    from latentsync_nb.syncnet import sync_offsets
     if align not in ("auto", "yes", "no"): raise ValueError(f"align must be auto, yes or no, got {align!r}")
     n = min(len(frames), len(wav) // OFFICIAL_AV.samples_per_frame)
     frames, wav, size = frames[:n], wav[:n * OFFICIAL_AV.samples_per_frame], judge.config.face_size
@@ -394,7 +391,7 @@ def run_demo(out_dir="latentsync_demo", video_clip: str = "wild_00", audio_clip:
              seed: int = 0, checkpoint=None, device=None, samples=None, progress: bool = False, lsm=None) -> dict:
     "Dub a held-out sample video with another speaker's audio, write the mp4, a mouth strip and offset curves; score it."
     from matplotlib.figure import Figure                                         # no pyplot: any backend, no window
-    from latentsync_nb.evaluation import load_judge
+    t0 = time.perf_counter()
     clips = {c.id: c for c in load_manifest(samples)}
     for cid in (video_clip, audio_clip):
         if cid not in clips: raise ValueError(f"No clip {cid!r} in the samples; choose one of: {', '.join(clips)}")
@@ -419,7 +416,7 @@ def run_demo(out_dir="latentsync_demo", video_clip: str = "wild_00", audio_clip:
     axs[1].axvline(0, color="grey", lw=0.5); axs[1].legend(fontsize=8)
     axs[1].set_xlabel(f"audio offset (frames), against {audio_clip}'s audio"); axs[1].set_ylabel("judge distance (lower = in sync)")
     fig.tight_layout()
-    with atomic_path(out_dir / "mouths_and_offsets.png") as tmp: fig.savefig(tmp, dpi=80)
+    save_figure(fig, out_dir / "mouths_and_offsets.png")
     with atomic_path(out_dir / "mouth_strip.png") as tmp: cv2.imwrite(str(tmp), cv2.cvtColor(strip, cv2.COLOR_RGB2BGR))
     ratio = lambda k: round(scores[k]["sync_margin"] / margin, 3)
     summary = dict(sync_ratio=ratio("generated"), best_offset=scores["generated"]["best_offset"],
@@ -427,7 +424,7 @@ def run_demo(out_dir="latentsync_demo", video_clip: str = "wild_00", audio_clip:
                    sync_margin=scores["generated"]["sync_margin"], gt_sync_margin=margin,
                    input_sync_margin=scores["input"]["sync_margin"], lse_c=scores["generated"]["lse_c"],
                    lse_d=scores["generated"]["lse_d"], gt_lse_c=scores["ground truth"]["lse_c"],
-                   gt_lse_d=scores["ground truth"]["lse_d"], judged_frames=n)
+                   gt_lse_d=scores["ground truth"]["lse_d"], judged_frames=n, demo_wall_s=round(time.perf_counter() - t0, 1))
     return dict(video=str(video), strip=str(out_dir / "mouth_strip.png"), plot=str(out_dir / "mouths_and_offsets.png"),
                 scores=summary, report=report, curves={k: s["distances"] for k, s in scores.items()})
 
@@ -436,7 +433,6 @@ def bench_infer(steps: int = 20, video_clip: str = "wild_00", audio_clip: str = 
                 samples=None) -> dict:
     "Seconds of compute per second of lip-synced output and peak memory, for the tiny model (or the official sizes)."
     import tempfile
-    from latentsync_nb.evaluation import _peak_rss_mb
     device = default_device(device)
     cuda = device.startswith("cuda")
     clips = {c.id: c for c in load_manifest(samples)}
@@ -444,7 +440,7 @@ def bench_infer(steps: int = 20, video_clip: str = "wild_00", audio_clip: str = 
     if cuda: torch.cuda.reset_peak_memory_stats()
     with tempfile.TemporaryDirectory() as d:
         r = lipsync(clips[video_clip].video, clips[audio_clip].audio, Path(d) / "out.mp4", steps=steps, lsm=lsm)
-    peak = torch.cuda.max_memory_allocated() / 2**20 if cuda else _peak_rss_mb()
+    peak = peak_memory_mb(device)
     return dict(model="official sizes (random weights)" if official else "tiny (shipped)", device=device,
                 card=torch.cuda.get_device_name() if cuda else "cpu", steps=steps, output_s=r["seconds"],
                 s_per_output_s=round(r["total_s"] / r["seconds"], 3), peak_mb=round(peak, 1),
@@ -458,12 +454,11 @@ class _TokenStub:
 def _official_random(device) -> LipSyncModel:
     "The official-size model and VAE with random weights (fp16 on a GPU), for timing."
     from latentsync_nb.model import LatentSyncUNet, UNET_PRESETS
-    from latentsync_nb.training import LatentSyncModel
     from latentsync_nb.vae import VAE_PRESETS
     from diffusers.utils import logging as diffusers_logging
     diffusers_logging.set_verbosity_error()                                       # its notice about casting with .to()
     unet = LatentSyncUNet(UNET_PRESETS["official"]); unet.add_motion()
-    model = LatentSyncModel(unet, None).to(device).eval().requires_grad_(False)  # fp32 weights, fp16 autocast on a GPU
+    model = freeze(LatentSyncModel(unet, None).to(device))                       # fp32 weights, fp16 autocast on a GPU
     half = torch.float16 if str(device).startswith("cuda") else torch.float32
-    vae = VAE_PRESETS["official"].build().to(device, half).eval().requires_grad_(False)
+    vae = freeze(VAE_PRESETS["official"].build().to(device, half))
     return LipSyncModel(model, vae, _TokenStub(), 256, "official sizes, random weights")

@@ -11,6 +11,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from .core import freeze
+
 # %% auto #0
 __all__ = ['UNET_PRESETS', 'LATENT_CHANNELS', 'TRAINABLE', 'OFFICIAL_WHISPER', 'UNetConfig', 'build_unet2d', 'motion_adapter',
            'add_motion_modules', 'LatentSyncUNet', 'set_trainable', 'count_parameters', 'mixed_noise',
@@ -196,7 +198,7 @@ class WhisperAudioEncoder(nn.Module):
         except OSError as e:
             raise FileNotFoundError(f"Could not load Whisper from {source!r} (a Hub id like {OFFICIAL_WHISPER!r} or a local "
                                     "folder saved with save_pretrained); offline, download it elsewhere and pass the folder") from e
-        self.encoder = whisper.get_encoder().eval().requires_grad_(False)
+        self.encoder = freeze(whisper.get_encoder())
         self.extractor = WhisperFeatureExtractor(feature_size=whisper.config.num_mel_bins)
         self.window = window
 

@@ -13,6 +13,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .core import freeze
 from .data import stack_frames
 from .perceptual import lower_half
 from .vae import decode_latents
@@ -96,10 +97,6 @@ class LossRecord:
         "{term: (raw, weight, weighted)} as floats."
         return {n: (t.raw.item(), t.weight, t.weighted.item()) for n, t in self.terms.items()}
 
-def _frozen(module: nn.Module) -> nn.Module:
-    module.eval().requires_grad_(False)
-    return module
-
 def complete_latents(region: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
     "Generated bottom rows (..., r, w) under the known rows of full latents (..., h, w) -> (..., h, w)."
     r, h = region.shape[-2], known.shape[-2]
@@ -120,11 +117,11 @@ class LatentSyncLoss(nn.Module):
                                      f"{' / '.join(missing)} network; pass it or set the weight to 0")
         if weights.needs_pixels and vae is None:
             raise ValueError("the pixel-space terms (sync, lpips, trepa) need a VAE to decode the prediction")
-        build = lambda m: _frozen(m if isinstance(m, nn.Module) else m())
+        build = lambda m: freeze(m if isinstance(m, nn.Module) else m())
         self.syncnet = build(syncnet) if weights.sync > 0 else None
         self.lpips = build(lpips) if weights.lpips > 0 else None
         self.trepa = build(trepa) if weights.trepa > 0 else None
-        self.vae = _frozen(vae) if weights.needs_pixels else None
+        self.vae = freeze(vae) if weights.needs_pixels else None
         self.scheduler = scheduler or ddim_scheduler()
         self.scaling_factor = scaling_factor
 

@@ -11,7 +11,7 @@ from urllib.error import URLError
 import torch
 import torch.nn as nn
 
-from .syncnet import CheckpointError, load_state_strict, read_checkpoint
+from .core import CheckpointError, freeze, load_state_strict, read_checkpoint
 
 # %% auto #0
 __all__ = ['check_pixels', 'lower_half', 'LPIPSWeightsError', 'vgg16_imagenet_state', 'LipLPIPS']
@@ -96,7 +96,7 @@ class LipLPIPS(nn.Module):
             _load_vgg_features(self.lpips.net, vgg16_imagenet_state(backbone), str(backbone))
             self.backbone = f"VGG16 from {backbone}"
         self.lower_half = lower_half
-        self.eval().requires_grad_(False)
+        freeze(self)
 
     def train(self, mode: bool = True):
         "Always stays in eval mode: the loss network is frozen."

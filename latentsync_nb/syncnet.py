@@ -5,7 +5,7 @@
 # %% ../nbs/01_syncnet.ipynb #288256b1
 from __future__ import annotations
 import copy, math, time
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -15,18 +15,19 @@ import torch.nn.functional as F
 from diffusers.models.attention import FeedForward
 from diffusers.models.attention_processor import Attention
 
-from .data import (MediaError, OFFICIAL_AV, SyncNetDataset, atomic_path, load_manifest, mel_window_len,
+from .core import (CheckpointError, TrainLoop, freeze, load_state_strict, read_checkpoint, resolve_checkpoint,
+                                save_checkpoint, save_figure)
+from .data import (SEED, MediaError, OFFICIAL_AV, SyncNetDataset, load_manifest, mel_window_len,
                                  mel_start, n_windows, frames_to_tensor, read_video, read_audio,
                                  melspectrogram)
 
 # %% auto #0
-__all__ = ['SYNCNET_PRESETS', 'OFFICIAL_SYNCNET', 'SYNC_TRAIN_PRESETS', 'EVAL_SEED', 'EncoderConfig', 'SyncNetConfig',
-           'syncnet_config', 'ResnetBlock2D', 'AttentionBlock2D', 'DownEncoder2D', 'StableSyncNet', 'sync_score',
-           'sync_loss', 'read_manifest', 'state_layout', 'CheckpointError', 'shipped_syncnet_path',
-           'resolve_checkpoint', 'read_checkpoint', 'load_state_strict', 'load_syncnet', 'save_syncnet',
-           'SyncTrainConfig', 'eval_pairs', 'heldout_accuracy', 'plot_history', 'lr_at', 'train_syncnet',
-           'prepare_faces', 'window_embeddings', 'sync_offsets', 'evaluate_video', 'shift_audio', 'export_syncnet',
-           'bench_syncnet']
+__all__ = ['SYNCNET_PRESETS', 'OFFICIAL_SYNCNET', 'SYNC_TRAIN_PRESETS', 'EVAL_SEED', 'JUDGE_SEED', 'JUDGE_TRAIN', 'EncoderConfig',
+           'SyncNetConfig', 'syncnet_config', 'ResnetBlock2D', 'AttentionBlock2D', 'DownEncoder2D', 'StableSyncNet',
+           'sync_score', 'sync_loss', 'read_manifest', 'state_layout', 'shipped_syncnet_path', 'load_syncnet',
+           'save_syncnet', 'SyncTrainConfig', 'eval_pairs', 'heldout_accuracy', 'plot_history', 'lr_at',
+           'train_syncnet', 'prepare_faces', 'window_embeddings', 'sync_offsets', 'evaluate_video', 'shift_audio',
+           'export_syncnet', 'bench_syncnet', 'shipped_judge_path', 'load_judge']
 
 # %% ../nbs/01_syncnet.ipynb #05085b20
 @dataclass
@@ -246,62 +247,12 @@ def state_layout(model: nn.Module) -> list[tuple[str, tuple]]:
     return [(k, tuple(v.shape)) for k, v in model.state_dict().items()]
 
 # %% ../nbs/01_syncnet.ipynb #48e6fce3
-class CheckpointError(ValueError):
-    "A checkpoint that cannot be used: not a checkpoint, wrong layout, or bad weights; the message says which."
-
 OFFICIAL_SYNCNET = "ByteDance/LatentSync-1.5/stable_syncnet.pt"  # hub repo / file of the released judge
 
 def shipped_syncnet_path() -> Path:
     "The tiny SyncNet checkpoint shipped inside the package (trained on data_samples/)."
     import latentsync_nb
     return Path(latentsync_nb.__file__).resolve().parent / "weights" / "syncnet_tiny.pt"
-
-def resolve_checkpoint(path_or_hub_id, default_file: str = "stable_syncnet.pt") -> Path:
-    "A local checkpoint path, downloading `org/repo[/file]` from the Hugging Face Hub when it is not a local file."
-    p = Path(str(path_or_hub_id))
-    if p.exists():
-        if p.is_dir(): raise CheckpointError(f"{p} is a folder; give the checkpoint file inside it.")
-        return p
-    parts = str(path_or_hub_id).removeprefix("hf://").split("/")
-    looks_like_hub = (len(parts) >= 2 and not str(path_or_hub_id).startswith((".", "/", "~"))
-                      and Path(parts[1]).suffix not in (".pt", ".pth", ".bin", ".ckpt", ".safetensors"))
-    if not looks_like_hub: raise FileNotFoundError(f"{p}: no such checkpoint file.")
-    repo, filename = "/".join(parts[:2]), "/".join(parts[2:]) or default_file
-    try:
-        from huggingface_hub import hf_hub_download
-        return Path(hf_hub_download(repo_id=repo, filename=filename))
-    except Exception as e:
-        raise CheckpointError(f"Could not get {filename} from the Hugging Face Hub repo {repo} ({type(e).__name__}). "
-                              "If this machine is offline, download the file elsewhere and pass its local path.") from e
-
-def read_checkpoint(path) -> dict:
-    "Load a checkpoint dict safely (weights only): `.safetensors` -> {'state_dict': ...}, else torch.load."
-    path = Path(path)
-    try:
-        if path.suffix == ".safetensors":
-            from safetensors.torch import load_file
-            return {"state_dict": load_file(str(path))}
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:
-        raise CheckpointError(f"{path} is not a readable PyTorch checkpoint ({type(e).__name__}: {str(e)[:200]}).") from e
-    if not isinstance(ckpt, dict): raise CheckpointError(f"{path} holds a {type(ckpt).__name__}, not a checkpoint dict.")
-    return ckpt
-
-def load_state_strict(model: nn.Module, state: dict, source="checkpoint"):
-    "Load `state` into `model` only if names and shapes match exactly and every value is finite."
-    state = {k.removeprefix("module."): v for k, v in state.items()}
-    own = model.state_dict()
-    missing, unexpected = [k for k in own if k not in state], [k for k in state if k not in own]
-    wrong = [f"{k}: {tuple(state[k].shape)} vs model {tuple(own[k].shape)}" for k in own if k in state and state[k].shape != own[k].shape]
-    if missing or unexpected or wrong:
-        msg = [f"{source} does not match the model ({type(model).__name__}):"]
-        for what, items in (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong)):
-            if items: msg.append(f"{len(items)} {what} (e.g. {', '.join(items[:3])})")
-        raise CheckpointError(" ".join(msg) + ". Is the config right for this checkpoint?")
-    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
-    if bad: raise CheckpointError(f"{source} has NaN or infinite weights in {len(bad)} tensors (e.g. {bad[0]}); it is corrupt.")
-    model.load_state_dict(state, strict=True)
-    return model
 
 def load_syncnet(path_or_hub_id=None, config=None, device="cpu") -> StableSyncNet:
     "A SyncNet in eval mode from a checkpoint (default: the shipped tiny one); config from the file, else `config`, else the released one."
@@ -318,9 +269,7 @@ def _syncnet_from(ckpt: dict, source, config=None) -> StableSyncNet:
 def save_syncnet(model: StableSyncNet, path, **extra) -> Path:
     "Write a checkpoint in the official layout ({'state_dict', ...}) plus our 'config', atomically."
     unwrapped = getattr(model, "module", model)
-    with atomic_path(path) as tmp:
-        torch.save({"state_dict": unwrapped.state_dict(), "config": unwrapped.config.to_dict(), **extra}, tmp)
-    return Path(path)
+    return save_checkpoint({"state_dict": unwrapped.state_dict(), "config": unwrapped.config.to_dict(), **extra}, path)
 
 # %% ../nbs/01_syncnet.ipynb #84bd48f3
 @dataclass
@@ -335,7 +284,7 @@ class SyncTrainConfig:
     eval_every: int = 100
     eval_pairs: int = 512
     min_offset: int = 5                  # negatives use a mel window at least this many frames away
-    seed: int = 1247
+    seed: int = SEED
     mixed_precision: str = "no"          # "fp16" / "bf16" on a GPU
     max_grad_norm: float = 1.0
     gradient_checkpointing: bool = False
@@ -389,8 +338,7 @@ def plot_history(history: dict, path=None, title="SyncNet training"):
     ax2.axhline(0.5, ls="--", c="gray", lw=0.8); ax2.set_ylim(0.4, 1.0)
     ax2.set_xlabel("step"); ax2.set_ylabel("held-out accuracy")
     fig.suptitle(title, fontsize=10); fig.tight_layout()
-    if path is not None:
-        with atomic_path(path) as tmp: fig.savefig(tmp, dpi=80)
+    if path is not None: save_figure(fig, path)
     return fig
 
 def lr_at(cfg: SyncTrainConfig, step: int) -> float:
@@ -407,7 +355,6 @@ def train_syncnet(cfg: SyncTrainConfig, out_dir, samples=None, resume: bool = Tr
     "Train (or resume) a SyncNet; checkpoints and chart go to `out_dir`. Returns the model and its history."
     from accelerate import Accelerator
     from torch.utils.data import DataLoader, Subset
-    from tqdm.auto import tqdm
     out_dir = Path(out_dir); ckpt_path = out_dir / "syncnet.pt"
     acc = Accelerator(mixed_precision=cfg.mixed_precision)
     torch.manual_seed(cfg.seed)
@@ -432,13 +379,12 @@ def train_syncnet(cfg: SyncTrainConfig, out_dir, samples=None, resume: bool = Tr
 
     def checkpoint():
         if acc.is_main_process:
-            save_syncnet(acc.unwrap_model(model), ckpt_path, optimizer=opt.state_dict(), global_step=step, history=history,
-                         elapsed_s=elapsed, torch_rng=torch.get_rng_state(), train_config=asdict(cfg))
+            save_syncnet(acc.unwrap_model(model), ckpt_path, optimizer=opt.state_dict(), global_step=loop.step, history=history,
+                         elapsed_s=loop.elapsed_s, torch_rng=torch.get_rng_state(), train_config=asdict(cfg))
 
-    t0 = time.perf_counter() - elapsed
-    bar = tqdm(total=cfg.max_steps, initial=step, desc="train-syncnet", disable=not progress or not acc.is_main_process)
+    loop = TrainLoop(cfg.max_steps, step, cfg.max_minutes, "train-syncnet", progress and acc.is_main_process, elapsed)
     model.train()
-    for batch in loader:
+    for step, batch in zip(loop, loader):
         with acc.autocast():
             v, a = model(batch["frames"], batch["mel"])
             loss = acc.unwrap_model(model).sync_loss(v.float(), a.float(), batch["label"])
@@ -448,19 +394,15 @@ def train_syncnet(cfg: SyncTrainConfig, out_dir, samples=None, resume: bool = Tr
         acc.backward(loss)
         acc.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
         opt.step()
-        step += 1
-        history["train_step_list"].append(step); history["train_loss_list"].append(round(loss.item(), 5))
-        bar.update(1); bar.set_postfix(loss=f"{loss.item():.3f}")
-        elapsed = time.perf_counter() - t0
-        out_of_time = cfg.max_minutes is not None and elapsed > cfg.max_minutes * 60
-        if step % cfg.eval_every == 0 or step >= cfg.max_steps or out_of_time:
+        history["train_step_list"].append(step + 1); history["train_loss_list"].append(round(loss.item(), 5))
+        loop.advance(loss=f"{loss.item():.3f}")
+        if loop.due(cfg.eval_every):                                           # every eval_every steps and at the end
             accuracy, vloss = heldout_accuracy(acc.unwrap_model(model), pairs)
-            for k, val in (("val_step_list", step), ("val_loss_list", round(vloss, 5)), ("val_acc_list", round(accuracy, 5)),
-                           ("val_time_list", round(time.perf_counter() - t0, 1))): history[k].append(val)
-            bar.set_postfix(loss=f"{loss.item():.3f}", heldout_acc=f"{accuracy:.3f}")
+            for k, val in (("val_step_list", loop.step), ("val_loss_list", round(vloss, 5)), ("val_acc_list", round(accuracy, 5)),
+                           ("val_time_list", round(loop.elapsed_s, 1))): history[k].append(val)
+            loop.bar.set_postfix(loss=f"{loss.item():.3f}", heldout_acc=f"{accuracy:.3f}")
             checkpoint()
-        if step >= cfg.max_steps or out_of_time: break
-    bar.close()
+    loop.close()
     if acc.is_main_process and history["val_step_list"]:
         import matplotlib.pyplot as plt
         plt.close(plot_history(history, out_dir / "training.png"))
@@ -556,3 +498,16 @@ def bench_syncnet(minutes: float = 10.0, pairs: int = 1024, samples=None, progre
     return dict(heldout_accuracy=round(acc, 4), pairs=pairs, retrain_s_to_90=first(0.90), retrain_s_to_95=first(0.95),
                 retrain_minutes=minutes, retrain_steps=hist["train_step_list"][-1] if hist["train_step_list"] else 0,
                 retrain_final_accuracy=hist["val_acc_list"][-1] if hist["val_acc_list"] else None)
+
+# %% ../nbs/01_syncnet.ipynb #52c556e2
+JUDGE_SEED = 2026
+JUDGE_TRAIN = replace(SYNC_TRAIN_PRESETS["tiny"], seed=JUDGE_SEED, max_steps=2500, eval_every=250)
+
+def shipped_judge_path() -> Path:
+    "The judge SyncNet shipped inside the package (the tiny recipe with seed 2026; never used as a training loss)."
+    import latentsync_nb
+    return Path(latentsync_nb.__file__).resolve().parent / "weights" / "syncnet_judge_tiny.pt"
+
+def load_judge(path=None, device="cpu"):
+    "The judge SyncNet (default: the shipped one), frozen, in eval mode."
+    return freeze(load_syncnet(path if path is not None else shipped_judge_path(), device=device))

@@ -8,20 +8,28 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .data import UNetDataset, atomic_path, frames_to_tensor, load_manifest, mask_frames, mouth_mask
+from .core import (CheckpointError, TrainLoop, default_device, freeze, load_state_strict, peak_memory_mb,
+                                read_checkpoint, save_checkpoint, save_figure)
+from .data import (SEED, UNetDataset, atomic_path, frames_to_tensor, load_clip, load_manifest, mask_frames,
+                                mouth_mask)
 from .model import (OFFICIAL_WHISPER, LatentSyncUNet, TinyAudioEncoder, UNET_PRESETS, WhisperAudioEncoder,
                                  mixed_noise, set_trainable)
 from .objective import LOSS_PRESETS, LatentSyncLoss, LossRecord, LossWeights
+from .sampling import generate_clip
+from .syncnet import load_judge, sync_offsets
+from .trepa import OFFICIAL_TREPA_PATH
 from .vae import encode_clips
 
 # %% auto #0
 __all__ = ['TRAIN_PRESETS', 'JUDGE_DTYPES', 'LatentSyncModel', 'tiny_model', 'latent_batch', 'LatentCache', 'training_step',
-           'TrainConfig', 'save_config', 'load_config', 'build_objective', 'build_model', 'WhisperTokenCache', 'train',
-           'load_trained', 'shipped_model_path', 'export_model']
+           'TrainConfig', 'save_config', 'load_config', 'validation_score', 'plot_training', 'build_objective',
+           'build_model', 'WhisperTokenCache', 'train', 'load_trained', 'shipped_model_path', 'export_model',
+           'train_tiny', 'bench_train_step']
 
 # %% ../nbs/06_training.ipynb #98ad3f8d
 class LatentSyncModel(nn.Module):
@@ -129,10 +137,10 @@ class TrainConfig:
     grad_accum: int = 1
     mixed_precision: str = "no"              # "fp16" / "bf16" on a GPU
     max_grad_norm: float = 1.0
-    seed: int = 1247
+    seed: int = SEED
     checkpoint_every: int = 100
     noise_alpha: float = 1.0                 # mixed noise
-    loss_weights: dict | None = None         # None: the stage's preset (LOSS_PRESETS)
+    loss_weights: LossWeights | None = None  # None: the stage's preset (LOSS_PRESETS); a dict is turned into LossWeights
     syncnet: str | None = None               # None: the shipped tiny SyncNet
     lpips_backbone: str = "random"           # "imagenet" on a machine with the weights
     trepa_encoder: str = "tiny"              # "tiny" or the VideoMAE-v2 checkpoint file
@@ -146,22 +154,26 @@ class TrainConfig:
     decode_chunk: int | None = None          # decode the estimate k frames at a time under gradient checkpointing
     judge_dtype: str | None = None           # "fp16" / "bf16": frozen VAE, SyncNet and TREPA encoder in half precision
 
+    def __post_init__(self):
+        if isinstance(self.loss_weights, dict): self.loss_weights = LossWeights(**self.loss_weights)   # from YAML / JSON
+        if self.stage not in LOSS_PRESETS: raise ValueError(f"unknown stage {self.stage!r}: use one of {', '.join(LOSS_PRESETS)}")
+
     def weights(self) -> LossWeights:
         "The loss weights: `loss_weights` if given, else the stage's preset."
-        return LossWeights(**self.loss_weights) if self.loss_weights else LOSS_PRESETS[self.stage]
+        return self.loss_weights or LOSS_PRESETS[self.stage]
 
 TRAIN_PRESETS = {
-    "tiny-stage1": TrainConfig(batch_size=8, lr=5e-4, max_steps=4000, checkpoint_every=250, cache_latents=True,
+    "tiny_stage1": TrainConfig(batch_size=8, lr=5e-4, max_steps=4000, checkpoint_every=250, cache_latents=True,
                                validate_every=250),
-    "tiny-stage2": TrainConfig(stage="stage2", batch_size=2, lr=1e-4, max_steps=300, checkpoint_every=25, cache_latents=True,
+    "tiny_stage2": TrainConfig(stage="stage2", batch_size=2, lr=1e-4, max_steps=300, checkpoint_every=25, cache_latents=True,
                                validate_every=50),
     "stage1": TrainConfig(unet="official", audio_encoder=OFFICIAL_WHISPER, vae="stabilityai/sd-vae-ft-mse", face_size=256,
                           batch_size=1, lr=1e-5, max_steps=100_000, mixed_precision="fp16", checkpoint_every=1000,
                           decode_chunk=2, judge_dtype="fp16"),
 }
 TRAIN_PRESETS["stage2"] = replace(TRAIN_PRESETS["stage1"], stage="stage2", lpips_backbone="imagenet",
-                                  trepa_encoder="checkpoints/auxiliary/vit_g_hybrid_pt_1200e_ssv2_ft.pth")
-TRAIN_PRESETS["stage2-efficient"] = replace(TRAIN_PRESETS["stage2"], stage="stage2_efficient")
+                                  trepa_encoder=OFFICIAL_TREPA_PATH)
+TRAIN_PRESETS["stage2_efficient"] = replace(TRAIN_PRESETS["stage2"], stage="stage2_efficient")
 
 # %% ../nbs/06_training.ipynb #b2a8da21
 def save_config(cfg: TrainConfig, path) -> Path:
@@ -173,7 +185,8 @@ def save_config(cfg: TrainConfig, path) -> Path:
 def load_config(name_or_path) -> TrainConfig:
     "A TRAIN_PRESETS name, or a YAML/JSON file of TrainConfig fields (optionally `base: PRESET` plus changes)."
     import yaml
-    if str(name_or_path) in TRAIN_PRESETS: return TRAIN_PRESETS[str(name_or_path)]
+    preset = str(name_or_path).replace("-", "_")                                 # tiny-stage1 reads as tiny_stage1
+    if preset in TRAIN_PRESETS: return TRAIN_PRESETS[preset]
     p = Path(name_or_path)
     if not p.is_file():
         raise FileNotFoundError(f"{name_or_path!r} is neither a preset ({', '.join(TRAIN_PRESETS)}) nor a config file")
@@ -184,6 +197,50 @@ def load_config(name_or_path) -> TrainConfig:
     unknown = set(d) - set(TrainConfig.__dataclass_fields__)
     if unknown: raise ValueError(f"{p}: unknown fields {sorted(unknown)}; known: {', '.join(TrainConfig.__dataclass_fields__)}")
     return replace(TRAIN_PRESETS[base], **d) if base else TrainConfig(**d)
+
+# %% ../nbs/06_training.ipynb #ff3097cd
+_VAL_CACHE = {}
+
+@torch.no_grad()
+def validation_score(model, vae, clip: str | None = None, frames: int = 48, steps: int = 10, samples=None, whisper=None,
+                     face_size: int = 64) -> dict:
+    "A quick held-out check during training: sync ratio and best offset of `frames` re-drawn frames of a test clip."
+    key = (clip, frames, str(samples), face_size)
+    if key not in _VAL_CACHE:
+        clips = load_manifest(samples, split="test")
+        c = next((c for c in clips if c.id == clip), None) if clip else clips[0]
+        if c is None: raise ValueError(f"no test clip {clip!r}")
+        lc = load_clip(c, face_size)
+        judge = load_judge()
+        _VAL_CACHE[key] = (lc, judge, sync_offsets(judge, lc.frames[:frames], lc.wav, 8))
+    lc, judge, gt = _VAL_CACHE[key]
+    was_training = model.training
+    model.eval()
+    ref = lc.frames[frames:2 * frames] if len(lc.frames) >= 2 * frames else lc.frames[:frames][::-1]
+    gen = generate_clip(model, vae, lc.frames[:frames], lc.wav, ref_frames=ref, steps=steps, whisper=whisper)
+    model.train(was_training)
+    got = sync_offsets(judge, gen, lc.wav, 8)
+    return dict(sync_ratio=round(got["sync_margin"] / gt["sync_margin"], 4), best_offset=got["best_offset"], clip=lc.clip.id)
+
+def plot_training(history: dict, path=None):
+    "Loss terms per step (smoothed) and validation sync ratios of a `train` history; saved to `path` if given."
+    import matplotlib.pyplot as plt
+    terms = history["terms"]
+    fig, axes = plt.subplots(1, len(terms) + 1, figsize=(3 * (len(terms) + 1), 2.4))
+    for ax, (name, values) in zip(axes, terms.items()):
+        v = np.asarray(values, dtype=float)
+        k = max(1, len(v) // 50)
+        ax.plot(history["step"][:len(v)], v, lw=0.3, alpha=0.4)
+        if k > 1: ax.plot(history["step"][k - 1:len(v)], np.convolve(v, np.ones(k) / k, mode="valid"), lw=1)
+        ax.set_title(name, fontsize=9); ax.set_yscale("log")
+    val = history.get("val", [])
+    axes[-1].plot([p["step"] for p in val], [p["sync_ratio"] for p in val], marker=".")
+    axes[-1].set_title("validation sync ratio", fontsize=9); axes[-1].set_xlabel("step")
+    fig.tight_layout()
+    if path is not None:
+        save_figure(fig, path)
+        plt.close(fig)
+    return fig
 
 # %% ../nbs/06_training.ipynb #f4c6117d
 def build_objective(cfg: TrainConfig, vae: nn.Module) -> LatentSyncLoss:
@@ -225,33 +282,52 @@ def _item_generators(cfg: TrainConfig, step: int, items: list) -> list:
     "One generator per clip of a step, seeded by (seed, step, dataset index): the same draws on 1 or N processes."
     return [torch.Generator().manual_seed(cfg.seed * 1_000_003 + step * 100_003 + i) for i in items]
 
-def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress: bool = True, log=print):
-    "Train (or resume) a LatentSync UNet; checkpoint OUT/unet.pt. Returns the model and the per-step history."
-    from accelerate import Accelerator
-    from tqdm.auto import tqdm
-    from latentsync_nb.syncnet import load_state_strict, read_checkpoint
-    from latentsync_nb.vae import load_vae
-    ucfg = UNET_PRESETS[cfg.unet]
-    whisper = None if cfg.audio_encoder == "tiny" else WhisperAudioEncoder(cfg.audio_encoder)   # before 1.3 B parameters
-    if whisper is not None and whisper.width != ucfg.cross_attention_dim:
+def _whisper_for(cfg: TrainConfig) -> WhisperAudioEncoder | None:
+    "The frozen Whisper encoder of a config that uses one (its width checked against the UNet's), else None."
+    if cfg.audio_encoder == "tiny": return None
+    ucfg, whisper = UNET_PRESETS[cfg.unet], WhisperAudioEncoder(cfg.audio_encoder)   # before 1.3 B parameters
+    if whisper.width != ucfg.cross_attention_dim:
         raise ValueError(f"{cfg.audio_encoder} gives tokens of width {whisper.width}, the {cfg.unet!r} UNet attends to "
                          f"{ucfg.cross_attention_dim}: use a Whisper of that width or another UNet preset")
-    out_dir = Path(out_dir); ckpt_path = out_dir / "unet.pt"
-    acc = Accelerator(cpu=cfg.cpu, mixed_precision=cfg.mixed_precision, gradient_accumulation_steps=cfg.grad_accum)
+    return whisper
+
+def _stage_model(cfg: TrainConfig, start_from=None, log=print) -> LatentSyncModel:
+    "A model for the config's stage: fresh (or `start_from`'s weights), motion modules for stage 2, its parameters trainable."
     torch.manual_seed(cfg.seed)
     model = build_model(cfg)
-    if cfg.init_from and not (resume and ckpt_path.exists()):                     # a stage-1 checkpoint to start from
-        load_state_strict(model, read_checkpoint(cfg.init_from)["model"], str(cfg.init_from))
-        log(f"{cfg.stage} starts from {cfg.init_from}")
+    if start_from:
+        load_state_strict(model, read_checkpoint(start_from)["model"], str(start_from))
+        log(f"{cfg.stage} starts from {start_from}")
     if cfg.stage != "stage1": model.unet.add_motion()
     set_trainable(model.unet, cfg.stage)
     if model.audio_encoder is not None: model.audio_encoder.requires_grad_(cfg.stage == "stage1")   # frozen in stage 2
+    return model
+
+def _batch_latents(data: UNetDataset, indices: list, vae, cache: LatentCache | None, tokens: WhisperTokenCache | None,
+                   device) -> dict:
+    "The latent batch of dataset items `indices`: from the latent cache, or encoded now; Whisper tokens if the model takes them."
+    if cache is not None: latents = cache.batch(indices, device)
+    else:
+        items = torch.utils.data.default_collate([data[i] for i in indices])
+        latents = latent_batch({k: v.to(device) for k, v in items.items() if torch.is_tensor(v)}, vae)
+    if tokens is not None: latents["audio_tokens"] = tokens.batch(indices)
+    return latents
+
+def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress: bool = True, log=print):
+    "Train (or resume) a LatentSync UNet; checkpoint OUT/unet.pt. Returns the model and the per-step history."
+    from accelerate import Accelerator
+    from latentsync_nb.vae import load_vae
     if cfg.judge_dtype not in JUDGE_DTYPES: raise ValueError(f"judge_dtype must be one of {list(JUDGE_DTYPES)}, got {cfg.judge_dtype!r}")
+    whisper = _whisper_for(cfg)
+    out_dir = Path(out_dir); ckpt_path = out_dir / "unet.pt"
+    resuming = resume and ckpt_path.exists()
+    acc = Accelerator(cpu=cfg.cpu, mixed_precision=cfg.mixed_precision, gradient_accumulation_steps=cfg.grad_accum)
+    model = _stage_model(cfg, None if resuming else cfg.init_from, log)
     vae = load_vae(cfg.vae, device=acc.device, dtype=JUDGE_DTYPES[cfg.judge_dtype])
     objective = build_objective(cfg, vae).to(acc.device)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
     history, step = {"step": [], "total": [], "terms": {}, "skipped": []}, 0
-    if resume and ckpt_path.exists():
+    if resuming:
         ck = read_checkpoint(ckpt_path)
         load_state_strict(model, ck["model"], str(ckpt_path))
         opt.load_state_dict(ck["optimizer"])
@@ -259,39 +335,31 @@ def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress
         log(f"resumed from {ckpt_path} at step {step}")
     model, opt = acc.prepare(model, opt)
     data = UNetDataset(load_manifest(samples, split="train"), n_items=cfg.n_items, size=cfg.face_size, seed=cfg.seed)
-    per_step = cfg.batch_size * acc.num_processes
     cache = LatentCache(vae, data) if cfg.cache_latents else None
     tokens = WhisperTokenCache(whisper.to(acc.device), data, acc.device) if whisper is not None else None
+    loop = TrainLoop(cfg.max_steps, step, cfg.max_minutes, f"train {cfg.stage}", progress and acc.is_main_process)
 
     def validate():
         "Generate a held-out clip's first 48 frames, score them with the judge; add the point to the history and chart."
-        from latentsync_nb.evaluation import plot_training, validation_score
         if acc.is_main_process:
             v = validation_score(acc.unwrap_model(model), vae, samples=samples, whisper=whisper, face_size=cfg.face_size)
-            history.setdefault("val", []).append(dict(step=step, **v))
-            bar.write(f"step {step}: validation clip sync ratio {v['sync_ratio']:.2f}, best offset {v['best_offset']:+d}")
+            history.setdefault("val", []).append(dict(step=loop.step, **v))
+            loop.bar.write(f"step {loop.step}: validation clip sync ratio {v['sync_ratio']:.2f}, best offset {v['best_offset']:+d}")
             plot_training(history, out_dir / "training.png")
             model.train()
         acc.wait_for_everyone()
 
     def checkpoint():
         if acc.is_main_process:
-            state = dict(model=acc.unwrap_model(model).state_dict(), optimizer=opt.state_dict(), step=step,
-                         history=history, config=asdict(cfg))
-            with atomic_path(ckpt_path) as tmp: torch.save(state, tmp)
+            save_checkpoint(dict(model=acc.unwrap_model(model).state_dict(), optimizer=opt.state_dict(), step=loop.step,
+                                 history=history, config=asdict(cfg)), ckpt_path)
         acc.wait_for_everyone()
 
-    bar = tqdm(total=cfg.max_steps, initial=step, desc=f"train {cfg.stage}", disable=not progress or not acc.is_main_process)
     model.train(); nonfinite = 0
-    deadline = time.monotonic() + 60 * cfg.max_minutes if cfg.max_minutes else float("inf")
-    while step < cfg.max_steps and time.monotonic() < deadline:
-        first = (step * per_step + acc.process_index * cfg.batch_size) % len(data)
+    for step in loop:
+        first = (step * cfg.batch_size * acc.num_processes + acc.process_index * cfg.batch_size) % len(data)
         indices = [(first + k) % len(data) for k in range(cfg.batch_size)]
-        if cache is not None: latents = cache.batch(indices, acc.device)
-        else:
-            items = torch.utils.data.default_collate([data[i] for i in indices])
-            latents = latent_batch({k: v.to(acc.device) for k, v in items.items() if torch.is_tensor(v)}, vae)
-        if tokens is not None: latents["audio_tokens"] = tokens.batch(indices)
+        latents = _batch_latents(data, indices, vae, cache, tokens, acc.device)
         with acc.accumulate(model), acc.autocast():
             record = training_step(model, objective, latents, _item_generators(cfg, step, indices), cfg.noise_alpha)
             loss = record.total
@@ -300,29 +368,30 @@ def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress
                 if nonfinite >= cfg.max_nonfinite:
                     raise FloatingPointError(f"{nonfinite} non-finite losses in a row (last at step {step}); the last good "
                                              f"checkpoint is {ckpt_path}: lower the learning rate or check the data")
-                step += 1; continue
+                loop.advance(); continue
             nonfinite = 0
             acc.backward(loss)
             if acc.sync_gradients: acc.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
             opt.step(); opt.zero_grad(set_to_none=True)
-        step += 1
-        history["step"].append(step); history["total"].append(round(loss.item(), 6))
+        history["step"].append(step + 1); history["total"].append(round(loss.item(), 6))
         for n, t in record.terms.items(): history["terms"].setdefault(n, []).append(round(t.raw.item(), 6))
-        bar.update(1); bar.set_postfix({n: f"{t.raw.item():.3f}" for n, t in record.terms.items()})
-        if cfg.validate_every and step % cfg.validate_every == 0: validate()
-        if step % cfg.checkpoint_every == 0 or step >= cfg.max_steps or time.monotonic() >= deadline: checkpoint()
-    bar.close()
+        loop.advance(**{n: f"{t.raw.item():.3f}" for n, t in record.terms.items()})
+        if loop.due(cfg.validate_every): validate()
+        if loop.due(cfg.checkpoint_every): checkpoint()
+    return _finish(acc, model), history
+
+def _finish(acc, model) -> LatentSyncModel:
+    "Wait for every process, unwrap the model (eval mode) and end accelerate's run (a clean exit for DDP on gloo)."
     acc.wait_for_everyone()
     model = acc.unwrap_model(model).eval()
-    if acc.num_processes > 1:                                                     # a clean exit for DDP on gloo
+    if acc.num_processes > 1:
         import gc
         acc.free_memory(); gc.collect()
     acc.end_training()
-    return model, history
+    return model
 
 def load_trained(path, device="cpu") -> LatentSyncModel:
     "The model of a `train` checkpoint or an exported one (stage 2 with its motion modules), in eval mode."
-    from latentsync_nb.syncnet import CheckpointError, load_state_strict, read_checkpoint
     ck = read_checkpoint(path)
     if not {"model", "config"} <= set(ck):
         raise CheckpointError(f"{path} is not a latentsync-nb UNet checkpoint (needs 'model' and 'config'); "
@@ -331,21 +400,92 @@ def load_trained(path, device="cpu") -> LatentSyncModel:
     model = build_model(cfg)
     if cfg.stage != "stage1": model.unet.add_motion()
     state = {k: v.float() if v.is_floating_point() else v for k, v in ck["model"].items()}
-    model = load_state_strict(model, state, str(path)).to(device).eval().requires_grad_(False)
+    model = freeze(load_state_strict(model, state, str(path)).to(device))
     model.train_config = cfg                                                       # face size, VAE, audio encoder for inference
     return model
 
 def shipped_model_path() -> Path:
-    "The tiny LatentSync model shipped inside the package (trained on data_samples/, see the evaluation notebook)."
+    "The tiny LatentSync model shipped inside the package (trained on data_samples/ by `train_tiny`)."
     import latentsync_nb
     return Path(latentsync_nb.__file__).resolve().parent / "weights" / "latentsync_tiny.pt"
 
 def export_model(train_checkpoint, out=None, half: bool = True) -> Path:
     "Weights (fp16 by default), config and loss history of a `train` checkpoint, without the optimiser; atomic."
-    from latentsync_nb.syncnet import read_checkpoint
     ck = read_checkpoint(train_checkpoint)
     state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in ck["model"].items()}
     out = Path(out) if out is not None else shipped_model_path()
-    with atomic_path(out) as tmp:
-        torch.save(dict(model=state, config=ck["config"], step=ck["step"], history=ck["history"]), tmp)
-    return out
+    return save_checkpoint(dict(model=state, config=ck["config"], step=ck["step"], history=ck["history"]), out)
+
+# %% ../nbs/06_training.ipynb #e175a0ea
+def train_tiny(out_dir, stage1_steps: int | None = None, stage2_steps: int | None = None, stage1_minutes: float | None = None,
+               stage2_minutes: float | None = None, total_minutes: float | None = None, samples=None, progress: bool = True,
+               log=print, **overrides) -> dict:
+    "Both tiny stages from scratch (stage 2 starts from stage 1; `total_minutes` caps both with set-up); returns paths and rates."
+    out_dir, rates, start = Path(out_dir), {}, time.perf_counter()
+    for stage, steps, minutes in (("stage1", stage1_steps, stage1_minutes), ("stage2", stage2_steps, stage2_minutes)):
+        if steps is None and minutes is None: raise ValueError(f"give {stage}_steps or {stage}_minutes")
+        if total_minutes is not None:                                             # leave ~40 s for building the stage
+            left = total_minutes - (time.perf_counter() - start) / 60 - 0.7
+            minutes = left if minutes is None else min(minutes, left)
+        cfg = replace(TRAIN_PRESETS[f"tiny-{stage}"], max_steps=steps or 10**7, max_minutes=minutes, **overrides,
+                      **({"init_from": str(out_dir / "stage1" / "unet.pt")} if stage == "stage2" else {}))
+        t0 = time.perf_counter()
+        _, hist = train(cfg, out_dir / stage, samples=samples, progress=progress, log=log)
+        rates[stage] = dict(steps=len(hist["step"]), wall_s=round(time.perf_counter() - t0, 1))
+    return dict(checkpoint=out_dir / "stage2" / "unet.pt", stage1_checkpoint=out_dir / "stage1" / "unet.pt", **rates)
+
+# %% ../nbs/06_training.ipynb #23695da8
+def bench_train_step(stage: str = "stage2", steps: int = 1, device: str | None = None) -> dict:
+    "Seconds per step and peak memory of official-size training (random weights, one 16-frame 256 px clip, batch 1)."
+    from accelerate import Accelerator
+    from diffusers.utils import logging as diffusers_logging
+    from latentsync_nb.perceptual import LipLPIPS
+    from latentsync_nb.syncnet import StableSyncNet, syncnet_config
+    from latentsync_nb.trepa import TREPA_PRESETS, ClipEncoder, TREPALoss
+    from latentsync_nb.vae import VAE_PRESETS
+    cfg = TRAIN_PRESETS[stage]
+    device = default_device(device)
+    cuda = str(device).startswith("cuda")
+    acc = Accelerator(cpu=not cuda, mixed_precision=cfg.mixed_precision if cuda else "no")
+    judge_dtype = torch.float16 if cuda else torch.bfloat16                      # frozen judges in half precision
+    torch.manual_seed(0)
+    model = build_model(cfg)
+    if cfg.stage != "stage1": model.unet.add_motion()
+    trainable = set_trainable(model.unet, cfg.stage)
+    diffusers_logging.set_verbosity_error()                                       # its notice about casting with .to()
+    vae = freeze(VAE_PRESETS["official"].build().to(judge_dtype))
+    w = cfg.weights()
+    syncnet = StableSyncNet(syncnet_config("syncnet_16_pixel_attn")).to(judge_dtype) if w.sync else None
+    objective = LatentSyncLoss(w, vae=vae, syncnet=syncnet,
+                               lpips=lambda: LipLPIPS("random"),
+                               trepa=lambda: TREPALoss(ClipEncoder(TREPA_PRESETS["official"]), gradient_checkpointing=True,
+                                                       dtype=judge_dtype), decode_chunk=cfg.decode_chunk).to(acc.device)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr, foreach=cuda)  # CPU: no temporaries
+    model, opt = acc.prepare(model, opt)
+    g = torch.Generator().manual_seed(0)
+    f, s, h = 16, cfg.face_size, _latent_side(cfg)
+    z = lambda c: torch.randn(1, c, f, h, h, generator=g).to(acc.device)
+    latents = dict(z0=z(4), masked=z(4), ref=z(4), mask=torch.ones(1, 1, f, h, h, device=acc.device),
+                   gt=(torch.rand(1, 3, f, s, s, generator=g) * 2 - 1).to(acc.device),
+                   mel=torch.randn(1, 1, 80, 52, generator=g).to(acc.device),
+                   audio_tokens=torch.randn(1, f, 50, 384, generator=g).to(acc.device))
+    if cuda: torch.cuda.reset_peak_memory_stats()
+    times = []
+    for step in range(steps):
+        if cuda: torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        with acc.autocast():
+            record = training_step(model, objective, latents, torch.Generator().manual_seed(step))
+        acc.backward(record.total)
+        acc.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+        opt.step(); opt.zero_grad(set_to_none=True)
+        if cuda: torch.cuda.synchronize()
+        times.append(time.perf_counter() - t0)
+    peak = peak_memory_mb(device)
+    return dict(config=stage, device=str(acc.device), card=torch.cuda.get_device_name() if cuda else "cpu", steps=steps,
+                s_per_step=round(float(np.median(times)), 2), peak_mb=round(peak, 1), trainable_m=round(trainable / 1e6, 1),
+                terms={n: float(f"{t.raw.item():.4g}") for n, t in record.terms.items()}, batch=1, frames=f, size=s)
+
+def _latent_side(cfg) -> int:
+    "Latent side of a training config's faces: face size over the VAE's downsampling (8 for SD's VAE, 4 for the tiny one)."
+    return cfg.face_size // (8 if cfg.vae != "tiny" else 4)

@@ -14,15 +14,16 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
-from .data import atomic_path, load_clip, load_manifest
+from .data import load_face_clips
+from .core import (CheckpointError, TrainLoop, default_device, freeze, load_state_strict, peak_memory_mb,
+                                proc_status_mb, read_checkpoint, reset_peak_rss, resolve_checkpoint, save_checkpoint)
 from .perceptual import check_pixels
-from .syncnet import CheckpointError, load_state_strict, read_checkpoint, resolve_checkpoint
 
 # %% auto #0
-__all__ = ['TREPA_PRESETS', 'OFFICIAL_TREPA_FILE', 'VideoEncoderConfig', 'ClipEncoder', 'TREPALoss', 'is_videomae_v2_layout',
-           'convert_videomae_v2', 'shipped_trepa_path', 'save_clip_encoder', 'load_clip_encoder', 'MAETrainConfig',
-           'tube_mask', 'tubelet_targets', 'load_face_clips', 'random_windows', 'pretrain_videomae', 'flicker',
-           'brighten', 'shift_frames', 'jitter', 'shuffle_frames', 'bench_one_loss', 'bench_losses']
+__all__ = ['TREPA_PRESETS', 'OFFICIAL_TREPA_FILE', 'OFFICIAL_TREPA_PATH', 'VideoEncoderConfig', 'ClipEncoder', 'TREPALoss',
+           'is_videomae_v2_layout', 'convert_videomae_v2', 'shipped_trepa_path', 'save_clip_encoder',
+           'load_clip_encoder', 'MAETrainConfig', 'tube_mask', 'tubelet_targets', 'random_windows', 'pretrain_videomae',
+           'flicker', 'brighten', 'shift_frames', 'jitter', 'shuffle_frames', 'bench_one_loss', 'bench_losses']
 
 # %% ../nbs/03_trepa.ipynb #0ac821be
 @dataclass
@@ -97,7 +98,7 @@ class TREPALoss(nn.Module):
         self.encoder = encoder.to(dtype) if dtype is not None else encoder
         self.encoder.gradient_checkpointing = gradient_checkpointing
         self.dtype = dtype
-        self.encoder.eval().requires_grad_(False)
+        freeze(self.encoder)
 
     @property
     def config(self) -> VideoEncoderConfig: return self.encoder.config
@@ -141,6 +142,7 @@ class TREPALoss(nn.Module):
 
 # %% ../nbs/03_trepa.ipynb #364d9d86
 OFFICIAL_TREPA_FILE = "vit_g_hybrid_pt_1200e_ssv2_ft.pth"
+OFFICIAL_TREPA_PATH = f"checkpoints/auxiliary/{OFFICIAL_TREPA_FILE}"   # where the release's download script puts it
 _IGNORED_PREFIXES = ("head.",)        # the SSv2 classifier: TREPA uses the pooled features before it
 
 def is_videomae_v2_layout(state: dict) -> bool:
@@ -176,9 +178,7 @@ def shipped_trepa_path() -> Path:
 
 def save_clip_encoder(encoder: ClipEncoder, path, **extra) -> Path:
     "Write a ClipEncoder checkpoint (config + weights, loadable with weights_only=True) atomically."
-    with atomic_path(path) as tmp:
-        torch.save({"config": asdict(encoder.config), "state_dict": encoder.state_dict(), **extra}, tmp)
-    return Path(path)
+    return save_checkpoint({"config": asdict(encoder.config), "state_dict": encoder.state_dict(), **extra}, path)
 
 def load_clip_encoder(source: str | Path = "tiny", config: VideoEncoderConfig | None = None) -> ClipEncoder:
     "A frozen ClipEncoder from 'tiny', a local file (our layout or the original VideoMAE-v2 one) or a Hub file."
@@ -194,8 +194,7 @@ def load_clip_encoder(source: str | Path = "tiny", config: VideoEncoderConfig | 
                                   f"layout (no 'blocks.N.' keys); found e.g. {list(state)[:3]}")
         cfg = config or TREPA_PRESETS["official"]
         state, _ = convert_videomae_v2(state)
-    encoder = load_state_strict(ClipEncoder(cfg), state, str(path))
-    return encoder.eval().requires_grad_(False)
+    return freeze(load_state_strict(ClipEncoder(cfg), state, str(path)))
 
 # %% ../nbs/03_trepa.ipynb #8a7fb885
 @dataclass
@@ -234,11 +233,6 @@ def tubelet_targets(video: torch.Tensor, cfg: VideoEncoderConfig) -> torch.Tenso
     return x.flatten(2)
 
 # %% ../nbs/03_trepa.ipynb #4d514230
-def load_face_clips(size: int, split: str = "train", root=None) -> list[torch.Tensor]:
-    "Every aligned clip of a split as a float tensor (n_frames, 3, size, size) in [0, 1]."
-    clips = [c for c in load_manifest(root, split=split) if c.aligned]
-    return [torch.from_numpy(load_clip(c, size=size).frames).permute(0, 3, 1, 2).float() / 255 for c in clips]
-
 def random_windows(clips: list, n: int, frames: int, generator: torch.Generator, flip: bool = True) -> torch.Tensor:
     "n random `frames`-long windows from the clips, (n, frames, 3, s, s)."
     out = []
@@ -257,7 +251,6 @@ def pretrain_videomae(cfg: MAETrainConfig = MAETrainConfig(), out=None, clips=No
                       progress: bool = True) -> tuple[ClipEncoder, dict]:
     "Pretrain a VideoMAE by tube-masked autoencoding; returns its encoder as a ClipEncoder and the loss history."
     from transformers import VideoMAEForPreTraining
-    from tqdm.auto import tqdm
     enc_cfg = TREPA_PRESETS[cfg.encoder]
     torch.manual_seed(cfg.seed)
     g = torch.Generator().manual_seed(cfg.seed)
@@ -267,10 +260,9 @@ def pretrain_videomae(cfg: MAETrainConfig = MAETrainConfig(), out=None, clips=No
         decoder_intermediate_size=cfg.decoder_intermediate_size)).to(device).train()
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.95), weight_decay=cfg.weight_decay)
     clips = clips if clips is not None else load_face_clips(enc_cfg.image_size)
-    history, t0 = {"step": [], "loss": [], "seconds": []}, time.time()
-    bar = tqdm(range(cfg.steps), disable=not progress, desc="VideoMAE pretraining")
-    running = []
-    for step in bar:
+    history, running = {"step": [], "loss": [], "seconds": []}, []
+    loop = TrainLoop(cfg.steps, desc="VideoMAE pretraining", progress=progress)
+    for step in loop:
         video = random_windows(clips, cfg.batch_size, enc_cfg.num_frames, g)                 # (b, f, 3, s, s)
         mask = tube_mask(cfg.batch_size, enc_cfg, cfg.mask_ratio, g)
         targets = tubelet_targets(video, enc_cfg)                                              # (b, n, t*p*p*3)
@@ -283,13 +275,14 @@ def pretrain_videomae(cfg: MAETrainConfig = MAETrainConfig(), out=None, clips=No
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         running.append(loss.item())
-        if (step + 1) % cfg.log_every == 0 or step + 1 == cfg.steps:
-            history["step"].append(step + 1); history["loss"].append(float(np.mean(running)))
-            history["seconds"].append(time.time() - t0); running = []
-            bar.set_postfix(loss=f"{history['loss'][-1]:.3f}")
+        loop.advance()
+        if loop.due(cfg.log_every):
+            history["step"].append(loop.step); history["loss"].append(float(np.mean(running)))
+            history["seconds"].append(loop.elapsed_s); running = []
+            loop.bar.set_postfix(loss=f"{history['loss'][-1]:.3f}")
     encoder = ClipEncoder(enc_cfg)
     encoder.videomae.load_state_dict(model.videomae.state_dict())                          # fc_norm stays identity
-    encoder = encoder.cpu().eval().requires_grad_(False)
+    encoder = freeze(encoder.cpu())
     if out is not None: save_clip_encoder(encoder, out, pretraining=asdict(cfg), history=history)
     return encoder, history
 
@@ -328,17 +321,6 @@ def shuffle_frames(clip: torch.Tensor, seed: int = 0) -> torch.Tensor:
         if not torch.equal(order, torch.arange(clip.shape[2])): return clip[:, :, order]
 
 # %% ../nbs/03_trepa.ipynb #4b723e84
-def _proc_status_mb(field: str) -> float:
-    "A memory figure of this process from /proc/self/status (Linux), in MB: VmRSS (now) or VmHWM (peak)."
-    with open("/proc/self/status") as f:
-        return next(int(l.split()[1]) / 1024 for l in f if l.startswith(field + ":"))
-
-def _reset_peak_rss():
-    "Make the kernel's peak-RSS mark (VmHWM) restart from the current RSS, where allowed."
-    try:
-        with open("/proc/self/clear_refs", "w") as f: f.write("5")
-    except OSError: pass
-
 def _build_loss(loss: str, config: str, device: str, dtype: torch.dtype | None, checkpointing: bool) -> nn.Module:
     if loss == "lpips":
         from latentsync_nb.perceptual import LipLPIPS
@@ -357,7 +339,7 @@ def bench_one_loss(loss: str, config: str, frames: int = 16, size: int = 256, re
     cuda = str(device).startswith("cuda")
     sync = torch.cuda.synchronize if cuda else (lambda: None)
     if cuda: torch.cuda.reset_peak_memory_stats(); base = torch.cuda.memory_allocated() / 2**20
-    else: _reset_peak_rss(); base = _proc_status_mb("VmRSS")
+    else: reset_peak_rss(); base = proc_status_mb("VmRSS")
     times = []
     for i in range(repeats + 1):                                              # the first run warms up, not timed
         pred.grad = None
@@ -365,7 +347,7 @@ def bench_one_loss(loss: str, config: str, frames: int = 16, size: int = 256, re
         fn(pred, target).backward()
         sync(); dt = time.perf_counter() - t0
         if i: times.append(dt)
-    peak = (torch.cuda.max_memory_allocated() / 2**20 if cuda else _proc_status_mb("VmHWM")) - base
+    peak = peak_memory_mb(device) - base
     return {"ms": round(1000 * float(np.median(times)), 1), "peak_mb": round(peak, 1), "device": str(device),
             "dtype": dtype or "fp32", "checkpointing": checkpointing, "frames": frames, "size": size}
 
@@ -373,7 +355,7 @@ def bench_losses(official: bool = False, repeats: int = 3, device: str | None = 
                  size: int = 256) -> dict:
     "Bench LPIPS and TREPA (tiny; official where asked) per 16-frame size² clip; each case in its own process."
     import json, subprocess, sys
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    device = default_device(device)
     cases = [("lpips", "vgg", None, False), ("trepa", "tiny", None, False)]
     if official:
         cases += [("trepa", "official", None, True), ("trepa", "official", None, False)]

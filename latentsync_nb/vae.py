@@ -12,8 +12,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .data import atomic_path
-from .syncnet import CheckpointError, load_state_strict, read_checkpoint
+from .core import CheckpointError, TrainLoop, freeze, load_state_strict, read_checkpoint, save_checkpoint
+from .data import load_face_clips
 
 # %% auto #0
 __all__ = ['OFFICIAL_VAE', 'VAE_PRESETS', 'VAEConfig', 'encode_clips', 'decode_latents', 'shipped_vae_path', 'save_vae',
@@ -76,9 +76,7 @@ def shipped_vae_path() -> Path:
 
 def save_vae(vae: nn.Module, config: VAEConfig, path, **extra) -> Path:
     "Write a VAE checkpoint (config + weights, loadable with weights_only=True) atomically."
-    with atomic_path(path) as tmp:
-        torch.save({"config": asdict(config), "state_dict": vae.state_dict(), **extra}, tmp)
-    return Path(path)
+    return save_checkpoint({"config": asdict(config), "state_dict": vae.state_dict(), **extra}, path)
 
 def load_vae(source: str | Path = OFFICIAL_VAE, device="cpu", dtype: torch.dtype | None = None) -> nn.Module:
     "A frozen AutoencoderKL from 'tiny', our checkpoint file, a local diffusers folder or a Hub id."
@@ -103,7 +101,7 @@ def load_vae(source: str | Path = OFFICIAL_VAE, device="cpu", dtype: torch.dtype
     if not all(torch.isfinite(t).all() for t in vae.state_dict().values()):
         raise CheckpointError(f"{source} has NaN or infinite weights")
     vae = vae.to(device) if dtype is None else vae.to(device=device, dtype=dtype)
-    return vae.eval().requires_grad_(False)
+    return freeze(vae)
 
 # %% ../nbs/03a_vae.ipynb #47a56031
 @dataclass
@@ -131,17 +129,16 @@ def augment_faces(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
 def train_vae(cfg: VAETrainConfig = VAETrainConfig(), frames: torch.Tensor | None = None, out=None,
               progress: bool = True) -> tuple[nn.Module, dict]:
     "Train a VAE on face frames (n, 3, s, s) in [-1, 1]; set its scaling factor to 1 / std of the latents."
-    from tqdm.auto import tqdm
     vcfg = VAE_PRESETS[cfg.vae]
     if frames is None:
-        from latentsync_nb.trepa import load_face_clips
         frames = torch.cat(load_face_clips(vcfg.face_size)) * 2 - 1                    # (n, 3, s, s)
     torch.manual_seed(cfg.seed)
     g = torch.Generator().manual_seed(cfg.seed)
     vae = vcfg.build().train()
     opt = torch.optim.AdamW(vae.parameters(), lr=cfg.lr)
-    hist, running, t0 = {"step": [], "mse": [], "kl": [], "seconds": []}, [], time.time()
-    for step in tqdm(range(cfg.steps), disable=not progress, desc="VAE"):
+    hist, running = {"step": [], "mse": [], "kl": [], "seconds": []}, []
+    loop = TrainLoop(cfg.steps, desc="VAE", progress=progress)
+    for step in loop:
         x = frames[torch.randint(len(frames), (cfg.batch_size,), generator=g)]
         if cfg.augment: x = augment_faces(x, g)
         post = vae.encode(x).latent_dist
@@ -151,10 +148,11 @@ def train_vae(cfg: VAETrainConfig = VAETrainConfig(), frames: torch.Tensor | Non
         (mse + cfg.kl_weight * kl).backward()
         opt.step()
         running.append((mse.item(), kl.item()))
-        if (step + 1) % cfg.log_every == 0 or step + 1 == cfg.steps:
+        loop.advance(mse=f"{mse.item():.4f}")
+        if loop.due(cfg.log_every):
             m = torch.tensor(running).mean(0).tolist(); running = []
-            hist["step"].append(step + 1); hist["mse"].append(m[0]); hist["kl"].append(m[1]); hist["seconds"].append(time.time() - t0)
-    vae.eval().requires_grad_(False)
+            hist["step"].append(loop.step); hist["mse"].append(m[0]); hist["kl"].append(m[1]); hist["seconds"].append(loop.elapsed_s)
+    freeze(vae)
     with torch.no_grad():
         sample = frames[torch.randperm(len(frames), generator=g)[:256]]
         std = vae.encode(sample).latent_dist.mean.std().item()

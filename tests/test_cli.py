@@ -74,7 +74,7 @@ def test_bench_mel_last_line_is_json(cli):
 
 def test_train_config_file_round_trip(cli_inproc, tmp_path):
     "--print-config writes a YAML a user can edit and pass back as --config."
-    r = cli_inproc("train", "--config", "tiny-stage2", "--print-config", "--set", "lr=3e-5")
+    r = cli_inproc("train", "--config", "tiny_stage2", "--print-config", "--set", "lr=3e-5")
     assert r.returncode == 0, r.stderr
     assert "stage: stage2" in r.stdout and "lr: 3.0e-05" in r.stdout
     (tmp_path / "mine.yaml").write_text(r.stdout)

@@ -158,6 +158,7 @@ def test_demo_then_eval_on_its_output(cli_inproc, tmp_path):
     scores = json.loads(r.stdout.strip().splitlines()[-1])
     assert {"sync_ratio", "best_offset", "input_sync_ratio", "lse_c", "lse_d"} <= set(scores)
     assert "mouth strip" in r.stdout and "sync ratio" in r.stdout
+    assert f"the demo took {scores['demo_wall_s']:.0f} s of wall time" in r.stdout and scores["demo_wall_s"] > 0
     r = cli_inproc("eval", tmp_path / "demo" / "wild_00_speaks_s7_01.mp4", "--json")
     assert r.returncode == 0, r.stderr
     judged = json.loads(r.stdout)

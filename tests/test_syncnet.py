@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from latentsync_nb.syncnet import (CheckpointError, StableSyncNet, load_syncnet, read_manifest, state_layout,
-                                   shipped_syncnet_path)
+from latentsync_nb.core import CheckpointError
+from latentsync_nb.syncnet import StableSyncNet, load_syncnet, read_manifest, state_layout, shipped_syncnet_path
 from tests.conftest import ROOT, kill_after_first_checkpoint
 
 def test_released_checkpoint_round_trip(tmp_path):

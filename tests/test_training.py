@@ -3,7 +3,7 @@ import numpy as np
 import torch
 from tests.conftest import kill_after_first_checkpoint
 
-ARGS = ["train", "--config", "tiny-stage1", "--steps", "6", "--batch-size", "1", "--checkpoint-every", "2",
+ARGS = ["train", "--config", "tiny_stage1", "--steps", "6", "--batch-size", "1", "--checkpoint-every", "2",
         "--set", "cache_latents=false"]
 
 def test_killed_training_resumes_with_the_same_losses(cli, tmp_path):
@@ -35,7 +35,7 @@ def test_stage2_step_with_half_precision_judges(cli_inproc, tmp_path):
     import math
     from latentsync_nb.training import load_trained, shipped_model_path
     stage1 = shipped_model_path().with_name("latentsync_tiny_stage1.pt")
-    r = cli_inproc("train", "--config", "tiny-stage2", "--out", tmp_path / "run", "--steps", "1", "--init-from", stage1,
+    r = cli_inproc("train", "--config", "tiny_stage2", "--out", tmp_path / "run", "--steps", "1", "--init-from", stage1,
                    "--set", "judge_dtype=bf16", "cache_latents=false", "validate_every=0")
     assert r.returncode == 0, r.stderr
     ck = torch.load(tmp_path / "run" / "unet.pt", weights_only=True)
@@ -49,7 +49,7 @@ def test_two_cpu_processes_match_one_process(cli, tmp_path):
     "`accelerate launch` with 2 CPU processes (gloo) x 1 clip gives the parameters of 1 process x 2 clips."
     import os, subprocess, sys
     from pathlib import Path
-    common = ["train", "--config", "tiny-stage1", "--steps", "3", "--checkpoint-every", "3", "--lr", "1e-3",
+    common = ["train", "--config", "tiny_stage1", "--steps", "3", "--checkpoint-every", "3", "--lr", "1e-3",
               "--set", "cache_latents=false", "cpu=true"]
     one = cli(*common, "--batch-size", "2", "--out", tmp_path / "one")
     assert one.returncode == 0, one.stderr
@@ -63,8 +63,8 @@ def test_two_cpu_processes_match_one_process(cli, tmp_path):
     b = torch.load(tmp_path / "two" / "unet.pt", weights_only=True)
     assert a["step"] == b["step"] == 3
     from latentsync_nb.training import TRAIN_PRESETS, build_model
-    torch.manual_seed(TRAIN_PRESETS["tiny-stage1"].seed)
-    init = build_model(TRAIN_PRESETS["tiny-stage1"]).state_dict()                   # what both started from
+    torch.manual_seed(TRAIN_PRESETS["tiny_stage1"].seed)
+    init = build_model(TRAIN_PRESETS["tiny_stage1"]).state_dict()                   # what both started from
     moved = max((a["model"][k] - init[k]).abs().max().item() for k in init)
     diff = max((a["model"][k] - b["model"][k]).abs().max().item() for k in a["model"])
     assert moved > 1e-3, "training did not change the parameters"

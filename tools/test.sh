@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it (.ci/run calls this after installing):
-#   1. nbdev_export / nbdev_clean and the README render change nothing (package, notebooks, README in sync);
+#   1. nbdev_export / nbdev_clean and the README render change nothing (package, notebooks, README in sync), and the
+#      notebooks' text passes tools/check_notebooks.py (no control characters in markdown, Colab's install URL);
 #   2. every notebook runs (nbdev_test; cells flagged `slow` only with `nbdev_test --flags slow`);
 #   3. pytest tests/.
 set -euo pipefail
@@ -19,6 +20,8 @@ if [ "$before" != "$after" ]; then
   exit 1
 fi
 echo "sync check: package, notebooks and README are in sync"
+python tools/check_notebooks.py
+echo "notebook text check: no control characters in markdown, Colab installs from settings.ini's git_url"
 
 # Two notebooks run at once; one thread each: with torch's default (a thread per core) the two processes fight over
 # the cores and the notebooks take about twice as long.

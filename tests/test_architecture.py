@@ -1,0 +1,66 @@
+"The package's shape: imports flow one way, in the notebooks' reading order; no private names cross modules; short functions."
+import ast, re
+from pathlib import Path
+from tests.conftest import ROOT
+
+PKG = ROOT / "latentsync_nb"
+MAX_LINES = 100
+
+def _modules() -> dict:
+    "{module name: parsed source} of every package module except nbdev's index."
+    return {p.stem: ast.parse(p.read_text()) for p in sorted(PKG.glob("*.py")) if p.stem not in ("__init__", "_modidx")}
+
+def _imports(tree) -> list:
+    "(package module, names) for every import of a package module, at module level or inside functions."
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            mod = node.module or ""
+            if node.level == 1: out.append((mod, [a.name for a in node.names]))
+            elif mod.startswith("latentsync_nb."): out.append((mod.split(".")[1], [a.name for a in node.names]))
+            elif mod == "latentsync_nb": out.extend((a.name, []) for a in node.names if (PKG / f"{a.name}.py").exists())
+        elif isinstance(node, ast.Import):
+            out.extend((a.name.split(".")[1], []) for a in node.names if a.name.startswith("latentsync_nb."))
+    return out
+
+def _graph() -> dict:
+    mods = _modules()
+    return {m: {dep for dep, _ in _imports(t) if dep in mods and dep != m} for m, t in mods.items()}
+
+def _notebook(module: str) -> str:
+    "The notebook a module is exported from (nbdev's header line)."
+    head = (PKG / f"{module}.py").read_text()[:2000]
+    return re.search(r"File to edit: \.\./nbs/(\S+\.ipynb)", head).group(1)
+
+def test_no_import_cycles():
+    graph, state = _graph(), {}
+    def visit(m, path):
+        if state.get(m) == "done": return
+        assert state.get(m) != "open", "import cycle: " + " -> ".join(path + [m])
+        state[m] = "open"
+        for dep in sorted(graph[m]): visit(dep, path + [m])
+        state[m] = "done"
+    for m in graph: visit(m, [])
+
+def test_imports_follow_the_notebook_order():
+    "A module imports only modules whose notebooks come earlier in reading (file name) order."
+    late = [f"{m} ({_notebook(m)}) imports {d} ({_notebook(d)})" for m, deps in _graph().items() for d in deps
+            if _notebook(d) >= _notebook(m)]
+    assert not late, late
+
+def test_no_private_names_cross_modules():
+    crossing = [f"{m} imports {name} from {dep}" for m, t in _modules().items() for dep, names in _imports(t)
+                for name in names if name.startswith("_") and name != "__version__"]
+    assert not crossing, crossing
+
+def test_functions_are_short():
+    long = [f"{m}.{n.name}: {n.end_lineno - n.lineno + 1} lines" for m, t in _modules().items() for n in ast.walk(t)
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > MAX_LINES]
+    assert not long, long
+
+def test_the_checks_see_what_they_check():
+    "The walkers find the package's real imports, so the tests above cannot pass by finding nothing."
+    graph = _graph()
+    assert {"core", "data"} <= graph["training"] and "sampling" in graph["training"] and "evaluation" not in graph["training"]
+    assert _notebook("core") == "00b_core.ipynb" and _notebook("cli") == "90_cli.ipynb"
+    assert ("core", ["freeze"]) in [(d, [n for n in names if n == "freeze"]) for d, names in _imports(_modules()["syncnet"])]
