@@ -136,8 +136,8 @@ class TrainLoop:
         if postfix: self.bar.set_postfix(postfix)
         self.stopping = self._over()                                     # one decision: `due` and the loop agree
 
-    def due(self, every: int | None) -> bool:
-        "After `advance`: is this a step to act on? Every `every` steps, and at the last step (0 or None: never)."
-        return bool(every) and (self.step % every == 0 or self.stopping)
+    def due(self, every: int | None, at_end: bool = True) -> bool:
+        "After `advance`: is this a step to act on? Every `every` steps, and (`at_end`) at the last step; 0 or None: never."
+        return bool(every) and (self.step % every == 0 or (at_end and self.stopping))
 
     def close(self): self.bar.close()

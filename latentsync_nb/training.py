@@ -376,7 +376,7 @@ def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress
         history["step"].append(step + 1); history["total"].append(round(loss.item(), 6))
         for n, t in record.terms.items(): history["terms"].setdefault(n, []).append(round(t.raw.item(), 6))
         loop.advance(**{n: f"{t.raw.item():.3f}" for n, t in record.terms.items()})
-        if loop.due(cfg.validate_every): validate()
+        if loop.due(cfg.validate_every, at_end=False): validate()
         if loop.due(cfg.checkpoint_every): checkpoint()
     return _finish(acc, model), history
 
