@@ -135,6 +135,9 @@ def _demo(args):
     print(f"judge SyncNet, against the new audio: dubbed sync ratio {sc['sync_ratio']:.2f} (best offset "
           f"{sc['best_offset']:+d}), untouched input {sc['input_sync_ratio']:+.2f} (best offset {sc['input_best_offset']:+d}); "
           f"LSE-C {sc['lse_c']:.3f} / LSE-D {sc['lse_d']:.3f} (ground truth {sc['gt_lse_c']:.3f} / {sc['gt_lse_d']:.3f})")
+    print(f"the mouth against the ground-truth dub: PSNR {sc['mouth_psnr']:.1f} dB (VAE ceiling {sc['vae_mouth_psnr']:.1f}), "
+          f"SSIM {sc['mouth_ssim']:.3f}, LPIPS {sc['mouth_lpips']:.3f}, colour error {sc['colour_error']:.1f} dE, "
+          f"bias {sc['colour_bias']}, seam x{sc['seam']:.2f}, flicker x{sc['flicker']:.2f} of the ground truth's")
     print(f"the demo took {sc['demo_wall_s']:.0f} s of wall time (dub, judging and pictures)")
     print(json.dumps(sc))
 
@@ -225,6 +228,8 @@ def add_training_commands(sub):
     em.add_argument("--clips", type=int, default=None, help="evaluate only the first N held-out clips")
     em.add_argument("--sample-steps", type=int, default=20, help="DDIM steps (default: %(default)s)")
     em.add_argument("--guidance", type=float, default=1.5, help="classifier-free guidance (default: %(default)s)")
+    em.add_argument("--no-colour-match", action="store_true", help="paste the mouth without taking its colour from the reference frames")
+    em.add_argument("--hard-edge", action="store_true", help="paste the mouth with a cut along the mask instead of the blurred weight")
     em.add_argument("--samples", default=None, help=SAMPLES_HELP)
 
 def _positive_ints(over: dict, keys):
@@ -296,12 +301,18 @@ def _eval_model(args):
     from latentsync_nb.vae import load_vae
     _require(args.sample_steps >= 1 and (args.clips is None or args.clips >= 2), "--sample-steps must be >= 1 and --clips >= 2")
     r = evaluate_model(load_trained(args.checkpoint or shipped_model_path()), load_vae("tiny"), load_judge(),
-                       EvalConfig(steps=args.sample_steps, guidance=args.guidance, max_clips=args.clips),
+                       EvalConfig(steps=args.sample_steps, guidance=args.guidance, max_clips=args.clips,
+                                  colour_match=not args.no_colour_match, soft_edge=not args.hard_edge),
                        samples=args.samples, progress=True)
     for row in r["clips"]:
         print(f"{row['clip']:8s} sync ratio {row['sync_ratio']:.2f}  best offset {row['best_offset']:+d}  margin own "
-              f"{row['sync_margin']:.3f} vs other audio {row['other_audio_margin']:.3f}  hf energy x{row['hf_energy_ratio']:.2f}")
-    print(json_line(r["summary"]))
+              f"{row['sync_margin']:.3f} vs other audio {row['other_audio_margin']:.3f}  hf energy x{row['hf_energy_ratio']:.2f}  "
+              f"PSNR {row['mouth_psnr']:.1f} dB (VAE {row['vae_mouth_psnr']:.1f})  bias {row['colour_bias']}  seam x{row['seam']:.2f}")
+    s = r["summary"]
+    print(f"mouth region, mean of {s['clips']} clips: PSNR {s['mouth_psnr']:.2f} dB (VAE ceiling {s['vae_mouth_psnr']:.2f}), SSIM "
+          f"{s['mouth_ssim']:.3f}, LPIPS {s['mouth_lpips']:.3f} ({s['lpips_backbone']}), colour error {s['colour_error']:.2f} dE, "
+          f"largest colour bias {s['colour_bias_max']:.1f} grey levels, seam x{s['seam']:.2f}, flicker x{s['flicker']:.2f} of the ground truth's")
+    print(json_line(s))
     print(json.dumps(r["summary"]))
 
 # %% ../nbs/90_cli.ipynb #0be1f115

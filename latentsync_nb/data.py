@@ -23,7 +23,7 @@ __all__ = ['OFFICIAL_AV', 'SEED', 'AVConfig', 'MediaError', 'SilentAudioWarning'
            'write_wav', 'melspectrogram', 'mel_start', 'mel_window_len', 'n_windows', 'mel_window', 'audio_window',
            'MaskConfig', 'mouth_mask', 'mask_frames', 'mouth_darkness', 'frame_loudness', 'frames_to_tensor',
            'stack_frames', 'LoadedClip', 'load_clip', 'load_face_clips', 'SyncNetDataset', 'reference_start',
-           'UNetDataset']
+           'recolour', 'UNetDataset']
 
 # %% ../nbs/00_data.ipynb #55480c4c
 @dataclass(frozen=True)
@@ -410,12 +410,18 @@ def reference_start(rng: np.random.Generator, n_windows: int, start: int, clip_f
                          f"(at least {2 * clip_frames} frames); this one has {n_windows + clip_frames - 1}.")
     return int(rng.choice(options))
 
+def recolour(frames: np.ndarray, clip: int, variant: int, seed: int = 0) -> np.ndarray:
+    "Frames (n, h, w, 3) uint8 in colour variant `variant` of clip `clip` (0: unchanged): per-channel gains in [0.7, 1.3], one skin tone for the whole clip."
+    if variant == 0: return frames
+    gain = np.random.default_rng([seed, clip, variant]).uniform(0.7, 1.3, 3).astype(np.float32)
+    return np.clip(frames * gain, 0, 255).round().astype(np.uint8)
+
 class UNetDataset(_ClipDataset):
     "16-frame windows for the LatentSync UNet: gt, masked and reference frames, mask, mel and raw audio."
     def __init__(self, clips, n_items=None, size=None, seed=0, mask_cfg: MaskConfig = MaskConfig(),
-                 cfg: AVConfig = OFFICIAL_AV):
+                 cfg: AVConfig = OFFICIAL_AV, colour_variants: int = 0):
         super().__init__(clips, n_items, size, seed, cfg)
-        self.mask_cfg = mask_cfg
+        self.mask_cfg, self.colour_variants = mask_cfg, colour_variants
 
     def __getitem__(self, i):
         rng = self.rng(i)
@@ -423,10 +429,12 @@ class UNetDataset(_ClipDataset):
         f = self.cfg.clip_frames
         start = int(rng.integers(lc.n_windows))
         ref = reference_start(rng, lc.n_windows, start, f)
+        colour = int(rng.integers(self.colour_variants + 1)) if self.colour_variants else 0
+        tone = lambda x: recolour(x, i % len(self.clips), colour, self.seed)       # the same tone on every frame
         mask = torch.from_numpy(mouth_mask(lc.frames.shape[1], self.mask_cfg))    # (s, s)
-        gt = frames_to_tensor(lc.frames[start:start + f])                         # (3, f, s, s)
-        return dict(gt=gt, masked=mask_frames(gt, mask), ref=frames_to_tensor(lc.frames[ref:ref + f]),
+        gt = frames_to_tensor(tone(lc.frames[start:start + f]))                   # (3, f, s, s)
+        return dict(gt=gt, masked=mask_frames(gt, mask), ref=frames_to_tensor(tone(lc.frames[ref:ref + f])),
                     mask=mask[None],                                              # (1, s, s)
                     mel=torch.from_numpy(mel_window(lc.mel, start, f, self.cfg)).unsqueeze(0),   # (1, 80, 52)
                     audio=torch.from_numpy(audio_window(lc.wav, start, f, self.cfg).copy()),     # (10240,)
-                    clip=lc.clip.id, start=start, ref_start=ref)
+                    clip=lc.clip.id, start=start, ref_start=ref, colour=colour)

@@ -17,6 +17,7 @@ from scipy.ndimage import gaussian_filter1d, median_filter
 from .core import default_device, freeze, peak_memory_mb, save_figure
 from .data import (OFFICIAL_AV, MaskConfig, MediaError, SilentAudioWarning, atomic_path, is_silent,
                                 load_manifest, mouth_mask, read_audio, read_video, write_video, write_wav)
+from .evaluation import mouth_quality, vae_round_trip
 from .model import WhisperAudioEncoder
 from .sampling import generate_clip
 from .syncnet import load_judge, sync_offsets
@@ -395,10 +396,9 @@ def run_demo(out_dir="latentsync_demo", video_clip: str = "wild_00", audio_clip:
     clips = {c.id: c for c in load_manifest(samples)}
     for cid in (video_clip, audio_clip):
         if cid not in clips: raise ValueError(f"No clip {cid!r} in the samples; choose one of: {', '.join(clips)}")
-    out_dir = Path(out_dir)
+    out_dir, lsm = Path(out_dir), lsm or load_lipsync(checkpoint, device)
     video = out_dir / f"{video_clip}_speaks_{audio_clip}.mp4"
-    report = lipsync(clips[video_clip].video, clips[audio_clip].audio, video, checkpoint, steps, seed=seed, device=device,
-                     progress=progress, lsm=lsm)
+    report = lipsync(clips[video_clip].video, clips[audio_clip].audio, video, steps=steps, seed=seed, progress=progress, lsm=lsm)
     frames, synced, wav = read_video(clips[video_clip].video), read_video(video), read_audio(clips[audio_clip].audio)
     truth, judge = dub_ground_truth(video_clip, audio_clip, samples), load_judge()
     n = min(len(truth), len(frames), len(synced))                                # where the ground truth exists
@@ -406,6 +406,10 @@ def run_demo(out_dir="latentsync_demo", video_clip: str = "wild_00", audio_clip:
     track = track_faces(rows["input"])                                           # the input's, for its score and the strip
     scores = {k: judge_frames(judge, v, wav, track=track if k == "input" else None) for k, v in rows.items()}
     margin = scores["ground truth"]["sync_margin"]
+    faces = {k: crop_faces(v, track.crops[:n], lsm.face_size) for k, v in rows.items()}  # aligned, at the model's size
+    quality = {**mouth_quality(faces["generated"], faces["ground truth"]),
+               **{f"vae_{k}": v for k, v in mouth_quality(vae_round_trip(lsm.vae, faces["ground truth"]),
+                                                          faces["ground truth"]).items()}}
     picks = list(range(0, n, 12))[:12]
     strip = _mouth_strip(rows, track, picks)
     fig = Figure(figsize=(12, 6.5))
@@ -424,7 +428,8 @@ def run_demo(out_dir="latentsync_demo", video_clip: str = "wild_00", audio_clip:
                    sync_margin=scores["generated"]["sync_margin"], gt_sync_margin=margin,
                    input_sync_margin=scores["input"]["sync_margin"], lse_c=scores["generated"]["lse_c"],
                    lse_d=scores["generated"]["lse_d"], gt_lse_c=scores["ground truth"]["lse_c"],
-                   gt_lse_d=scores["ground truth"]["lse_d"], judged_frames=n, demo_wall_s=round(time.perf_counter() - t0, 1))
+                   gt_lse_d=scores["ground truth"]["lse_d"], judged_frames=n, **quality,
+                   demo_wall_s=round(time.perf_counter() - t0, 1))
     return dict(video=str(video), strip=str(out_dir / "mouth_strip.png"), plot=str(out_dir / "mouths_and_offsets.png"),
                 scores=summary, report=report, curves={k: s["distances"] for k, s in scores.items()})
 

@@ -17,7 +17,7 @@ from .objective import complete_latents, ddim_scheduler
 from .vae import decode_latents, encode_clips
 
 # %% auto #0
-__all__ = ['ddim_sample', 'window_starts', 'generate_clip']
+__all__ = ['ddim_sample', 'composite_weight', 'match_reference_colour', 'paste_faces', 'window_starts', 'generate_clip']
 
 # %% ../nbs/05a_sampling.ipynb #f31ddf5f
 @torch.no_grad()
@@ -41,6 +41,25 @@ def ddim_sample(model: nn.Module, cond: dict, steps: int = 20, guidance: float =
         x = x.clone(); x[..., rows, :] = sched.step(eps, t, x[..., rows, :]).prev_sample
     return complete_latents(x[..., rows, :], masked)
 
+# %% ../nbs/05a_sampling.ipynb #da82a01a
+def composite_weight(size: int, mask_cfg: MaskConfig = MaskConfig()) -> np.ndarray:
+    "Paste weight (size, size) of a generated face: the mouth mask eroded, then blurred (exactly 0 on and outside its border)."
+    import cv2
+    r = max(1, round(size / 32))                                                    # 2 px at 64, 8 px at 256
+    hard = (mouth_mask(size, mask_cfg) > 0.5).astype(np.uint8)
+    eroded = cv2.erode(hard, np.ones((2 * r + 3, 2 * r + 3), np.uint8))             # r + 1 px in: the blur stays inside
+    return np.ascontiguousarray(cv2.GaussianBlur(eroded.astype(np.float32), (2 * r + 1, 2 * r + 1), 0))
+
+def match_reference_colour(generated: np.ndarray, ref_frames: np.ndarray, mask_cfg: MaskConfig = MaskConfig()) -> np.ndarray:
+    "Generated faces (n, s, s, 3) shifted per channel so their median inside the mask equals the reference frames'."
+    inside = mouth_mask(generated.shape[1], mask_cfg) > 0.5
+    median = lambda x: np.median(x[:, inside].reshape(-1, 3).astype(np.float32), axis=0)       # (3,)
+    return np.clip(generated + (median(ref_frames) - median(generated)), 0, 255).round().astype(np.uint8)
+
+def paste_faces(generated: np.ndarray, frames: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    "w * generated + (1 - w) * frames, rounded to uint8; where w is 0 the frames' pixels, unchanged."
+    return (weight[..., None] * generated + (1 - weight[..., None]) * frames).round().astype(np.uint8)
+
 # %% ../nbs/05a_sampling.ipynb #b162037f
 def window_starts(n_frames: int, window: int = 16) -> list:
     "Starts of the 16-frame windows that cover n frames: every 16 frames, and a last one ending at the last frame."
@@ -55,7 +74,8 @@ def _to_pixels(x: torch.Tensor) -> torch.Tensor:
 @torch.no_grad()
 def generate_clip(model: nn.Module, vae: nn.Module, frames: np.ndarray, wav: np.ndarray, ref_frames: np.ndarray | None = None,
                   steps: int = 20, guidance: float = 1.5, seed: int = 0, windows_per_batch: int = 8,
-                  mask_cfg: MaskConfig = MaskConfig(), cfg=OFFICIAL_AV, whisper=None, progress: bool = False) -> np.ndarray:
+                  mask_cfg: MaskConfig = MaskConfig(), cfg=OFFICIAL_AV, whisper=None, progress: bool = False,
+                  colour_match: bool = True, soft_edge: bool = True) -> np.ndarray:
     "Aligned face frames (n, s, s, 3) uint8 with the mouth re-drawn to match wav; pixels outside the mask are kept exactly."
     from tqdm.auto import tqdm
     n, s, f = len(frames), frames.shape[1], cfg.clip_frames
@@ -68,7 +88,7 @@ def generate_clip(model: nn.Module, vae: nn.Module, frames: np.ndarray, wav: np.
     device = next(model.parameters()).device
     pixel_mask = torch.from_numpy(mouth_mask(s, mask_cfg)).to(device)                          # (s, s)
     generator = torch.Generator().manual_seed(seed)
-    out, written, starts = np.array(frames, copy=True), 0, window_starts(n, f)
+    raw, written, starts = np.empty_like(frames), 0, window_starts(n, f)          # the generated faces, whole
     bar = tqdm(total=len(starts), desc="windows", unit="window", disable=not progress, leave=False)
     for i in range(0, len(starts), windows_per_batch):
         batch = starts[i:i + windows_per_batch]
@@ -81,11 +101,11 @@ def generate_clip(model: nn.Module, vae: nn.Module, frames: np.ndarray, wav: np.
                  if features is not None else
                  dict(mel=torch.stack([torch.from_numpy(mel_window(mel, a, f, cfg))[None] for a in batch]).to(device)))  # (b, 1, 80, 52)
         z = ddim_sample(model, dict(masked=masked, ref=encode_clips(vae, refs), mask=lmask, **audio), steps, guidance, generator)
-        generated = _to_pixels(decode_latents(vae, z))                                          # (b, 3, f, s, s)
-        blend = (pixel_mask * generated + (1 - pixel_mask) * _to_pixels(clips)).round().byte()  # paste the mouth back
-        for a, clip in zip(batch, blend.permute(0, 2, 3, 4, 1).cpu().numpy()):                  # (f, s, s, 3) each
+        generated = _to_pixels(decode_latents(vae, z)).byte().permute(0, 2, 3, 4, 1).cpu().numpy()   # (b, f, s, s, 3)
+        for a, clip in zip(batch, generated):
             keep = max(0, written - a)                                                       # the last window overlaps
-            out[a + keep:a + f], written = clip[keep:], a + f
+            raw[a + keep:a + f], written = clip[keep:], a + f
         bar.update(len(batch))
     bar.close()
-    return out
+    if colour_match: raw = match_reference_colour(raw, ref_frames, mask_cfg)
+    return paste_faces(raw, frames, composite_weight(s, mask_cfg) if soft_edge else mouth_mask(s, mask_cfg))

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .core import peak_memory_mb
-from .evaluation import EvalConfig, evaluate_model, json_line
+from .evaluation import QUALITY, EvalConfig, evaluate_model, json_line
 from .syncnet import load_judge
 from .training import TRAIN_PRESETS, load_trained, shipped_model_path, train, train_tiny
 from .vae import load_vae
@@ -41,8 +41,10 @@ def bench_train(minutes: float = 15.0, stage1_share: float = 0.7, eval_cfg: Eval
     vae, judge = load_vae("tiny"), load_judge()
     shipped = evaluate_model(load_trained(shipped_model_path()), vae, judge, eval_cfg, samples, progress=progress)["summary"]
     log(f"shipped: {json_line(shipped)}")
+    image = [p + k for p in ("", "vae_") for k in (*QUALITY, "colour_bias", "colour_bias_max")]
     out = dict(sync_ratio=shipped["sync_ratio"], offset_ok_frac=shipped["offset_ok_frac"], hf_energy_ratio=shipped["hf_energy_ratio"],
-               own_beats_other_frac=shipped["own_beats_other_frac"], lse_c=shipped["lse_c"], lse_d=shipped["lse_d"])
+               own_beats_other_frac=shipped["own_beats_other_frac"], lse_c=shipped["lse_c"], lse_d=shipped["lse_d"],
+               **{k: shipped[k] for k in image})
     if retrain:
         with tempfile.TemporaryDirectory() as d:
             t0 = time.perf_counter()
@@ -54,6 +56,7 @@ def bench_train(minutes: float = 15.0, stage1_share: float = 0.7, eval_cfg: Eval
             f"{json_line(scores)}")
         out.update(retrain_wall_s=round(wall, 1), retrain_sync_ratio=scores["sync_ratio"],
                    retrain_offset_ok_frac=scores["offset_ok_frac"], retrain_hf_energy_ratio=scores["hf_energy_ratio"],
+                   **{f"retrain_{k}": scores[k] for k in image if not k.startswith("vae_")},
                    steps_per_s=round(run["stage1"]["steps"] / run["stage1"]["wall_s"], 3),
                    stage2_steps_per_s=round(run["stage2"]["steps"] / run["stage2"]["wall_s"], 3),
                    retrain_steps=dict(stage1=run["stage1"]["steps"], stage2=run["stage2"]["steps"]))

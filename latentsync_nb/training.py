@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from .core import (CheckpointError, TrainLoop, default_device, freeze, load_state_strict, peak_memory_mb,
                                 read_checkpoint, save_checkpoint, save_figure)
 from .data import (SEED, UNetDataset, atomic_path, frames_to_tensor, load_clip, load_manifest, mask_frames,
-                                mouth_mask)
+                                mouth_mask, recolour)
 from .model import (OFFICIAL_WHISPER, LatentSyncUNet, TinyAudioEncoder, UNET_PRESETS, WhisperAudioEncoder,
                                  mixed_noise, set_trainable)
 from .objective import LOSS_PRESETS, LatentSyncLoss, LossRecord, LossWeights
@@ -78,16 +78,17 @@ class LatentCache:
         self.vae, self.dataset, self.chunk, self._clips = vae, dataset, chunk, {}
 
     @torch.no_grad()
-    def clip_latents(self, j: int) -> tuple[torch.Tensor, torch.Tensor]:
-        "(4, n, h, w) latents of clip j's frames and of the same frames with the mouth masked."
-        if j not in self._clips:
+    def clip_latents(self, j: int, colour: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+        "(4, n, h, w) latents of clip j's frames (in colour variant `colour`) and of the same frames with the mouth masked."
+        if (j, colour) not in self._clips:
             device = next(self.vae.parameters()).device
-            frames = frames_to_tensor(self.dataset.loaded(j).frames).to(device)        # (3, n, s, s)
+            frames = recolour(self.dataset.loaded(j).frames, j, colour, self.dataset.seed)
+            frames = frames_to_tensor(frames).to(device)                                 # (3, n, s, s)
             mask = torch.from_numpy(mouth_mask(frames.shape[-1], self.dataset.mask_cfg)).to(device)
             encode = lambda x: torch.cat([encode_clips(self.vae, x[None, :, i:i + self.chunk])
                                           for i in range(0, x.shape[1], self.chunk)], dim=2)[0]
-            self._clips[j] = (encode(frames), encode(mask_frames(frames, mask)))
-        return self._clips[j]
+            self._clips[j, colour] = (encode(frames), encode(mask_frames(frames, mask)))
+        return self._clips[j, colour]
 
     def batch(self, indices, device=None) -> dict:
         "The latent batch of dataset items `indices`, as `latent_batch` would give it."
@@ -95,7 +96,7 @@ class LatentCache:
         f = items[0]["gt"].shape[1]
         z0, masked, ref = [], [], []
         for i, it in zip(indices, items):
-            zg, zm = self.clip_latents(i % len(self.dataset.clips))
+            zg, zm = self.clip_latents(i % len(self.dataset.clips), it["colour"])
             z0.append(zg[:, it["start"]:it["start"] + f]); masked.append(zm[:, it["start"]:it["start"] + f])
             ref.append(zg[:, it["ref_start"]:it["ref_start"] + f])
         stack = lambda key: torch.stack([it[key] for it in items])
@@ -153,6 +154,7 @@ class TrainConfig:
     validate_every: int = 0                  # steps between validation clips scored by the judge SyncNet (0: never)
     decode_chunk: int | None = None          # decode the estimate k frames at a time under gradient checkpointing
     judge_dtype: str | None = None           # "fp16" / "bf16": frozen VAE, SyncNet and TREPA encoder in half precision
+    colour_variants: int = 0                 # > 0: each clip also in K other skin tones (UNetDataset), so colour comes from context
 
     def __post_init__(self):
         if isinstance(self.loss_weights, dict): self.loss_weights = LossWeights(**self.loss_weights)   # from YAML / JSON
@@ -164,9 +166,9 @@ class TrainConfig:
 
 TRAIN_PRESETS = {
     "tiny_stage1": TrainConfig(batch_size=8, lr=5e-4, max_steps=4000, checkpoint_every=250, cache_latents=True,
-                               validate_every=250),
+                               validate_every=250, colour_variants=4),
     "tiny_stage2": TrainConfig(stage="stage2", batch_size=2, lr=1e-4, max_steps=300, checkpoint_every=25, cache_latents=True,
-                               validate_every=50),
+                               validate_every=50, colour_variants=4),
     "stage1": TrainConfig(unet="official", audio_encoder=OFFICIAL_WHISPER, vae="stabilityai/sd-vae-ft-mse", face_size=256,
                           batch_size=1, lr=1e-5, max_steps=100_000, mixed_precision="fp16", checkpoint_every=1000,
                           decode_chunk=2, judge_dtype="fp16"),
@@ -334,7 +336,8 @@ def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress
         history, step = ck["history"], ck["step"]
         log(f"resumed from {ckpt_path} at step {step}")
     model, opt = acc.prepare(model, opt)
-    data = UNetDataset(load_manifest(samples, split="train"), n_items=cfg.n_items, size=cfg.face_size, seed=cfg.seed)
+    data = UNetDataset(load_manifest(samples, split="train"), n_items=cfg.n_items, size=cfg.face_size, seed=cfg.seed,
+                       colour_variants=cfg.colour_variants)
     cache = LatentCache(vae, data) if cfg.cache_latents else None
     tokens = WhisperTokenCache(whisper.to(acc.device), data, acc.device) if whisper is not None else None
     loop = TrainLoop(cfg.max_steps, step, cfg.max_minutes, f"train {cfg.stage}", progress and acc.is_main_process)

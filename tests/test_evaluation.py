@@ -32,6 +32,10 @@ def test_eval_model_scores_the_shipped_model(cli_inproc):
     summary = json.loads(r.stdout.strip().splitlines()[-1])
     assert summary["clips"] == 2 and summary["outside_max_diff"] == 0
     assert {"sync_ratio", "offset_ok_frac", "own_beats_other_frac", "hf_energy_ratio", "lse_c", "lse_d"} <= set(summary)
+    image = ["mouth_psnr", "mouth_ssim", "mouth_lpips", "colour_error", "colour_bias", "colour_bias_max", "seam", "flicker"]
+    assert set(image) | {f"vae_{k}" for k in image} <= set(summary)
+    assert summary["vae_mouth_psnr"] > summary["mouth_psnr"] > 10 and len(summary["colour_bias"]) == 3
+    assert "mouth region, mean of 2 clips: PSNR" in r.stdout
 
 def test_bench_train_bad_input(cli_inproc):
     r = cli_inproc("bench", "train", "--minutes", "0")
