@@ -406,7 +406,7 @@ def run_demo(out_dir="latentsync_demo", video_clip: str = "wild_00", audio_clip:
     track = track_faces(rows["input"])                                           # the input's, for its score and the strip
     scores = {k: judge_frames(judge, v, wav, track=track if k == "input" else None) for k, v in rows.items()}
     margin = scores["ground truth"]["sync_margin"]
-    faces = {k: crop_faces(v, track.crops[:n], lsm.face_size) for k, v in rows.items()}  # aligned, at the model's size
+    faces = {k: crop_faces(rows[k], track.crops[:n], lsm.face_size) for k in ("generated", "ground truth")}  # aligned
     quality = {**mouth_quality(faces["generated"], faces["ground truth"]),
                **{f"vae_{k}": v for k, v in mouth_quality(vae_round_trip(lsm.vae, faces["ground truth"]),
                                                           faces["ground truth"]).items()}}
