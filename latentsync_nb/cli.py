@@ -11,7 +11,7 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['SAMPLES_HELP', 'render_sample', 'bench_mel', 'add_media_commands', 'add_training_commands', 'add_bench_commands',
-           'build_parser', 'main']
+           'add_study_commands', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #4b107a9e
 def render_sample(clip_id: str = "s6_00", out_dir="latentsync_demo", samples=None) -> Path:
@@ -226,6 +226,7 @@ def add_training_commands(sub):
                   "SyncNet: sync ratio, best offset, own vs other audio, LSE-C/D, high-frequency energy. Last line: JSON.")
     em.add_argument("--checkpoint", default=None, help="model checkpoint (default: the shipped tiny model)")
     em.add_argument("--clips", type=int, default=None, help="evaluate only the first N held-out clips")
+    em.add_argument("--frames", type=int, default=None, help="score only the first N frames of each clip (at least 46)")
     em.add_argument("--sample-steps", type=int, default=20, help="DDIM steps (default: %(default)s)")
     em.add_argument("--guidance", type=float, default=1.5, help="classifier-free guidance (default: %(default)s)")
     em.add_argument("--no-colour-match", action="store_true", help="paste the mouth without taking its colour from the reference frames")
@@ -300,8 +301,9 @@ def _eval_model(args):
     from latentsync_nb.training import load_trained, shipped_model_path
     from latentsync_nb.vae import load_vae
     _require(args.sample_steps >= 1 and (args.clips is None or args.clips >= 2), "--sample-steps must be >= 1 and --clips >= 2")
+    _require(args.frames is None or args.frames >= 46, "--frames must be >= 46 (16-frame windows at audio offsets up to ±15)")
     r = evaluate_model(load_trained(args.checkpoint or shipped_model_path()), load_vae("tiny"), load_judge(),
-                       EvalConfig(steps=args.sample_steps, guidance=args.guidance, max_clips=args.clips,
+                       EvalConfig(steps=args.sample_steps, guidance=args.guidance, max_clips=args.clips, max_frames=args.frames,
                                   colour_match=not args.no_colour_match, soft_edge=not args.hard_edge),
                        samples=args.samples, progress=True)
     for row in r["clips"]:
@@ -415,6 +417,39 @@ def _bench_infer(args):
           f"write {r['write_s']:.1f}), peak {r['peak_mb']:.0f} MB, {r['steps']} DDIM steps")
     print(json.dumps(r))
 
+# %% ../nbs/90_cli.ipynb #dcd38a3a
+def add_study_commands(sub):
+    "sweep: the loss-weight sweep that 08_explorer browses."
+    s = _command(sub, "sweep", _sweep, "run (or resume) a loss-weight sweep of short stage-2 fine-tunes into a results file",
+                 "Queue a grid's missing runs (one weight at a time around recon 1, sync 0.05, lpips 0.1, trepa 10; every "
+                 "setting with --seeds seeds) in an Optuna study stored at --out, and run them. A killed sweep resumes where it "
+                 "stopped; other machines join with the same database URL. Ends with a JSON line: the last finished run.")
+    s.add_argument("--out", required=True, help="results file (SQLite) or a database URL shared by several machines")
+    s.add_argument("--grid", default="official", help="official (sync, lpips, trepa axes), sync, or tiny (default: %(default)s)")
+    s.add_argument("--seeds", type=int, default=3, help="training seeds per setting (default: %(default)s)")
+    s.add_argument("--only", default=None, metavar="NAME=VALUE,...", help='one setting instead of a grid, e.g. "sync=0.05,lpips=0.1,trepa=10"')
+    s.add_argument("--budget", default="cpu", choices=["cpu", "smoke"], help="SweepConfig preset: steps per run and scoring (default: %(default)s)")
+    s.add_argument("--steps", type=int, default=None, help="stage-2 steps per run (default: the budget's)")
+    s.add_argument("--preset", default=None, metavar="PRESET_OR_FILE",
+                   help="training recipe of every run: a preset or a YAML file as for train --config (default: the budget's, tiny_stage2)")
+    s.add_argument("--init-from", default=None, help="stage-1 checkpoint every run starts from (default: the shipped tiny stage 1)")
+    s.add_argument("--minutes", type=float, default=None, help="start no new run after this many minutes (resume later)")
+    s.add_argument("--workers", type=int, default=1, help="worker processes on this machine, sharing its cores (default: %(default)s)")
+    s.add_argument("--heartbeat", type=float, default=60.0, help="seconds between a run's heartbeats; a run silent for 3 is redone (default: %(default)s)")
+    s.add_argument("--samples", default=None, help=SAMPLES_HELP)
+
+def _sweep(args):
+    from latentsync_nb.explorer import SWEEP_PRESETS, last_finished, run_sweep
+    _require(args.seeds >= 1 and args.workers >= 1 and (args.steps is None or args.steps >= 1) and args.heartbeat > 0,
+             "--seeds, --workers and --steps must be >= 1 and --heartbeat > 0")
+    from latentsync_nb.training import load_config
+    if args.preset is not None: load_config(args.preset)                       # an unknown preset or a bad file: a clear error now
+    cfg = SWEEP_PRESETS[args.budget]
+    changes = dict(steps=args.steps, preset=args.preset, init_from=args.init_from)
+    cfg = dataclasses.replace(cfg, **{k: v for k, v in changes.items() if v is not None})
+    run_sweep(args.out, args.grid, args.seeds, args.only, cfg, args.minutes, args.workers, args.samples, args.heartbeat)
+    print(json.dumps(last_finished(args.out)))
+
 # %% ../nbs/90_cli.ipynb #06fedd77
 def build_parser() -> argparse.ArgumentParser:
     "The `latentsync-nb` argument parser with all subcommands."
@@ -423,6 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_media_commands(sub)
     add_training_commands(sub)
     add_bench_commands(sub)
+    add_study_commands(sub)
     return p
 
 def main(argv=None) -> int:

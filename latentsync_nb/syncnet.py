@@ -444,7 +444,7 @@ def sync_offsets(model: StableSyncNet, frames: np.ndarray, wav: np.ndarray, max_
     faces = prepare_faces(frames, model.config.face_size)
     v, a = window_embeddings(model, faces, melspectrogram(wav))
     n = len(v)
-    starts = torch.arange(max_offset, n - max_offset)
+    starts = torch.arange(max_offset, max(n - max_offset, max_offset))
     if len(starts) < 1:
         need = model.config.n_frames + 2 * max_offset
         raise MediaError(f"sync evaluation with offsets up to ±{max_offset} needs at least {need} frames "

@@ -18,6 +18,8 @@ def test_export_model_round_trip(cli_inproc, tmp_path):
 def test_eval_model_bad_input(cli_inproc, tmp_path):
     r = cli_inproc("eval-model", "--clips", "1")
     assert r.returncode != 0 and "--clips >= 2" in r.stderr
+    r = cli_inproc("eval-model", "--frames", "20")
+    assert r.returncode != 0 and "--frames must be >= 46" in r.stderr
     r = cli_inproc("eval-model", "--checkpoint", tmp_path / "missing.pt")
     assert r.returncode != 0 and "missing.pt" in r.stderr
     from latentsync_nb.syncnet import shipped_syncnet_path
@@ -25,9 +27,9 @@ def test_eval_model_bad_input(cli_inproc, tmp_path):
     assert r.returncode != 0 and "not a latentsync-nb UNet checkpoint" in r.stderr
 
 def test_eval_model_scores_the_shipped_model(cli_inproc):
-    "Two held-out clips at 4 DDIM steps: the JSON summary is there and the pixels outside the mask are untouched."
+    "Two held-out clips (their first 64 frames) at 4 DDIM steps: the JSON summary is there, pixels outside the mask untouched."
     import json
-    r = cli_inproc("eval-model", "--clips", "2", "--sample-steps", "4")
+    r = cli_inproc("eval-model", "--clips", "2", "--sample-steps", "4", "--frames", "64")
     assert r.returncode == 0, r.stderr
     summary = json.loads(r.stdout.strip().splitlines()[-1])
     assert summary["clips"] == 2 and summary["outside_max_diff"] == 0

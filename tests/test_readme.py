@@ -49,7 +49,8 @@ def test_readme_figures_are_measured():
     steps = re.search(r"\((\d+) stage-1 steps, (\d+) more with every clip also in four other skin tones, then (\d+) stage-2 steps", text)
     weights = ROOT / "latentsync_nb" / "weights"
     stage1, shipped = (torch.load(weights / f, weights_only=True) for f in ("latentsync_tiny_stage1.pt", "latentsync_tiny.pt"))
-    assert steps and (int(steps.group(1)), int(steps.group(3))) == (stage1["step"], shipped["step"])
+    assert steps and (int(steps.group(2)), int(steps.group(3))) == (stage1["step"], shipped["step"])
+    assert f"{steps.group(1)} steps" in stage1["config"]["init_from"] and stage1["config"]["colour_variants"] == 4
     assert shipped["config"]["colour_variants"] == 4 and "colour1" in shipped["config"]["init_from"]
     evaluated = json.loads((ROOT / "nbs" / "results" / "tiny_quality.json").read_text())
     s = evaluated["summary"]

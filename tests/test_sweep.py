@@ -1,0 +1,59 @@
+"The loss-weight sweep (08_explorer): a tiny sweep through the CLI, killed and resumed; bad grids refused."
+import json, os, signal, sqlite3, subprocess, sys, time
+from pathlib import Path
+
+def _complete(db: Path) -> list:
+    "(trial number, params) of the finished runs in a sweep file (read with plain SQLite: no Optuna needed)."
+    if not db.exists(): return []
+    with sqlite3.connect(db) as con:
+        try: rows = con.execute("SELECT trial_id, number FROM trials WHERE state = 'COMPLETE'").fetchall()
+        except sqlite3.OperationalError: return []                       # the tables are not made yet
+        params = {tid: dict(con.execute("SELECT param_name, param_value FROM trial_params WHERE trial_id = ?", (tid,)).fetchall())
+                  for tid, _ in rows}
+    return sorted((n, tuple(sorted(params[t].items()))) for t, n in rows)
+
+def test_killed_sweep_resumes_without_redoing_finished_runs(cli, tmp_path):
+    "A tiny sweep killed in its second run resumes: the first run is kept, the second redone once; last line is JSON."
+    db = tmp_path / "sweep.db"
+    args = ["sweep", "--out", db, "--grid", "tiny", "--seeds", "1", "--budget", "smoke", "--heartbeat", "1"]
+    exe = Path(sys.executable).parent / "latentsync-nb"
+    proc = subprocess.Popen([str(exe), *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "MPLBACKEND": "Agg"})
+    deadline = time.time() + 300
+    while not _complete(db) and time.time() < deadline and proc.poll() is None: time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL); proc.wait()
+    first = _complete(db)
+    assert len(first) == 1, f"expected one finished run before the kill, got {first}"
+    r = cli(*args)
+    assert r.returncode == 0, r.stderr
+    done = _complete(db)
+    assert len(done) == 2 and done[0] == first[0], done                      # the finished run was not redone
+    assert len({p for _, p in done}) == 2                                     # both settings, once each
+    last = json.loads(r.stdout.strip().splitlines()[-1])
+    assert {"sync", "lpips", "trepa", "seed", "sync_ratio", "mouth_psnr", "flicker"} <= set(last)
+    r = cli(*args)                                                            # nothing left to do: nothing is redone
+    assert r.returncode == 0 and _complete(db) == done and "0 queued now" in r.stdout
+    from latentsync_nb.explorer import load_sweep, results_explorer
+    df = load_sweep(db)
+    assert len(df) == 2 and df[["sync_ratio", "mouth_psnr", "seam", "flicker"]].notna().all().all()
+    box = results_explorer(df)
+    box.sliders["sync"].value = 0.0
+    assert box.selected["weights"]["sync"] == 0.0 and "<b>sync 0, lpips 0.1, trepa 10</b>" in box.status.value
+    from latentsync_nb.explorer import SWEEP_PRESETS
+    box.live_config = SWEEP_PRESETS["smoke"]                                  # "train with these weights now", in seconds
+    box.train_button.click()
+    assert len(box.live) == 1 and box.live[0]["sync"] == 0.0 and box.live[0]["steps"] == 2 and box.live[0]["sync_ratio"] > 0
+
+def test_bad_grids_get_a_clear_error(cli_inproc, tmp_path):
+    "Negative, NaN and unknown weights, an unknown grid and a budget-changed file: one line each, exit code 1."
+    out = tmp_path / "s.db"
+    for only, message in (("sync=-1", "must be a finite number >= 0"), ("sync=nan", "must be a finite number >= 0"),
+                          ("colour=1", "unknown loss weight 'colour'"), ("sync", "NAME=VALUE")):
+        r = cli_inproc("sweep", "--out", out, "--only", only, "--minutes", "0")
+        assert r.returncode == 1 and message in r.stderr, (only, r.stderr)
+    r = cli_inproc("sweep", "--out", out, "--grid", "huge", "--minutes", "0")
+    assert r.returncode == 1 and "unknown grid 'huge'" in r.stderr
+    r = cli_inproc("sweep", "--out", out, "--grid", "tiny", "--budget", "smoke", "--minutes", "0")
+    assert r.returncode == 0 and json.loads(r.stdout.strip().splitlines()[-1]) == {}
+    r = cli_inproc("sweep", "--out", out, "--grid", "tiny", "--budget", "smoke", "--steps", "3", "--minutes", "0")
+    assert r.returncode == 1 and "use another --out" in r.stderr
