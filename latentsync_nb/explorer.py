@@ -367,7 +367,7 @@ def plot_axis(summary, axis: str, selected: tuple | None = None, ceiling: dict |
     others = {n: OFFICIAL_POINT[n] for n in SWEPT if n != axis}
     on_axis = summary[np.logical_and.reduce([np.isclose(summary[n], v) for n, v in others.items()])]
     xs = sorted(on_axis[axis].unique())
-    fig, axs = plt.subplots(2, (len(metrics) + 1) // 2, figsize=(13, 4.6))
+    fig, axs = plt.subplots(2, (len(metrics) + 1) // 2, figsize=(11, 4))
     for ax, m in zip(axs.flat, metrics):
         s = on_axis[on_axis.metric == m].sort_values(axis)
         pos = [xs.index(v) for v in s[axis]]
@@ -463,8 +463,7 @@ def results_explorer(df=None, live: SweepConfig = LIVE):
     "Widget: sliders over the swept weights; metric panels, frames, training curves and loss/gradient shares of the setting."
     import ipywidgets as W
     import matplotlib.pyplot as plt
-    from IPython import get_ipython
-    from IPython.display import display
+    import io
     df = load_sweep() if df is None else df
     summary, official = sweep_summary(df), setting_of(OFFICIAL_POINT)
     settings = sorted({setting_of(r) for _, r in df.iterrows()})
@@ -484,12 +483,11 @@ def results_explorer(df=None, live: SweepConfig = LIVE):
     box.df, box.summary, box.figures, box.live, box.live_config, box._hold, box.axis = df, summary, {}, [], live, False, "sync"
 
     def show(name, fig):
-        old = box.figures.get(name)
-        if old is not None: plt.close(old)
-        box.figures[name] = fig
-        if get_ipython() is None: return                                    # no kernel (a script, a test): figures only
-        with outs[name]:
-            outs[name].clear_output(wait=True); display(fig)
+        "Put a panel's figure in its Output widget (as a PNG output: nothing leaks into the cell's own output)."
+        box.figures[name] = fig                                             # kept for inspection, closed for pyplot
+        buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=72, bbox_inches="tight"); plt.close(fig)
+        outs[name].outputs = ({"output_type": "display_data", "metadata": {},
+                               "data": {"image/png": base64.b64encode(buf.getvalue()).decode(), "text/plain": f"<{name} panel>"}},)
 
     def update(*_):
         if box._hold: return
