@@ -310,7 +310,7 @@ def _interval(x: np.ndarray) -> tuple:
     return m, m - h, m + h
 
 def sweep_summary(df=None, metrics=(*METRICS[:-1],)):
-    "Per setting and metric: runs, mean and 95% interval, and the paired difference from the official point (same seeds)."
+    "Per setting and metric: runs, mean and 95% interval; the paired difference from the official point, in how many seeds it has its sign."
     import pandas as pd
     df = load_sweep() if df is None else df
     official = setting_of(OFFICIAL_POINT)
@@ -321,8 +321,11 @@ def sweep_summary(df=None, metrics=(*METRICS[:-1],)):
         for m in metrics:
             mean, lo, hi = _interval(g[m].values)
             seeds = g.index.intersection(base.index)
-            d, dlo, dhi = _interval((g.loc[seeds, m] - base.loc[seeds, m]).values) if len(seeds) else (math.nan,) * 3
-            rows.append(dict(zip(SWEPT, setting), metric=m, n=len(g), mean=mean, lo=lo, hi=hi, diff=d, diff_lo=dlo, diff_hi=dhi))
+            dd = (g.loc[seeds, m] - base.loc[seeds, m]).values                   # per-seed paired differences
+            d, dlo, dhi = _interval(dd) if len(seeds) else (math.nan,) * 3
+            same = int((np.sign(dd) == np.sign(d)).sum()) if len(seeds) and d != 0 else 0
+            rows.append(dict(zip(SWEPT, setting), metric=m, n=len(g), mean=mean, lo=lo, hi=hi, diff=d, diff_lo=dlo, diff_hi=dhi,
+                             same_sign=same))
     return pd.DataFrame(rows)
 
 # %% ../nbs/08_explorer.ipynb #41e6e498
@@ -454,7 +457,7 @@ def comparison_table(summary, a: tuple, b: tuple, metrics=PANELS) -> str:
         if not len(ra) or not len(rb): continue
         ra, rb = ra.iloc[0], rb.iloc[0]
         rows.append(f"<tr><td>{m}</td><td>{_fmt(ra['mean'], ra.lo, ra.hi)}</td><td>{_fmt(rb['mean'], rb.lo, rb.hi)}</td>"
-                    f"<td>{_fmt(ra['diff'], ra.diff_lo, ra.diff_hi)}</td><td>{BETTER[m]}</td></tr>")
+                    f"<td>{_fmt(ra['diff'], ra.diff_lo, ra.diff_hi)} ({ra.same_sign}/{ra.n} seeds)</td><td>{BETTER[m]}</td></tr>")
     head = (f"<tr><th>metric</th><th>{_label(a)}</th><th>{_label(b)}</th><th>left − official (paired by seed)</th>"
             "<th>better</th></tr>")
     return f"<table style='font-family:monospace;font-size:11px'>{head}{''.join(rows)}</table>"
