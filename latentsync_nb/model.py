@@ -14,9 +14,11 @@ import torch.nn as nn
 from .core import freeze
 
 # %% auto #0
-__all__ = ['UNET_PRESETS', 'LATENT_CHANNELS', 'TRAINABLE', 'OFFICIAL_WHISPER', 'UNetConfig', 'build_unet2d', 'motion_adapter',
-           'add_motion_modules', 'LatentSyncUNet', 'set_trainable', 'count_parameters', 'mixed_noise',
-           'AudioWindowConfig', 'whisper_window', 'WhisperAudioEncoder', 'TinyAudioEncoder']
+__all__ = ['UNET_PRESETS', 'LATENT_CHANNELS', 'TRAINABLE', 'OFFICIAL_WHISPER', 'OFFICIAL_UNET_CONFIGS', 'UNetConfig',
+           'build_unet2d', 'motion_adapter', 'NoMotion', 'add_motion_modules', 'ClipGroupNorm', 'FrameGroupNorm',
+           'use_norm_spans', 'LatentSyncUNet', 'set_trainable', 'count_parameters', 'mixed_noise', 'AudioWindowConfig',
+           'whisper_window', 'WhisperAudioEncoder', 'TinyAudioEncoder', 'official_unet_layout', 'official_to_diffusers',
+           'diffusers_to_official', 'unet_state_shapes', 'unet_from_official']
 
 # %% ../nbs/05_model.ipynb #1852b014
 @dataclass(frozen=True)
@@ -35,12 +37,18 @@ class UNetConfig:
     gradient_checkpointing: bool = False
     attention_levels: tuple = (True, True, True, False)   # per resolution: self + audio cross-attention (SD 1.5: not the lowest)
     region: str = "face"                      # the latent rows it generates: "face" (all) or "lower_half" (the masked half)
+    motion_in_encoder: bool = True            # motion modules in the down blocks too (official stage2_efficient: decoder only)
+    resnet_norm: str = "frame"                # ResNet (and output) GroupNorm statistics: per "frame" or over the whole "clip"
+    motion_norm: str = "clip"                 # motion-module GroupNorm statistics: per "frame" or over the whole "clip"
 
     def __post_init__(self):
         if len(self.attention_levels) != len(self.block_out_channels):
             raise ValueError(f"attention_levels needs one entry per resolution ({len(self.block_out_channels)}), "
                              f"got {len(self.attention_levels)}")
         if self.region not in ("face", "lower_half"): raise ValueError(f"region must be 'face' or 'lower_half', got {self.region!r}")
+        for name in ("resnet_norm", "motion_norm"):
+            if getattr(self, name) not in ("frame", "clip"):
+                raise ValueError(f"{name} must be 'frame' or 'clip', got {getattr(self, name)!r}")
 
     def region_rows(self, h: int) -> slice:
         "The rows of an h-row latent grid that the UNet generates."
@@ -51,7 +59,7 @@ class UNetConfig:
         return x[..., self.region_rows(x.shape[-2]), :]
 
 UNET_PRESETS = {
-    "official": UNetConfig(gradient_checkpointing=True),
+    "official": UNetConfig(gradient_checkpointing=True, resnet_norm="clip", motion_norm="frame"),   # the official numerics
     "tiny": UNetConfig(block_out_channels=(32, 64, 96, 96), layers_per_block=1, norm_num_groups=16,
                        cross_attention_dim=64, latent_size=16, motion_heads=4,
                        attention_levels=(False, True, True, False), region="lower_half"),
@@ -82,6 +90,10 @@ def motion_adapter(cfg: UNetConfig) -> nn.Module:
         if name.endswith("proj_out"): nn.init.zeros_(module.weight); nn.init.zeros_(module.bias)   # starts as identity
     return adapter
 
+class NoMotion(nn.Module):
+    "An empty motion-module slot: returns its input (decoder-only motion modules)."
+    def forward(self, hidden_states: torch.Tensor, *args, **kwargs) -> torch.Tensor: return hidden_states
+
 def add_motion_modules(unet2d: nn.Module, cfg: UNetConfig) -> nn.Module:
     "Stage 2: the same UNet with zero-initialised temporal motion modules at every resolution (not the mid block)."
     import warnings
@@ -95,7 +107,48 @@ def add_motion_modules(unet2d: nn.Module, cfg: UNetConfig) -> nn.Module:
             warnings.simplefilter("ignore")
             unet = UNetMotionModel.from_unet2d(unet2d, adapter)                   # same dtype as unet2d
     finally: diffusers_logging.set_verbosity(verbosity)
+    if not cfg.motion_in_encoder:                                                 # decoder-only: empty the down blocks' slots
+        for block in unet.down_blocks: block.motion_modules = nn.ModuleList(NoMotion() for _ in block.motion_modules)
     if cfg.gradient_checkpointing: unet.enable_gradient_checkpointing()
+    return unet
+
+# %% ../nbs/05_model.ipynb #df8d9e0d
+class ClipGroupNorm(nn.GroupNorm):
+    "GroupNorm with statistics over a whole clip whose frames ride in the batch: (b*f, c, h, w), f = `self.frames`."
+    frames: int = 1
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.frames == 1 or x.ndim != 4: return super().forward(x)
+        bf, c, h, w = x.shape
+        if bf % self.frames: raise ValueError(f"a batch of {bf} frames is not whole clips of {self.frames}")
+        clip = x.view(bf // self.frames, self.frames, c, h, w).transpose(1, 2)     # (b, c, f, h, w)
+        return super().forward(clip).transpose(1, 2).reshape(bf, c, h, w)
+
+class FrameGroupNorm(nn.GroupNorm):
+    "GroupNorm with statistics per frame of a clip tensor (b, c, f, h, w)."
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim != 5: return super().forward(x)
+        b, c, f, h, w = x.shape
+        frames = super().forward(x.transpose(1, 2).reshape(b * f, c, h, w))         # (b*f, c, h, w)
+        return frames.view(b, f, c, h, w).transpose(1, 2)
+
+def _swap_norm(parent: nn.Module, name: str, kind: type) -> None:
+    "Replace parent.name (a GroupNorm) by the same norm of another kind, weights kept."
+    old = getattr(parent, name)
+    new = kind(old.num_groups, old.num_channels, eps=old.eps, affine=old.affine)
+    new.load_state_dict(old.state_dict())
+    setattr(parent, name, new.to(device=old.weight.device, dtype=old.weight.dtype))
+
+def use_norm_spans(unet: nn.Module, cfg: UNetConfig) -> nn.Module:
+    "Make a diffusers UNet's ResNet/output GroupNorms and motion-module GroupNorms span frames or clips as `cfg` says."
+    from diffusers.models.resnet import ResnetBlock2D
+    span = {"frame": FrameGroupNorm, "clip": ClipGroupNorm}
+    for module in list(unet.modules()):
+        if isinstance(module, ResnetBlock2D):                                      # frames in the batch: per frame by default
+            if cfg.resnet_norm == "clip": _swap_norm(module, "norm1", ClipGroupNorm); _swap_norm(module, "norm2", ClipGroupNorm)
+        elif type(module).__name__ == "AnimateDiffTransformer3D":                  # sees (b, c, f, h, w): per clip by default
+            if cfg.motion_norm == "frame": _swap_norm(module, "norm", FrameGroupNorm)
+    if cfg.resnet_norm == "clip": _swap_norm(unet, "conv_norm_out", ClipGroupNorm)
     return unet
 
 # %% ../nbs/05_model.ipynb #3df349c5
@@ -104,7 +157,7 @@ class LatentSyncUNet(nn.Module):
     def __init__(self, cfg: UNetConfig = UNET_PRESETS["tiny"], motion: bool = False):
         super().__init__()
         self.cfg = cfg
-        self.unet = build_unet2d(cfg)
+        self.unet = use_norm_spans(build_unet2d(cfg), cfg)
         if motion: self.add_motion()
 
     @property
@@ -112,7 +165,7 @@ class LatentSyncUNet(nn.Module):
 
     def add_motion(self) -> "LatentSyncUNet":
         "Stage 1 -> stage 2: add zero-initialised motion modules; the output is unchanged until they train."
-        if not self.has_motion: self.unet = add_motion_modules(self.unet, self.cfg)
+        if not self.has_motion: self.unet = use_norm_spans(add_motion_modules(self.unet, self.cfg), self.cfg)
         return self
 
     def _check(self, noisy, mask, masked, ref, timesteps, audio):
@@ -134,6 +187,8 @@ class LatentSyncUNet(nn.Module):
         self._check(noisy, mask, masked, ref, timesteps, audio)
         x = torch.cat([noisy, mask, masked, ref], dim=1)                         # (b, 13, f, h, w)
         b, _, f, h, w = x.shape
+        for norm in self.unet.modules():
+            if isinstance(norm, ClipGroupNorm): norm.frames = f                   # clip-wide statistics need the clip length
         dtype = next(self.unet.parameters()).dtype
         tokens = audio.flatten(0, 1).to(dtype)                                    # (b*f, tokens, dim): per frame
         if self.has_motion:
@@ -251,3 +306,140 @@ class TinyAudioEncoder(nn.Module):
         per_frame = mel.transpose(1, 2)[:, self.window(n_frames, mel.shape[-1])]      # (b, n_frames, steps, 80)
         x = self.proj(per_frame) + self.pos
         return self.norm(x + self.mlp(x))
+
+# %% ../nbs/05_model.ipynb #f7dc307c
+def _official_model_section(stage: str) -> dict:
+    "The `model:` section of the official configs/unet/{stage}.yaml, as the facts give it."
+    return dict(in_channels=13, out_channels=4, sample_size=32, block_out_channels=[320, 640, 1280, 1280], layers_per_block=2,
+                attention_head_dim=8, norm_num_groups=32, cross_attention_dim=384, add_audio_layer=True,
+                audio_condition_method="cross_attn", down_block_types=["CrossAttnDownBlock3D"] * 3 + ["DownBlock3D"],
+                up_block_types=["UpBlock3D"] + ["CrossAttnUpBlock3D"] * 3, use_inflated_groupnorm=False,
+                use_motion_module=stage != "stage1", motion_module_resolutions=[1, 2, 4, 8], motion_module_mid_block=False,
+                motion_module_decoder_only=stage == "stage2_efficient",
+                motion_module_kwargs=dict(num_attention_heads=8, num_transformer_block=1,
+                                          attention_block_types=["Temporal_Self", "Temporal_Self"],
+                                          temporal_position_encoding=True, temporal_position_encoding_max_len=24,
+                                          temporal_attention_dim_div=1, zero_initialize=True))
+
+OFFICIAL_UNET_CONFIGS = {stage: _official_model_section(stage) for stage in ("stage1", "stage2", "stage2_efficient")}
+
+def _unsupported(config: dict) -> list:
+    "What in an official `model:` section this project cannot build (empty when all is supported)."
+    mm, levels = config.get("motion_module_kwargs") or {}, len(config.get("block_out_channels", [0] * 4))
+    checks = [(config.get("audio_condition_method", "cross_attn") == "cross_attn", "audio_condition_method other than cross_attn"),
+              (config.get("add_audio_layer", True), "add_audio_layer false (no audio cross-attention)"),
+              (not config.get("motion_module_mid_block", False), "motion modules in the mid block"),
+              (list(config.get("motion_module_resolutions", [1, 2, 4, 8])) == [2 ** i for i in range(levels)],
+               "motion modules at only some resolutions"),
+              (list(mm.get("attention_block_types", ["Temporal_Self"] * 2)) == ["Temporal_Self"] * 2,
+               "attention_block_types other than two Temporal_Self"),
+              (mm.get("num_transformer_block", 1) == 1, "more than one temporal transformer block"),
+              (mm.get("temporal_position_encoding", True), "motion modules without position encoding"),
+              (mm.get("temporal_attention_dim_div", 1) == 1, "temporal_attention_dim_div other than 1"),
+              (config.get("mid_block_type", "UNetMidBlock3DCrossAttn") == "UNetMidBlock3DCrossAttn", "another mid block")]
+    return [what for ok, what in checks if not ok]
+
+def official_unet_layout(config: dict) -> tuple:
+    "(UNetConfig, stage) from the `model:` section of an official configs/unet/*.yaml (a dict in the yaml's keys)."
+    if not isinstance(config, dict) or "block_out_channels" not in config:
+        raise ValueError("config must be the `model:` section of an official configs/unet/*.yaml (a dict with "
+                         "block_out_channels, ...); OFFICIAL_UNET_CONFIGS has the released ones")
+    if bad := _unsupported(config): raise ValueError(f"this official UNet config is not one latentsync-nb builds: {'; '.join(bad)}")
+    mm, motion = config.get("motion_module_kwargs") or {}, bool(config.get("use_motion_module", False))
+    cfg = UNetConfig(block_out_channels=tuple(config["block_out_channels"]), layers_per_block=config.get("layers_per_block", 2),
+                     attention_head_dim=config.get("attention_head_dim", 8), norm_num_groups=config.get("norm_num_groups", 32),
+                     cross_attention_dim=config.get("cross_attention_dim", 384), in_channels=config.get("in_channels", 13),
+                     out_channels=config.get("out_channels", 4), latent_size=config.get("sample_size", 32),
+                     motion_heads=mm.get("num_attention_heads", 8), motion_max_len=mm.get("temporal_position_encoding_max_len", 24),
+                     attention_levels=tuple(t.startswith("CrossAttn") for t in config.get("down_block_types", ["CrossAttnDownBlock3D"] * 3 + ["DownBlock3D"])),
+                     motion_in_encoder=not config.get("motion_module_decoder_only", False),
+                     resnet_norm="frame" if config.get("use_inflated_groupnorm", False) else "clip", motion_norm="frame")
+    stage = "stage1" if not motion else "stage2_efficient" if not cfg.motion_in_encoder else "stage2"
+    return cfg, stage
+
+# %% ../nbs/05_model.ipynb #4f7f57f9
+_MOTION_NAMES = [(r"(motion_modules\.\d+\.)temporal_transformer\.", r"\1"),
+                 (r"(transformer_blocks\.\d+\.)attention_blocks\.0\.", r"\1attn1."),
+                 (r"(transformer_blocks\.\d+\.)attention_blocks\.1\.", r"\1attn2."),
+                 (r"(transformer_blocks\.\d+\.)norms\.0\.", r"\1norm1."), (r"(transformer_blocks\.\d+\.)norms\.1\.", r"\1norm2."),
+                 (r"(transformer_blocks\.\d+\.)ff_norm\.", r"\1norm3.")]
+
+def official_to_diffusers(state_dict: dict) -> dict:
+    "Official UNet3DConditionModel keys -> this project's (diffusers) keys; the two copies of the positions become one."
+    import re
+    out, positions = {}, {}
+    for key, value in state_dict.items():
+        if "motion_modules." not in key: out[key] = value; continue
+        if key.endswith("pos_encoder.pe"):                                       # one per attention block in the official model
+            block = re.sub(r"attention_blocks\.\d+\.pos_encoder\.pe$", "pos_embed.pe", key)
+            positions.setdefault(block, []).append((key, value)); continue
+        for pattern, repl in _MOTION_NAMES: key = re.sub(pattern, repl, key)
+        out[key] = value
+    for block, copies in positions.items():
+        first = copies[0][1]
+        if any(v.shape != first.shape or not torch.allclose(v.float(), first.float(), atol=1e-6) for _, v in copies[1:]):
+            raise ValueError(f"{copies[0][0]} and {copies[1][0]} differ: the two attention blocks' positions must be equal")
+        out[re.sub(r"(motion_modules\.\d+\.)temporal_transformer\.", r"\1", block)] = first
+    return out
+
+def diffusers_to_official(state_dict: dict) -> dict:
+    "This project's UNet keys (without the `unet.` prefix) -> the official checkpoint's keys (inverse of `official_to_diffusers`)."
+    import re
+    out = {}
+    for key, value in state_dict.items():
+        if "motion_modules." not in key: out[key] = value; continue
+        key = re.sub(r"(motion_modules\.\d+\.)", r"\1temporal_transformer.", key)
+        if key.endswith("pos_embed.pe"):
+            for j in (0, 1): out[key.replace("pos_embed.pe", f"attention_blocks.{j}.pos_encoder.pe")] = value
+            continue
+        for ours, theirs in (("attn1.", "attention_blocks.0."), ("attn2.", "attention_blocks.1."), ("norm1.", "norms.0."),
+                             ("norm2.", "norms.1."), ("norm3.", "ff_norm.")):
+            key = re.sub(r"(transformer_blocks\.\d+\.)" + re.escape(ours), r"\1" + theirs, key)
+        out[key] = value
+    return out
+
+# %% ../nbs/05_model.ipynb #946ffe3d
+def _check_official_state(state: dict, stage: str) -> None:
+    "Clear errors for a state dict that is not a LatentSync UNet, or not of this config's stage."
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ValueError("not a state dict (names -> tensors); an official latentsync_unet.pt holds one under 'state_dict'")
+    conv_in = state.get("conv_in.weight")
+    if conv_in is None or "time_embedding.linear_1.weight" not in state:
+        some = ", ".join(list(state)[:3])
+        raise ValueError(f"not a LatentSync UNet state dict: no conv_in / time_embedding tensors (it has {some}, ...)")
+    if conv_in.ndim != 4 or conv_in.shape[1] != 13:
+        raise ValueError(f"conv_in takes {conv_in.shape[1] if conv_in.ndim > 1 else '?'} channels, LatentSync's UNet 13: "
+                         "not a LatentSync UNet (a Stable Diffusion UNet?)")
+    down = any(k.startswith("down_blocks.") and ".motion_modules." in k for k in state)
+    up = any(k.startswith("up_blocks.") and ".motion_modules." in k for k in state)
+    found = "stage2" if down else "stage2_efficient" if up else "stage1"
+    if found != stage:
+        raise ValueError(f"the checkpoint is a {found} UNet ({'motion modules in ' + ('both halves' if down else 'the decoder') if up else 'no motion modules'}) "
+                         f"but the config describes {stage}: pass OFFICIAL_UNET_CONFIGS[{found!r}] (configs/unet/{found}.yaml)")
+
+def unet_state_shapes(cfg: UNetConfig, motion: bool) -> dict:
+    "{name: shape} of the model's UNet state dict (without the `unet.` prefix), found on the meta device: no memory used."
+    from accelerate import init_empty_weights
+    with init_empty_weights(): unet2d, adapter = build_unet2d(cfg), motion_adapter(cfg)
+    tensors = list(unet2d.state_dict().items()) + (list(adapter.state_dict().items()) if motion else [])
+    keep = lambda k: cfg.motion_in_encoder or not (k.startswith("down_blocks.") and ".motion_modules." in k)
+    return {k: tuple(v.shape) for k, v in tensors if keep(k)}
+
+def unet_from_official(state_dict: dict, config: dict) -> LatentSyncUNet:
+    "This project's UNet, with the official numerics, from an official LatentSync state dict and its config's `model:` section."
+    cfg, stage = official_unet_layout(config)
+    state = state_dict.get("state_dict", state_dict) if isinstance(state_dict, dict) else state_dict
+    state = {k.removeprefix("module."): v for k, v in state.items()} if isinstance(state, dict) else state
+    _check_official_state(state, stage)
+    ours = {"unet." + k: v for k, v in official_to_diffusers(state).items()}
+    want = {"unet." + k: s for k, s in unet_state_shapes(cfg, stage != "stage1").items()}   # checked before memory is used
+    missing, extra = sorted(set(want) - set(ours)), sorted(set(ours) - set(want))
+    wrong = [f"{k[5:]} {tuple(v.shape)} (config: {want[k]})" for k, v in ours.items() if k in want and tuple(v.shape) != want[k]]
+    if missing or extra or wrong:
+        raise ValueError("the state dict does not fit this config: " + "; ".join(filter(None, [
+            f"{len(missing)} tensors missing (e.g. {missing[0][5:]}): a truncated or partial checkpoint?" if missing else "",
+            f"{len(extra)} unexpected (e.g. {extra[0][5:]})" if extra else "",
+            f"{len(wrong)} of other shapes, e.g. {wrong[0]}: block_out_channels / cross_attention_dim differ" if wrong else ""])))
+    model = LatentSyncUNet(cfg, motion=stage != "stage1")
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ours.items()})
+    return model
