@@ -11,14 +11,15 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .core import freeze
+from .core import CheckpointError, freeze, load_state_strict, read_checkpoint
 
 # %% auto #0
 __all__ = ['UNET_PRESETS', 'LATENT_CHANNELS', 'TRAINABLE', 'OFFICIAL_WHISPER', 'OFFICIAL_UNET_CONFIGS', 'UNetConfig',
            'build_unet2d', 'motion_adapter', 'NoMotion', 'add_motion_modules', 'ClipGroupNorm', 'FrameGroupNorm',
            'use_norm_spans', 'LatentSyncUNet', 'set_trainable', 'count_parameters', 'mixed_noise', 'AudioWindowConfig',
-           'whisper_window', 'WhisperAudioEncoder', 'TinyAudioEncoder', 'official_unet_layout', 'official_to_diffusers',
-           'diffusers_to_official', 'unet_state_shapes', 'unet_from_official']
+           'whisper_window', 'whisper_encoder_from_openai', 'load_whisper_encoder', 'WhisperAudioEncoder',
+           'TinyAudioEncoder', 'official_unet_layout', 'official_to_diffusers', 'diffusers_to_official',
+           'unet_state_shapes', 'unet_from_official']
 
 # %% ../nbs/05_model.ipynb #1852b014
 @dataclass(frozen=True)
@@ -244,18 +245,54 @@ def whisper_window(frame: int, n_steps: int, cfg: AudioWindowConfig = AudioWindo
     steps = np.arange(c - cfg.frames_before * per_frame, c + (cfg.frames_after + 1) * per_frame)
     return steps.clip(0, n_steps - 1)
 
+_OPENAI_WHISPER_NAMES = [("encoder.positional_embedding", "embed_positions.weight"), ("encoder.ln_post.", "layer_norm."),
+                         (".attn.query.", ".self_attn.q_proj."), (".attn.key.", ".self_attn.k_proj."), (".attn.value.", ".self_attn.v_proj."),
+                         (".attn.out.", ".self_attn.out_proj."), (".attn_ln.", ".self_attn_layer_norm."), (".mlp.0.", ".fc1."),
+                         (".mlp.2.", ".fc2."), (".mlp_ln.", ".final_layer_norm."), ("encoder.blocks.", "layers."), ("encoder.", "")]
+
+def whisper_encoder_from_openai(path) -> nn.Module:
+    "transformers' WhisperEncoder holding the encoder of an openai-whisper checkpoint file (tiny.pt: `dims`, `model_state_dict`)."
+    from transformers import WhisperConfig
+    from transformers.models.whisper.modeling_whisper import WhisperEncoder
+    ck = read_checkpoint(path)
+    if not {"dims", "model_state_dict"} <= set(ck):
+        raise CheckpointError(f"{path} is not an openai-whisper checkpoint (needs 'dims' and 'model_state_dict', as tiny.pt has)")
+    d, state = ck["dims"], {}
+    for key, value in ck["model_state_dict"].items():
+        if not key.startswith("encoder."): continue                               # the text decoder is not needed
+        for theirs, ours in _OPENAI_WHISPER_NAMES: key = key.replace(theirs, ours)
+        state[key] = value.float()
+    cfg = WhisperConfig(num_mel_bins=d["n_mels"], d_model=d["n_audio_state"], encoder_layers=d["n_audio_layer"],
+                        encoder_attention_heads=d["n_audio_head"], encoder_ffn_dim=4 * d["n_audio_state"],
+                        max_source_positions=d["n_audio_ctx"])
+    return load_state_strict(WhisperEncoder(cfg), state, str(path))
+
+def load_whisper_encoder(source) -> nn.Module:
+    "A frozen Whisper encoder from a Hub id, a transformers folder, or an openai-whisper `.pt` file (the official `tiny.pt`)."
+    from transformers import WhisperModel
+    if str(source).endswith(".pt"): return freeze(whisper_encoder_from_openai(source))
+    try: return freeze(WhisperModel.from_pretrained(str(source)).get_encoder())
+    except OSError as e:
+        raise FileNotFoundError(f"Could not load Whisper from {source!r} (a Hub id like {OFFICIAL_WHISPER!r}, a local folder saved "
+                                "with save_pretrained, or openai-whisper's tiny.pt); offline, download it elsewhere and pass it") from e
+
 class WhisperAudioEncoder(nn.Module):
     "Frozen Whisper encoder -> per-video-frame tokens (n_frames, layers * 10, width) from every layer's output."
     def __init__(self, source: str = OFFICIAL_WHISPER, window: AudioWindowConfig = AudioWindowConfig()):
         super().__init__()
-        from transformers import WhisperFeatureExtractor, WhisperModel
-        try: whisper = WhisperModel.from_pretrained(str(source))
-        except OSError as e:
-            raise FileNotFoundError(f"Could not load Whisper from {source!r} (a Hub id like {OFFICIAL_WHISPER!r} or a local "
-                                    "folder saved with save_pretrained); offline, download it elsewhere and pass the folder") from e
-        self.encoder = freeze(whisper.get_encoder())
-        self.extractor = WhisperFeatureExtractor(feature_size=whisper.config.num_mel_bins)
+        from transformers import WhisperFeatureExtractor
+        self.encoder = load_whisper_encoder(source)
+        self.extractor = WhisperFeatureExtractor(feature_size=self.encoder.config.num_mel_bins)
         self.window = window
+
+    def layer_outputs(self, mel: torch.Tensor) -> list:
+        "The embedding output and each block's output, all before the final LayerNorm (as LatentSync keeps them)."
+        last = {}
+        keep = lambda module, args, out: last.update(out=out[0] if isinstance(out, tuple) else out)
+        hook = self.encoder.layers[-1].register_forward_hook(keep)
+        try: hidden = self.encoder(mel, output_hidden_states=True).hidden_states     # its last one is after the LayerNorm
+        finally: hook.remove()
+        return list(hidden[:-1]) + [last["out"]]
 
     @property
     def width(self) -> int: return self.encoder.config.d_model
@@ -268,7 +305,7 @@ class WhisperAudioEncoder(nn.Module):
         for start in range(0, max(len(wav), 1), chunk):
             piece = wav[start:start + chunk]
             mel = self.extractor(piece, sampling_rate=sample_rate, return_tensors="pt").input_features.to(device)
-            hidden = self.encoder(mel, output_hidden_states=True).hidden_states          # (layers + 1) x (1, 1500, width)
+            hidden = self.layer_outputs(mel)                                           # (layers + 1) x (1, 1500, width)
             keep = math.ceil(len(piece) / sample_rate * self.window.feature_rate)
             out.append(torch.stack([h[0, :keep] for h in hidden]))
         return torch.cat(out, dim=1).float()

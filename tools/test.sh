@@ -3,7 +3,7 @@
 #   1. nbdev_export / nbdev_clean and the README render change nothing (package, notebooks, README in sync), and the
 #      notebooks' text passes tools/check_notebooks.py (no control characters in markdown, Colab's install URL);
 #   2. every notebook runs (nbdev_test; cells flagged `slow` only with `nbdev_test --flags slow`);
-#   3. pytest tests/.
+#   3. pytest tests/ (two workers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,8 +27,9 @@ echo "notebook text check: no control characters in markdown, Colab installs fro
 # the cores and the notebooks take about twice as long.
 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 nbdev_test --n_workers 2 --timing
 
+# pytest the same way: two workers (pytest-xdist, work stealing: a few tests take a minute or two), one thread each.
 set +e
-python -m pytest -q tests/
+OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python -m pytest -q -n 2 --dist worksteal --durations=12 tests/
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then echo "pytest: no tests collected"; rc=0; fi
