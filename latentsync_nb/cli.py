@@ -357,6 +357,8 @@ def add_bench_commands(sub):
     bi.add_argument("--steps", type=int, default=20, help="DDIM steps (default: %(default)s)")
     bi.add_argument("--device", default=None, help="cpu, cuda ... (default: cuda if available)")
     bi.add_argument("--official", action="store_true", help="the official model sizes with random weights (meant for a GPU)")
+    bi.add_argument("--long", type=float, default=None, metavar="SECONDS",
+                    help="instead of the sample clip, a synthetic 1080x1920 video of SECONDS with as much speech (streaming memory)")
 
 def _bench_mel(args):
     _require(args.seconds > 0 and args.repeats >= 1, "--seconds must be > 0 and --repeats >= 1")
@@ -411,8 +413,9 @@ def _bench_train(args):
 def _bench_infer(args):
     from latentsync_nb.inference import bench_infer
     _require(args.steps >= 1, "--steps must be >= 1")
-    r = bench_infer(args.steps, device=args.device, official=args.official)
-    print(f"{r['model']} on {r['card']}: {r['s_per_output_s']:.2f} s of compute per second of output "
+    _require(args.long is None or args.long >= 1, "--long must be at least 1 second")
+    r = bench_infer(args.steps, device=args.device, official=args.official, long_s=args.long)
+    print(f"{r['model']} on {r['card']}, {r['size'][0]}x{r['size'][1]}: {r['s_per_output_s']:.2f} s of compute per second of output "
           f"({r['total_s']:.1f} s for {r['output_s']:.2f} s: detect {r['detect_s']:.1f}, generate {r['generate_s']:.1f}, "
           f"write {r['write_s']:.1f}), peak {r['peak_mb']:.0f} MB, {r['steps']} DDIM steps")
     print(json.dumps(r))

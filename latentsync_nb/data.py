@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #73a740e8
 from __future__ import annotations
-import json, math, os, warnings
+import json, math, os, sys, warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +19,11 @@ from torch.utils.data import Dataset
 
 # %% auto #0
 __all__ = ['OFFICIAL_AV', 'SEED', 'AVConfig', 'MediaError', 'SilentAudioWarning', 'sample_root', 'Clip', 'load_manifest',
-           'read_audio', 'audio_level_db', 'is_silent', 'check_audio', 'read_video', 'atomic_path', 'write_video',
-           'write_wav', 'melspectrogram', 'mel_start', 'mel_window_len', 'n_windows', 'mel_window', 'audio_window',
-           'MaskConfig', 'mouth_mask', 'mask_frames', 'mouth_darkness', 'frame_loudness', 'frames_to_tensor',
-           'stack_frames', 'LoadedClip', 'load_clip', 'load_face_clips', 'SyncNetDataset', 'reference_start',
-           'recolour', 'UNetDataset']
+           'read_audio', 'audio_level_db', 'is_silent', 'check_audio', 'read_video', 'iter_video', 'count_video_frames',
+           'iter_frames_at', 'atomic_path', 'VideoWriter', 'write_video', 'write_wav', 'melspectrogram', 'mel_start',
+           'mel_window_len', 'n_windows', 'mel_window', 'audio_window', 'MaskConfig', 'mouth_mask', 'mask_frames',
+           'mouth_darkness', 'frame_loudness', 'frames_to_tensor', 'stack_frames', 'LoadedClip', 'load_clip',
+           'load_face_clips', 'SyncNetDataset', 'reference_start', 'recolour', 'UNetDataset']
 
 # %% ../nbs/00_data.ipynb #55480c4c
 @dataclass(frozen=True)
@@ -184,6 +184,65 @@ def read_video(path, fps: float = OFFICIAL_AV.fps) -> np.ndarray:
     idx = _resample_times(times, times[-1] + 1 / src_rate, fps)
     return np.stack([frames[i] for i in idx])
 
+# %% ../nbs/00_data.ipynb #a849f865
+def _first_frame_time(container, stream) -> float:
+    "Presentation time of a video stream's first frame (read_video measures every time from it)."
+    for frame in container.decode(stream): return frame.time or 0.0
+    raise MediaError("the video stream holds no frames.")
+
+def iter_video(path, fps: float = OFFICIAL_AV.fps, start: int = 0, stop: int | None = None):
+    "Frames start, start+1, ... (< stop) of `read_video(path, fps)`, yielded one at a time (h, w, 3) uint8; seeks to start."
+    with _open_media(path) as container:
+        if not container.streams.video: raise MediaError(f"{path} has no video stream.")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        src_rate = float(stream.average_rate or fps)
+        try:
+            t0 = _first_frame_time(container, stream)
+            container.seek(int(max(0.0, t0 + start / fps - 1 / src_rate) / stream.time_base), stream=stream, backward=True)
+            yield from _resampled(container.decode(stream), t0, fps, src_rate, start, stop)
+        except av.error.FFmpegError as e: raise _decode_error(path, e) from e
+
+def count_video_frames(path, fps: float = OFFICIAL_AV.fps) -> int:
+    "len(read_video(path, fps)) from the packets' timestamps alone: nothing is decoded."
+    with _open_media(path) as container:
+        if not container.streams.video: raise MediaError(f"{path} has no video stream.")
+        stream = container.streams.video[0]
+        times = sorted(float(p.pts * stream.time_base) for p in container.demux(stream) if p.pts is not None and p.size)
+    if not times: raise MediaError(f"{path}: the video stream holds no frames.")
+    return int(math.floor((times[-1] - times[0] + 1 / float(stream.average_rate or fps)) * fps + 1e-6))
+
+def iter_frames_at(path, order, block: int = 32, fps: float = OFFICIAL_AV.fps):
+    "Yield (position, frames) for `order` (frame indices, e.g. a video played forward then backward) in blocks of `block`."
+    reader, nxt = None, 0
+    for k0 in range(0, len(order), block):
+        wanted = np.asarray(order[k0:k0 + block])
+        lo, hi = int(wanted.min()), int(wanted.max())
+        if reader is None or not nxt <= lo < nxt + block:                        # behind or far ahead: seek
+            reader, nxt = iter_video(path, fps, start=lo), lo
+        got = {i: next(reader) for i in range(nxt, hi + 1)}
+        nxt = hi + 1
+        block_frames = np.stack([got[i] for i in wanted])                         # (len(wanted), h, w, 3)
+        del got                                                                   # one copy of the block in memory, not two
+        yield k0, block_frames
+
+def _resampled(decoded, t0: float, fps: float, src_rate: float, j: int, stop: int | None):
+    "Yield, for targets j, j+1, ... < stop, the decoded frame on screen at j / fps (the rule of `_resample_times`)."
+    prev, prev_img, t = None, None, None
+    done = lambda: stop is not None and j >= stop
+    for frame in decoded:
+        t = frame.time - t0 if frame.time is not None else (t + 1 / src_rate if t is not None else 0.0)
+        while prev is not None and not done() and j / fps + 1e-6 < t:             # target j falls before this frame
+            if prev_img is None: prev_img = prev.to_ndarray(format="rgb24")
+            yield prev_img; j += 1
+        if done(): return
+        prev, prev_img = frame, None
+    if prev is None: return
+    n_total = int(math.floor((t + 1 / src_rate) * fps + 1e-6))                   # the last frame stays until the end
+    while j < n_total and not done():
+        if prev_img is None: prev_img = prev.to_ndarray(format="rgb24")
+        yield prev_img; j += 1
+
 # %% ../nbs/00_data.ipynb #468437bc
 @contextmanager
 def atomic_path(path):
@@ -197,32 +256,64 @@ def atomic_path(path):
     finally:
         if tmp.exists(): tmp.unlink()
 
+class VideoWriter:
+    "An mp4 (H.264 + AAC) written frame by frame, renamed into place only when the block ends without an error."
+    def __init__(self, path, fps: int = OFFICIAL_AV.fps, audio=None, sample_rate: int = OFFICIAL_AV.sample_rate,
+                 crf: int = 20, audio_bitrate: int = 64_000):
+        self.path, self.fps, self.sample_rate, self.crf, self.audio_bitrate = Path(path), fps, sample_rate, crf, audio_bitrate
+        self.audio = None if audio is None else check_audio(np.asarray(audio, dtype=np.float32), "write_video audio")
+        self.frames, self._stack, self._out, self._vs, self._as = 0, None, None, None, None
+
+    def __enter__(self) -> "VideoWriter":
+        from contextlib import ExitStack
+        self._stack = ExitStack()
+        self._out = self._stack.enter_context(av.open(str(self._stack.enter_context(atomic_path(self.path))), "w", format="mp4"))
+        return self
+
+    def write(self, img: np.ndarray) -> None:
+        "Append one RGB frame (h, w, 3) uint8; every frame has the first one's size."
+        img = np.asarray(img)
+        if img.ndim != 3 or img.shape[-1] != 3 or img.dtype != np.uint8 or (self._vs and img.shape[:2] != (self._vs.height, self._vs.width)):
+            raise MediaError(f"write_video: expected uint8 frames (h, w, 3) of one size, got {img.dtype} {img.shape}.")
+        if self._vs is None:
+            self._vs = self._out.add_stream("libx264", rate=self.fps)
+            self._vs.height, self._vs.width = img.shape[:2]
+            self._vs.pix_fmt = "yuv420p" if img.shape[0] % 2 == 0 and img.shape[1] % 2 == 0 else "yuv444p"   # 4:2:0 needs even sizes
+            self._vs.options = {"crf": str(self.crf), "preset": "medium"}
+            if self.audio is not None:                                           # every stream before the first packet
+                self._as = self._out.add_stream("aac", rate=self.sample_rate, layout="mono")
+                self._as.bit_rate = self.audio_bitrate
+        self._out.mux(self._vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
+        self.frames += 1
+
+    def _finish(self) -> None:
+        if self._vs is None: raise MediaError("write_video: no frames were written.")
+        self._out.mux(self._vs.encode(None))
+        if self.audio is None: return
+        aus = self._as
+        n = aus.codec_context.frame_size or 1024
+        for s in range(0, len(self.audio), n):
+            af = av.AudioFrame.from_ndarray(np.ascontiguousarray(self.audio[None, s:s + n]), format="flt", layout="mono")
+            af.sample_rate, af.pts = self.sample_rate, s
+            self._out.mux(aus.encode(af))
+        self._out.mux(aus.encode(None))
+
+    def __exit__(self, kind, value, tb) -> bool:
+        try:
+            if kind is None: self._finish()
+        except BaseException:
+            self._stack.__exit__(*sys.exc_info()); raise
+        return self._stack.__exit__(kind, value, tb)
+
 def write_video(path, frames, fps: int = OFFICIAL_AV.fps, audio=None, sample_rate: int = OFFICIAL_AV.sample_rate,
                 crf: int = 20, audio_bitrate: int = 64_000) -> Path:
     "Write RGB `frames` (n, h, w, 3) uint8 and optional mono `audio` as an mp4 (H.264 + AAC), atomically."
-    path, frames = Path(path), np.asarray(frames)
+    frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8 or len(frames) == 0:
         raise MediaError(f"write_video: expected uint8 frames of shape (n, h, w, 3), got {frames.dtype} {frames.shape}.")
-    h, w = frames.shape[1:3]
-    if audio is not None: audio = check_audio(np.asarray(audio, dtype=np.float32), "write_video audio")
-    with atomic_path(path) as tmp, av.open(str(tmp), "w", format="mp4") as out:
-        vs = out.add_stream("libx264", rate=fps)
-        vs.width, vs.height = w, h
-        vs.pix_fmt = "yuv420p" if w % 2 == 0 and h % 2 == 0 else "yuv444p"   # 4:2:0 chroma needs even sizes; keep odd ones exact
-        vs.options = {"crf": str(crf), "preset": "medium"}
-        aus = out.add_stream("aac", rate=sample_rate, layout="mono") if audio is not None else None
-        if aus is not None: aus.bit_rate = audio_bitrate
-        for img in frames:
-            out.mux(vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
-        out.mux(vs.encode(None))
-        if aus is not None:
-            n = aus.codec_context.frame_size or 1024
-            for s in range(0, len(audio), n):
-                af = av.AudioFrame.from_ndarray(np.ascontiguousarray(audio[None, s:s + n]), format="flt", layout="mono")
-                af.sample_rate, af.pts = sample_rate, s
-                out.mux(aus.encode(af))
-            out.mux(aus.encode(None))
-    return path
+    with VideoWriter(path, fps, audio, sample_rate, crf, audio_bitrate) as writer:
+        for img in frames: writer.write(img)
+    return Path(path)
 
 def write_wav(path, wav, sample_rate: int = OFFICIAL_AV.sample_rate) -> Path:
     "Write mono float audio in [-1, 1] as 16-bit PCM wav, atomically."

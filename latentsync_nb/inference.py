@@ -16,7 +16,8 @@ from scipy.ndimage import gaussian_filter1d, median_filter
 
 from .core import default_device, freeze, peak_memory_mb, save_figure
 from .data import (OFFICIAL_AV, MaskConfig, MediaError, SilentAudioWarning, atomic_path, is_silent,
-                                load_manifest, mouth_mask, read_audio, read_video, write_video, write_wav)
+                                VideoWriter, count_video_frames, iter_frames_at, iter_video, load_manifest, mouth_mask,
+                                read_audio, read_video, write_video, write_wav)
 from .evaluation import mouth_quality, vae_round_trip
 from .model import WhisperAudioEncoder
 from .sampling import generate_clip
@@ -28,8 +29,8 @@ from .vae import load_vae
 __all__ = ['DETECTORS', 'AlignConfig', 'HaarFaceDetector', 'InsightFaceDetector', 'get_detector', 'detect_faces',
            'faces_to_crops', 'calibrate_alignment', 'FaceTrack', 'smooth_track', 'track_faces', 'true_crops',
            'crop_matrix', 'crop_faces', 'paste_mask', 'frame_mask', 'match_colour', 'paste_mouths', 'output_length',
-           'pingpong', 'LipSyncModel', 'load_lipsync', 'lipsync_frames', 'lipsync', 'is_aligned', 'judge_frames',
-           'dub_ground_truth', 'run_demo', 'bench_infer']
+           'pingpong', 'LipSyncModel', 'load_lipsync', 'dub_faces', 'lipsync_frames', 'lipsync', 'is_aligned',
+           'judge_frames', 'dub_ground_truth', 'run_demo', 'synthetic_long_video', 'bench_infer']
 
 # %% ../nbs/07_inference.ipynb #bec6206e
 @dataclass(frozen=True)
@@ -106,17 +107,19 @@ def _pick(boxes: np.ndarray, previous: np.ndarray | None) -> int:
     centres, prev_c = (boxes[:, :2] + boxes[:, 2:]) / 2, (previous[:2] + previous[2:]) / 2
     return int(np.argmin(np.linalg.norm(centres - prev_c, axis=1)))
 
-def detect_faces(frames: np.ndarray, detector, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    "One face per frame (the one nearest the last seen): boxes (n, 4) and eyes (n, 2, 2), NaN where none was found."
+def detect_faces(frames, detector, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    "One face per frame of an array or any iterable of frames (the face nearest the last seen): boxes (n, 4), eyes (n, 2, 2), NaN where none."
     from tqdm.auto import tqdm
-    boxes, eyes, previous = np.full((len(frames), 4), np.nan, np.float32), np.full((len(frames), 2, 2), np.nan, np.float32), None
-    for i, frame in enumerate(tqdm(frames, desc="detect faces", unit="frame", disable=not progress, leave=False)):
+    boxes, eyes, previous = [], [], None
+    for frame in tqdm(frames, desc="detect faces", unit="frame", disable=not progress, leave=False):
         b, e = detector(frame)
+        box, eye = np.full(4, np.nan, np.float32), np.full((2, 2), np.nan, np.float32)
         if len(b):
             k = _pick(np.asarray(b), previous)
-            boxes[i], eyes[i] = b[k], e[k]
-            previous = boxes[i]
-    return boxes, eyes
+            box, eye = b[k], e[k]
+            previous = np.asarray(box, np.float32)
+        boxes.append(box); eyes.append(eye)
+    return np.array(boxes, np.float32).reshape(-1, 4), np.array(eyes, np.float32).reshape(-1, 2, 2)
 
 def _eye_frame(eyes: np.ndarray):
     "Eye distance (n,), midpoint (n, 2), unit vectors along (n, 2) and across (down, n, 2) the eye line."
@@ -179,15 +182,15 @@ def smooth_track(raw: np.ndarray, align: AlignConfig) -> np.ndarray:
     return np.stack([gaussian_filter1d(filled[:, k], s, mode="nearest") if s > 0 else filled[:, k]
                      for k, s in enumerate(sigmas)], axis=1)
 
-def track_faces(frames: np.ndarray, detector="haar", align: AlignConfig | None = None, progress: bool = False,
+def track_faces(frames, detector="haar", align: AlignConfig | None = None, progress: bool = False,
                 name: str = "the video") -> FaceTrack:
-    "Detect, align and smooth one face per frame; a video with no face at all is an error."
+    "Detect, align and smooth one face per frame (an array or an iterable such as `iter_video`); no face at all is an error."
     detector = get_detector(detector)
     align = align or getattr(detector, "align", AlignConfig())
     raw = faces_to_crops(*detect_faces(frames, detector, progress), align)
     found = ~np.isnan(raw[:, 0])
     if not found.any():
-        raise MediaError(f"no face found in any of the {len(frames)} frames of {name}. Use a video with a frontal face at "
+        raise MediaError(f"no face found in any of the {len(raw)} frames of {name}. Use a video with a frontal face at "
                          f"least {getattr(detector, 'min_face', 0.06):.0%} of the frame's shorter side, or another detector "
                          "(--detector insightface, if installed).")
     return FaceTrack(smooth_track(raw, align), found, raw)
@@ -301,54 +304,79 @@ def load_lipsync(checkpoint=None, device=None) -> LipSyncModel:
     whisper = WhisperAudioEncoder(cfg.audio_encoder).to(device) if model.audio_encoder is None else None
     return LipSyncModel(model, load_vae(cfg.vae, device=device), whisper, cfg.face_size, str(path))
 
+def _frames_out(wav: np.ndarray, steps: int, guidance: float) -> int:
+    "Output frames for the audio, after checking the request."
+    if steps < 1 or not math.isfinite(guidance): raise ValueError(f"steps must be >= 1 and guidance finite, got {steps}, {guidance}")
+    n_out = output_length(len(wav))
+    if n_out < 1:
+        raise MediaError(f"the audio is {len(wav) / OFFICIAL_AV.sample_rate * 1000:.0f} ms long, shorter than one video frame "
+                         f"({1000 / OFFICIAL_AV.fps:.0f} ms): give at least one frame of speech")
+    return n_out
+
+def dub_faces(lsm: LipSyncModel, faces: np.ndarray, wav: np.ndarray, n_out: int, steps: int = 20, guidance: float = 1.5,
+              seed: int = 0, progress: bool = False) -> np.ndarray:
+    "Aligned faces in playing order (n >= 16, s, s, 3) re-drawn to speak `wav`: the first n_out, colour-matched to the input."
+    spf = OFFICIAL_AV.samples_per_frame
+    audio = np.pad(wav, (0, max(0, len(faces) * spf - len(wav))))[:len(faces) * spf]
+    device = next(lsm.model.parameters()).device
+    with warnings.catch_warnings(), torch.autocast(device.type, torch.float16, enabled=device.type == "cuda"):
+        warnings.simplefilter("ignore", SilentAudioWarning)                      # reported instead
+        generated = generate_clip(lsm.model, lsm.vae, faces, audio, steps=steps, guidance=guidance, seed=seed,
+                                  whisper=lsm.whisper, progress=progress)
+    return match_colour(generated[:n_out], faces[:n_out])
+
+def _dub_report(n_out, n_video, n_used, track, idx, wav, size, lsm, steps, guidance, seed, t_detect, t_generate) -> dict:
+    return dict(frames=n_out, seconds=round(n_out / OFFICIAL_AV.fps, 3), video_frames=n_video, used_frames=n_used,
+                looped=bool(n_out > n_video), faces_lost=track.n_lost, frames_passed_through=int((~track.found[idx]).sum()),
+                silent_audio=bool(is_silent(wav)), size=[int(size[1]), int(size[0])], face_size=lsm.face_size, steps=steps,
+                guidance=guidance, seed=seed, detect_s=round(t_detect, 2), generate_s=round(t_generate, 2))
+
 def lipsync_frames(lsm: LipSyncModel, frames: np.ndarray, wav: np.ndarray, steps: int = 20, guidance: float = 1.5,
                    seed: int = 0, detector="haar", track: FaceTrack | None = None, progress: bool = False,
                    name: str = "the video") -> tuple[np.ndarray, dict]:
     "Frames (n, h, w, 3) at 25 fps re-drawn to speak 16 kHz `wav`: output frames (round(len(wav) / 640), h, w, 3) and a report; `track` of the used frames."
-    cfg, spf = OFFICIAL_AV, OFFICIAL_AV.samples_per_frame
-    if steps < 1 or not math.isfinite(guidance): raise ValueError(f"steps must be >= 1 and guidance finite, got {steps}, {guidance}")
-    n_out = output_length(len(wav))
-    if n_out < 1:
-        raise MediaError(f"the audio is {len(wav) / cfg.sample_rate * 1000:.0f} ms long, shorter than one video frame "
-                         f"({1000 / cfg.fps:.0f} ms): give at least one frame of speech")
+    n_out, t0 = _frames_out(wav, steps, guidance), time.perf_counter()
     n_video = len(frames)
-    frames = frames[:max(n_out, cfg.clip_frames)]                               # a longer video: only what the audio covers
-    t0 = time.perf_counter()
+    frames = frames[:max(n_out, OFFICIAL_AV.clip_frames)]                        # a longer video: only what the audio covers
     track = track or track_faces(frames, detector, progress=progress, name=name)
     t_detect = time.perf_counter() - t0
-    idx = pingpong(len(frames), max(n_out, cfg.clip_frames))                    # at least one 16-frame window
-    faces = crop_faces(frames, track.crops, lsm.face_size)[idx]                  # (n, s, s, 3), s = the model's face size
-    audio = np.pad(wav, (0, max(0, len(idx) * spf - len(wav))))[:len(idx) * spf]
-    device = next(lsm.model.parameters()).device
-    with warnings.catch_warnings(), torch.autocast(device.type, torch.float16, enabled=device.type == "cuda"):
-        warnings.simplefilter("ignore", SilentAudioWarning)                      # reported below instead
-        generated = generate_clip(lsm.model, lsm.vae, faces, audio, steps=steps, guidance=guidance, seed=seed,
-                                  whisper=lsm.whisper, progress=progress)
+    idx = pingpong(len(frames), max(n_out, OFFICIAL_AV.clip_frames))            # at least one 16-frame window
+    generated = dub_faces(lsm, crop_faces(frames, track.crops, lsm.face_size)[idx], wav, n_out, steps, guidance, seed, progress)
     t_generate = time.perf_counter() - t0 - t_detect
-    out = paste_mouths(frames[idx[:n_out]], match_colour(generated[:n_out], faces[:n_out]), track.crops[idx[:n_out]],
-                       keep=track.found[idx[:n_out]])
-    report = dict(frames=n_out, seconds=round(n_out / cfg.fps, 3), video_frames=n_video, used_frames=len(frames),
-                  looped=bool(n_out > n_video), faces_lost=track.n_lost,
-                  frames_passed_through=int((~track.found[idx[:n_out]]).sum()), silent_audio=bool(is_silent(wav)),
-                  size=[int(frames.shape[2]), int(frames.shape[1])], face_size=lsm.face_size, steps=steps, guidance=guidance,
-                  seed=seed, detect_s=round(t_detect, 2), generate_s=round(t_generate, 2))
-    return out, report
+    out = paste_mouths(frames[idx[:n_out]], generated, track.crops[idx[:n_out]], keep=track.found[idx[:n_out]])
+    return out, _dub_report(n_out, n_video, len(frames), track, idx[:n_out], wav, frames.shape[1:3], lsm, steps, guidance,
+                            seed, t_detect, t_generate)
 
 def lipsync(video, audio, out, checkpoint=None, steps: int = 20, guidance: float = 1.5, seed: int = 0, device=None,
-            detector="haar", progress: bool = False, lsm: LipSyncModel | None = None) -> dict:
-    "Lip-sync `video` to `audio` and write `out` (mp4, H.264 + AAC, 25 fps, the input's size) atomically; returns a report."
+            detector="haar", progress: bool = False, lsm: LipSyncModel | None = None, block: int = 16) -> dict:
+    "Lip-sync `video` to `audio` into `out` (mp4, H.264 + AAC, 25 fps, the input's size), streaming: memory does not hold the video."
+    from tqdm.auto import tqdm
     t0 = time.perf_counter()
     out = Path(out)
     if out.suffix.lower() != ".mp4": raise ValueError(f"--out must be an .mp4 file, got {out}")
     if out.resolve() in (Path(video).resolve(), Path(audio).resolve()): raise ValueError("--out must not overwrite an input")
     wav = read_audio(audio)                                                        # audio errors first: they are quick
-    frames = read_video(video)
+    n_out, n_video = _frames_out(wav, steps, guidance), count_video_frames(video)
+    n_used = min(n_video, max(n_out, OFFICIAL_AV.clip_frames))                  # a longer video: only what the audio covers
     lsm = lsm or load_lipsync(checkpoint, device)
-    synced, report = lipsync_frames(lsm, frames, wav, steps, guidance, seed, detector, progress=progress, name=str(video))
     t1 = time.perf_counter()
-    write_video(out, synced, audio=wav)
+    track = track_faces(iter_video(video, stop=n_used), detector, progress=progress, name=str(video))   # pass 1: faces
+    t_detect = time.perf_counter() - t1
+    faces = np.stack([crop_faces(img[None], track.crops[i:i + 1], lsm.face_size)[0]    # pass 2: aligned faces only (small)
+                      for i, img in enumerate(iter_video(video, stop=n_used))])
+    idx = pingpong(n_used, max(n_out, OFFICIAL_AV.clip_frames))
+    generated = dub_faces(lsm, faces[idx], wav, n_out, steps, guidance, seed, progress)
+    t_generate, t2 = time.perf_counter() - t1 - t_detect, time.perf_counter()
+    size = None
+    with VideoWriter(out, audio=wav) as writer:                                   # pass 3: paste and write, block by block
+        for k0, frames in tqdm(iter_frames_at(video, idx[:n_out], block), total=math.ceil(n_out / block), desc="paste and write",
+                               unit="block", disable=not progress, leave=False):
+            k = slice(k0, k0 + len(frames))
+            for img in paste_mouths(frames, generated[k], track.crops[idx[k]], keep=track.found[idx[k]]): writer.write(img)
+            size = frames.shape[1:3]
+    report = _dub_report(n_out, n_video, n_used, track, idx[:n_out], wav, size, lsm, steps, guidance, seed, t_detect, t_generate)
     return dict(out=str(out), video=str(video), audio=str(audio), checkpoint=lsm.checkpoint, **report,
-                write_s=round(time.perf_counter() - t1, 2), total_s=round(time.perf_counter() - t0, 2))
+                write_s=round(time.perf_counter() - t2, 2), total_s=round(time.perf_counter() - t0, 2))
 
 # %% ../nbs/07_inference.ipynb #3e872679
 def is_aligned(track: FaceTrack, shape) -> bool:
@@ -434,21 +462,45 @@ def run_demo(out_dir="latentsync_demo", video_clip: str = "wild_00", audio_clip:
                 scores=summary, report=report, curves={k: s["distances"] for k, s in scores.items()})
 
 # %% ../nbs/07_inference.ipynb #66386536
+def synthetic_long_video(path, seconds: float, size=(1920, 1080), video_clip: str = "wild_00", audio_clip: str = "s7_01",
+                         samples=None) -> tuple[Path, Path]:
+    "A long portrait 1080x1920 talking-head mp4 and a wav of the same length, from sample clips looped; written frame by frame."
+    clips = {c.id: c for c in load_manifest(samples)}
+    h, w = size
+    src = read_video(clips[video_clip].video)                                    # small: a sample clip
+    scale = w / src.shape[2]
+    small = [cv2.resize(f, (w, int(round(f.shape[0] * scale))), interpolation=cv2.INTER_CUBIC) for f in src]
+    top = (h - small[0].shape[0]) // 3
+    n = int(round(seconds * OFFICIAL_AV.fps))
+    speech = read_audio(clips[audio_clip].audio)
+    wav = np.resize(speech, n * OFFICIAL_AV.samples_per_frame)                    # the speech, repeated
+    path = Path(path)
+    with VideoWriter(path.with_suffix(".mp4"), crf=28) as writer:
+        for i in pingpong(len(small), n):
+            canvas = np.full((h, w, 3), 40, np.uint8)
+            canvas[top:top + small[i].shape[0]] = small[i][:h - top]
+            writer.write(canvas)
+    return path.with_suffix(".mp4"), write_wav(path.with_suffix(".wav"), wav)
+
 def bench_infer(steps: int = 20, video_clip: str = "wild_00", audio_clip: str = "s7_01", device=None, official: bool = False,
-                samples=None) -> dict:
-    "Seconds of compute per second of lip-synced output and peak memory, for the tiny model (or the official sizes)."
+                samples=None, long_s: float | None = None) -> dict:
+    "Seconds of compute per second of lip-synced output and peak memory, for the tiny model (or the official sizes); `long_s`: a long 1080p clip."
     import tempfile
+    from latentsync_nb.core import reset_peak_rss
     device = default_device(device)
     cuda = device.startswith("cuda")
     clips = {c.id: c for c in load_manifest(samples)}
     lsm = _official_random(device) if official else load_lipsync(None, device)
-    if cuda: torch.cuda.reset_peak_memory_stats()
     with tempfile.TemporaryDirectory() as d:
-        r = lipsync(clips[video_clip].video, clips[audio_clip].audio, Path(d) / "out.mp4", steps=steps, lsm=lsm)
+        video, audio = clips[video_clip].video, clips[audio_clip].audio
+        if long_s: video, audio = synthetic_long_video(Path(d) / "long", long_s, video_clip=video_clip, audio_clip=audio_clip, samples=samples)
+        reset_peak_rss()
+        if cuda: torch.cuda.reset_peak_memory_stats()
+        r = lipsync(video, audio, Path(d) / "out.mp4", steps=steps, lsm=lsm)
     peak = peak_memory_mb(device)
     return dict(model="official sizes (random weights)" if official else "tiny (shipped)", device=device,
                 card=torch.cuda.get_device_name() if cuda else "cpu", steps=steps, output_s=r["seconds"],
-                s_per_output_s=round(r["total_s"] / r["seconds"], 3), peak_mb=round(peak, 1),
+                size=r["size"], s_per_output_s=round(r["total_s"] / r["seconds"], 3), peak_mb=round(peak, 1),
                 detect_s=r["detect_s"], generate_s=r["generate_s"], write_s=r["write_s"], total_s=r["total_s"])
 
 class _TokenStub:
