@@ -11,7 +11,7 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['SAMPLES_HELP', 'render_sample', 'bench_mel', 'add_media_commands', 'add_training_commands', 'add_bench_commands',
-           'add_study_commands', 'build_parser', 'main']
+           'bench_gpu', 'add_study_commands', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #4b107a9e
 def render_sample(clip_id: str = "s6_00", out_dir="latentsync_demo", samples=None) -> Path:
@@ -101,7 +101,13 @@ def add_media_commands(sub):
     inf.add_argument("--steps", type=int, default=20, help="DDIM steps (default: %(default)s)")
     inf.add_argument("--guidance", type=float, default=1.5, help="classifier-free guidance scale (default: %(default)s)")
     inf.add_argument("--seed", type=int, default=0, help="noise seed (default: %(default)s)")
-    inf.add_argument("--checkpoint", default=None, help="trained model (default: the shipped tiny one)")
+    inf.add_argument("--checkpoint", default=None, help="trained model (default: the shipped tiny one), or the official "
+                     "latentsync_unet.pt")
+    inf.add_argument("--unet-config", default=None, help="official checkpoints: the release's configs/unet/*.yaml (default: "
+                     "the released stage-2 / stage-1 configuration, found from the file)")
+    inf.add_argument("--whisper", default=None, help="official checkpoints: Whisper tiny as the release's tiny.pt, a "
+                     "transformers folder or a Hub id (default: openai/whisper-tiny)")
+    inf.add_argument("--vae", default=None, help="official checkpoints: the VAE folder or Hub id (default: stabilityai/sd-vae-ft-mse)")
     inf.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
     inf.add_argument("--detector", default="haar", choices=["haar", "insightface"], help="face detector (default: %(default)s)")
     inf.add_argument("--json", action="store_true", help="print the report as one JSON object at the end")
@@ -146,8 +152,9 @@ def _show_sample(args): print(f"wrote {render_sample(args.clip, args.out, args.s
 def _infer(args):
     from latentsync_nb.inference import lipsync
     _require(args.steps >= 1, "--steps must be >= 1")
+    official = {k: v for k, v in (("unet_config", args.unet_config), ("whisper", args.whisper), ("vae", args.vae)) if v is not None}
     r = lipsync(args.video, args.audio, args.out, args.checkpoint, args.steps, args.guidance, args.seed, args.device,
-                args.detector, progress=True)
+                args.detector, progress=True, **official)
     print(f"wrote {r['out']}: {r['frames']} frames ({r['seconds']:.2f} s at 25 fps, {r['size'][0]}x{r['size'][1]}) in {r['total_s']:.1f} s")
     if r["looped"]: print(f"  the audio is longer than the video ({r['video_frames']} frames): the video was looped forward and backward")
     if r["faces_lost"]: print(f"  no face found in {r['faces_lost']} of the {r['used_frames']} input frames used: those frames are passed through unchanged")
@@ -357,6 +364,12 @@ def add_bench_commands(sub):
     bi.add_argument("--steps", type=int, default=20, help="DDIM steps (default: %(default)s)")
     bi.add_argument("--device", default=None, help="cpu, cuda ... (default: cuda if available)")
     bi.add_argument("--official", action="store_true", help="the official model sizes with random weights (meant for a GPU)")
+    bg = _command(bsub, "gpu", _bench_gpu, "the GPU check: official-size stage-2 training step and inference speed",
+                  "On a CUDA GPU: seconds per official-size stage-2 training step and its peak memory (all four losses, fp16 "
+                  "judges, gradient checkpointing; random weights) and official-size inference speed (20 DDIM steps). "
+                  "Without a GPU it says so and exits 0.")
+    bg.add_argument("--train-steps", type=int, default=3, help="training steps to time (default: %(default)s)")
+    bg.add_argument("--stage", default="stage2", choices=["stage1", "stage2", "stage2_efficient"], help="training stage (default: %(default)s)")
     bi.add_argument("--long", type=float, default=None, metavar="SECONDS",
                     help="instead of the sample clip, a synthetic 1080x1920 video of SECONDS with as much speech (streaming memory)")
 
@@ -408,6 +421,29 @@ def _bench_train(args):
         r = bench_train_step(args.config, args.steps, args.device)
         print(f"{args.config} at the official sizes on {r['device']}: {r['s_per_step']:.1f} s/step, peak {r['peak_mb']:.0f} MB "
               f"({r['trainable_m']:.1f} M trainable parameters, terms {r['terms']})")
+    print(json.dumps(r))
+
+def bench_gpu(train_steps: int = 3, stage: str = "stage2", device: str = "cuda") -> dict:
+    "Official-size training step (time, peak memory) and inference (s per output s, peak memory) on a GPU; {'gpu': False} without one."
+    import torch
+    if not torch.cuda.is_available(): return dict(gpu=False)
+    from latentsync_nb.inference import bench_infer
+    from latentsync_nb.training import bench_train_step
+    train = bench_train_step(stage, train_steps, device)
+    torch.cuda.empty_cache()
+    infer = bench_infer(20, device=device, official=True)
+    return dict(gpu=True, card=torch.cuda.get_device_name(), stage=stage, train_s_per_step=train["s_per_step"],
+                train_peak_mb=train["peak_mb"], train_terms=train["terms"], infer_s_per_output_s=infer["s_per_output_s"],
+                infer_peak_mb=infer["peak_mb"], infer_steps=infer["steps"])
+
+def _bench_gpu(args):
+    _require(args.train_steps >= 1, "--train-steps must be >= 1")
+    r = bench_gpu(args.train_steps, args.stage)
+    if not r["gpu"]: print("no GPU: nothing to check here (run `latentsync-nb bench gpu` on a CUDA machine)")
+    else:
+        print(f"{r['card']}: official-size {r['stage']} training {r['train_s_per_step']:.2f} s/step, peak {r['train_peak_mb'] / 1024:.1f} GB "
+              f"(terms {r['train_terms']}); inference {r['infer_s_per_output_s']:.2f} s per output second, peak "
+              f"{r['infer_peak_mb'] / 1024:.1f} GB at {r['infer_steps']} DDIM steps")
     print(json.dumps(r))
 
 def _bench_infer(args):

@@ -295,11 +295,11 @@ class LipSyncModel:
     face_size: int
     checkpoint: str
 
-def load_lipsync(checkpoint=None, device=None) -> LipSyncModel:
-    "Load a trained model (default: the shipped tiny one) and its VAE / Whisper, as its training config names them."
+def load_lipsync(checkpoint=None, device=None, **official) -> LipSyncModel:
+    "Load a trained model (default: the shipped tiny one; or an official latentsync_unet.pt) and its VAE / Whisper."
     device = default_device(device)
     path = Path(checkpoint) if checkpoint is not None else shipped_model_path()
-    model = load_trained(path, device=device)
+    model = load_trained(path, device=device, **official)
     cfg = model.train_config
     whisper = WhisperAudioEncoder(cfg.audio_encoder).to(device) if model.audio_encoder is None else None
     return LipSyncModel(model, load_vae(cfg.vae, device=device), whisper, cfg.face_size, str(path))
@@ -348,7 +348,7 @@ def lipsync_frames(lsm: LipSyncModel, frames: np.ndarray, wav: np.ndarray, steps
                             seed, t_detect, t_generate)
 
 def lipsync(video, audio, out, checkpoint=None, steps: int = 20, guidance: float = 1.5, seed: int = 0, device=None,
-            detector="haar", progress: bool = False, lsm: LipSyncModel | None = None, block: int = 16) -> dict:
+            detector="haar", progress: bool = False, lsm: LipSyncModel | None = None, block: int = 16, **official) -> dict:
     "Lip-sync `video` to `audio` into `out` (mp4, H.264 + AAC, 25 fps, the input's size), streaming: memory does not hold the video."
     from tqdm.auto import tqdm
     t0 = time.perf_counter()
@@ -358,7 +358,7 @@ def lipsync(video, audio, out, checkpoint=None, steps: int = 20, guidance: float
     wav = read_audio(audio)                                                        # audio errors first: they are quick
     n_out, n_video = _frames_out(wav, steps, guidance), count_video_frames(video)
     n_used = min(n_video, max(n_out, OFFICIAL_AV.clip_frames))                  # a longer video: only what the audio covers
-    lsm = lsm or load_lipsync(checkpoint, device)
+    lsm = lsm or load_lipsync(checkpoint, device, **official)
     t1 = time.perf_counter()
     track = track_faces(iter_video(video, stop=n_used), detector, progress=progress, name=str(video))   # pass 1: faces
     t_detect = time.perf_counter() - t1

@@ -19,7 +19,7 @@ __all__ = ['UNET_PRESETS', 'LATENT_CHANNELS', 'TRAINABLE', 'OFFICIAL_WHISPER', '
            'use_norm_spans', 'LatentSyncUNet', 'set_trainable', 'count_parameters', 'mixed_noise', 'AudioWindowConfig',
            'whisper_window', 'whisper_encoder_from_openai', 'load_whisper_encoder', 'WhisperAudioEncoder',
            'TinyAudioEncoder', 'official_unet_layout', 'official_to_diffusers', 'diffusers_to_official',
-           'unet_state_shapes', 'unet_from_official']
+           'official_stage', 'unet_state_shapes', 'unet_from_official']
 
 # %% ../nbs/05_model.ipynb #1852b014
 @dataclass(frozen=True)
@@ -436,6 +436,12 @@ def diffusers_to_official(state_dict: dict) -> dict:
     return out
 
 # %% ../nbs/05_model.ipynb #946ffe3d
+def official_stage(state: dict) -> str:
+    "Which official UNet a state dict is: 'stage1' (no motion modules), 'stage2', or 'stage2_efficient' (decoder-only motion)."
+    down = any(k.startswith("down_blocks.") and ".motion_modules." in k for k in state)
+    up = any(k.startswith("up_blocks.") and ".motion_modules." in k for k in state)
+    return "stage2" if down else "stage2_efficient" if up else "stage1"
+
 def _check_official_state(state: dict, stage: str) -> None:
     "Clear errors for a state dict that is not a LatentSync UNet, or not of this config's stage."
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
@@ -447,11 +453,10 @@ def _check_official_state(state: dict, stage: str) -> None:
     if conv_in.ndim != 4 or conv_in.shape[1] != 13:
         raise ValueError(f"conv_in takes {conv_in.shape[1] if conv_in.ndim > 1 else '?'} channels, LatentSync's UNet 13: "
                          "not a LatentSync UNet (a Stable Diffusion UNet?)")
-    down = any(k.startswith("down_blocks.") and ".motion_modules." in k for k in state)
-    up = any(k.startswith("up_blocks.") and ".motion_modules." in k for k in state)
-    found = "stage2" if down else "stage2_efficient" if up else "stage1"
+    found = official_stage(state)
     if found != stage:
-        raise ValueError(f"the checkpoint is a {found} UNet ({'motion modules in ' + ('both halves' if down else 'the decoder') if up else 'no motion modules'}) "
+        what = {"stage1": "no motion modules", "stage2": "motion modules in both halves", "stage2_efficient": "motion modules in the decoder"}
+        raise ValueError(f"the checkpoint is a {found} UNet ({what[found]}) "
                          f"but the config describes {stage}: pass OFFICIAL_UNET_CONFIGS[{found!r}] (configs/unet/{found}.yaml)")
 
 def unet_state_shapes(cfg: UNetConfig, motion: bool) -> dict:

@@ -17,8 +17,8 @@ from .core import (CheckpointError, TrainLoop, default_device, freeze, load_stat
                                 read_checkpoint, save_checkpoint, save_figure)
 from .data import (SEED, UNetDataset, atomic_path, frames_to_tensor, load_clip, load_manifest, mask_frames,
                                 mouth_mask, recolour)
-from .model import (OFFICIAL_WHISPER, LatentSyncUNet, TinyAudioEncoder, UNET_PRESETS, WhisperAudioEncoder,
-                                 mixed_noise, set_trainable)
+from .model import (OFFICIAL_UNET_CONFIGS, OFFICIAL_WHISPER, LatentSyncUNet, TinyAudioEncoder, UNET_PRESETS,
+                                 WhisperAudioEncoder, mixed_noise, official_stage, set_trainable, unet_from_official)
 from .objective import LOSS_PRESETS, LatentSyncLoss, LossRecord, LossWeights
 from .sampling import generate_clip
 from .syncnet import load_judge, sync_offsets
@@ -28,8 +28,9 @@ from .vae import encode_clips
 # %% auto #0
 __all__ = ['TRAIN_PRESETS', 'JUDGE_DTYPES', 'LatentSyncModel', 'tiny_model', 'latent_batch', 'LatentCache', 'training_step',
            'TrainConfig', 'save_config', 'load_config', 'validation_score', 'plot_training', 'build_objective',
-           'build_model', 'WhisperTokenCache', 'train', 'load_trained', 'shipped_model_path', 'export_model',
-           'train_tiny', 'bench_train_step']
+           'build_model', 'WhisperTokenCache', 'train', 'read_official_unet_config', 'load_official',
+           'is_official_checkpoint', 'load_trained', 'shipped_model_path', 'export_model', 'train_tiny',
+           'bench_train_step']
 
 # %% ../nbs/06_training.ipynb #98ad3f8d
 class LatentSyncModel(nn.Module):
@@ -393,12 +394,42 @@ def _finish(acc, model) -> LatentSyncModel:
     acc.end_training()
     return model
 
-def load_trained(path, device="cpu") -> LatentSyncModel:
-    "The model of a `train` checkpoint or an exported one (stage 2 with its motion modules), in eval mode."
+def read_official_unet_config(path) -> dict:
+    "The `model:` section of an official configs/unet/*.yaml (or a yaml holding just that section)."
+    import yaml
+    d = yaml.safe_load(Path(path).read_text())
+    if not isinstance(d, dict): raise ValueError(f"{path}: not a yaml mapping")
+    return d.get("model", d)
+
+def load_official(path, device="cpu", unet_config=None, whisper: str = OFFICIAL_WHISPER,
+                  vae: str = "stabilityai/sd-vae-ft-mse") -> LatentSyncModel:
+    "An official LatentSync UNet checkpoint (weights under `state_dict`), with the official numerics; Whisper and VAE as named."
     ck = read_checkpoint(path)
+    state = ck.get("state_dict") if isinstance(ck.get("state_dict"), dict) else ck
+    stage = official_stage(state)
+    config = (OFFICIAL_UNET_CONFIGS[stage] if unet_config is None else
+              unet_config if isinstance(unet_config, dict) else read_official_unet_config(unet_config))
+    try: unet = unet_from_official(state, config)
+    except ValueError as e: raise CheckpointError(f"{path}: {e}") from e
+    model = freeze(LatentSyncModel(unet, None).to(device))
+    factor = 4 if vae == "tiny" else 8                                            # the VAE's downsampling
+    model.train_config = replace(TRAIN_PRESETS[stage], audio_encoder=str(whisper), vae=str(vae),
+                                 face_size=unet.cfg.latent_size * factor)
+    return model
+
+def is_official_checkpoint(ck: dict) -> bool:
+    "Whether a loaded checkpoint is an official LatentSync UNet file (a state dict under `state_dict`, no latentsync-nb config)."
+    return "config" not in ck and isinstance(ck.get("state_dict"), dict) and "conv_in.weight" in ck["state_dict"]
+
+def load_trained(path, device="cpu", **official) -> LatentSyncModel:
+    "The model of a `train` checkpoint, an exported one, or an official `latentsync_unet.pt` (`official`: load_official's options)."
+    ck = read_checkpoint(path)
+    if is_official_checkpoint(ck): return load_official(path, device, **official)
+    if official: raise ValueError(f"{', '.join(official)} apply to official LatentSync checkpoints only; {path} is a latentsync-nb one")
     if not {"model", "config"} <= set(ck):
-        raise CheckpointError(f"{path} is not a latentsync-nb UNet checkpoint (needs 'model' and 'config'); "
-                              "pass OUT/unet.pt of `latentsync-nb train` or an exported model")
+        raise CheckpointError(f"{path} is not a latentsync-nb UNet checkpoint (needs 'model' and 'config') nor an official "
+                              "latentsync_unet.pt (a UNet state dict under 'state_dict'); pass OUT/unet.pt of `latentsync-nb "
+                              "train`, an exported model or the official file")
     cfg = TrainConfig(**{k: v for k, v in ck["config"].items() if k in TrainConfig.__dataclass_fields__})
     model = build_model(cfg)
     if cfg.stage != "stage1": model.unet.add_motion()

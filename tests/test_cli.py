@@ -80,3 +80,12 @@ def test_train_config_file_round_trip(cli_inproc, tmp_path):
     (tmp_path / "mine.yaml").write_text(r.stdout)
     again = cli_inproc("train", "--config", tmp_path / "mine.yaml", "--print-config")
     assert again.returncode == 0 and again.stdout == r.stdout
+
+def test_bench_gpu_without_a_gpu_says_so(cli_inproc):
+    import json, torch
+    if torch.cuda.is_available(): pytest.skip("a GPU is present: `latentsync-nb bench gpu` runs the real check")
+    r = cli_inproc("bench", "gpu")
+    assert r.returncode == 0 and "no GPU" in r.stdout
+    assert json.loads(r.stdout.strip().splitlines()[-1]) == {"gpu": False}
+    r = cli_inproc("bench", "gpu", "--train-steps", "0")
+    assert r.returncode != 0 and "--train-steps" in r.stderr

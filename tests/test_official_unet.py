@@ -85,3 +85,47 @@ def test_bad_official_checkpoints_get_clear_errors(tmp_path):
     sd_unet = {**state, "conv_in.weight": torch.zeros(32, 4, 3, 3)}
     with pytest.raises(ValueError, match="takes 4 channels"):
         unet_from_official(sd_unet, small_config("stage2"))
+
+@pytest.fixture(scope="module")
+def official_files(tmp_path_factory):
+    "A small official-structure stage-2 checkpoint, its configs/unet yaml, and a small local Whisper of the same width."
+    import yaml
+    from transformers import WhisperConfig, WhisperModel
+    d = tmp_path_factory.mktemp("official")
+    torch.save({"state_dict": random_official_state("stage2"), "global_step": 1}, d / "latentsync_unet.pt")
+    (d / "stage2.yaml").write_text(yaml.safe_dump({"data": {"resolution": 32}, "model": small_config("stage2")}))
+    (d / "stage1.yaml").write_text(yaml.safe_dump({"model": small_config("stage1")}))
+    WhisperModel(WhisperConfig(d_model=48, encoder_layers=4, encoder_attention_heads=4, decoder_layers=1, decoder_attention_heads=4,
+                               encoder_ffn_dim=192, decoder_ffn_dim=64, num_mel_bins=80)).save_pretrained(d / "whisper")
+    return d
+
+def test_infer_takes_an_official_checkpoint(cli_inproc, official_files, tmp_path):
+    "`infer --checkpoint latentsync_unet.pt` with the release's yaml: the official numerics, Whisper tokens, the video's size kept."
+    import json
+    from latentsync_nb.data import load_manifest, read_audio, read_video, write_wav
+    clips = {c.id: c for c in load_manifest()}
+    audio = write_wav(tmp_path / "a.wav", read_audio(clips["s6_01"].audio)[:20 * 640])
+    d = official_files
+    r = cli_inproc("infer", "--video", clips["wild_02"].video, "--audio", audio, "--out", tmp_path / "out.mp4", "--steps", "1",
+                   "--checkpoint", d / "latentsync_unet.pt", "--unet-config", d / "stage2.yaml", "--whisper", d / "whisper",
+                   "--vae", "tiny", "--json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout.strip().splitlines()[-1])
+    out = read_video(tmp_path / "out.mp4")
+    assert report["frames"] == len(out) == 20 and report["face_size"] == 32 and out.shape[1:] == read_video(clips["wild_02"].video).shape[1:]
+
+def test_infer_bad_official_checkpoints(cli_inproc, official_files, tmp_path):
+    d = official_files
+    common = ["infer", "--video", ROOT / "data_samples" / "clips" / "wild_02.mp4", "--audio", ROOT / "data_samples" / "clips" / "s6_01.wav",
+              "--out", tmp_path / "out.mp4", "--steps", "1"]
+    r = cli_inproc(*common, "--checkpoint", d / "latentsync_unet.pt", "--unet-config", d / "stage1.yaml")
+    assert r.returncode != 0 and "is a stage2 UNet" in r.stderr and "stage1" in r.stderr
+    r = cli_inproc(*common, "--checkpoint", d / "latentsync_unet.pt")                 # the released config: other widths
+    assert r.returncode != 0 and "of other shapes" in r.stderr
+    (tmp_path / "cut.pt").write_bytes((d / "latentsync_unet.pt").read_bytes()[:100_000])
+    r = cli_inproc(*common, "--checkpoint", tmp_path / "cut.pt")
+    assert r.returncode != 0 and "not a readable PyTorch checkpoint" in r.stderr
+    torch.save({"state_dict": {"fc.weight": torch.zeros(2, 2)}}, tmp_path / "other.pt")
+    r = cli_inproc(*common, "--checkpoint", tmp_path / "other.pt")
+    assert r.returncode != 0 and "nor an official latentsync_unet.pt" in r.stderr
+    assert not (tmp_path / "out.mp4").exists()
