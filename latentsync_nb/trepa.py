@@ -194,6 +194,7 @@ def load_clip_encoder(source: str | Path = "tiny", config: VideoEncoderConfig | 
                                   f"layout (no 'blocks.N.' keys); found e.g. {list(state)[:3]}")
         cfg = config or TREPA_PRESETS["official"]
         state, _ = convert_videomae_v2(state)
+    with torch.device("meta"): load_state_strict(ClipEncoder(cfg), state, str(path))    # names, shapes, values: before any memory
     return freeze(load_state_strict(ClipEncoder(cfg), state, str(path)))
 
 # %% ../nbs/03_trepa.ipynb #8a7fb885

@@ -83,20 +83,8 @@ def test_eval_cli_bad_input(cli, tmp_path):
     r = cli("eval", ROOT / "data_samples" / "clips" / "s6_00.mp4", "--checkpoint", ROOT / "README.md")
     assert r.returncode == 1 and "not a readable PyTorch checkpoint" in r.stderr
 
-def test_train_syncnet_cli_checkpoints_and_resumes(cli, tmp_path):
-    out = tmp_path / "run"
-    r = cli("train-syncnet", "--out", out, "--steps", "4", "--batch-size", "8", "--eval-every", "2", "--eval-pairs", "32")
-    assert r.returncode == 0, r.stderr
-    ck = torch.load(out / "syncnet.pt", weights_only=True)
-    assert ck["global_step"] == 4 and ck["history"]["val_step_list"] == [2, 4] and (out / "training.png").exists()
-    r = cli("train-syncnet", "--out", out, "--steps", "6", "--batch-size", "8", "--eval-every", "2", "--eval-pairs", "32")
-    assert r.returncode == 0, r.stderr
-    ck2 = torch.load(out / "syncnet.pt", weights_only=True)
-    assert ck2["global_step"] == 6 and ck2["history"]["train_loss_list"][:4] == ck["history"]["train_loss_list"]
-    assert sorted(p.name for p in out.iterdir()) == ["syncnet.pt", "training.png"]
-
 def test_killed_run_resumes_with_the_same_losses(cli, tmp_path):
-    "SIGKILL a training run after a checkpoint, resume it: its per-step losses equal an uninterrupted run's."
+    "SIGKILL a training run after a checkpoint, resume it: its per-step losses equal an uninterrupted run's; then train it on."
     args = ["train-syncnet", "--steps", "8", "--batch-size", "8", "--eval-every", "2", "--eval-pairs", "32"]
     full = cli(*args, "--out", tmp_path / "full")
     assert full.returncode == 0, full.stderr
@@ -111,3 +99,9 @@ def test_killed_run_resumes_with_the_same_losses(cli, tmp_path):
     assert np.allclose(a["train_loss_list"], b["train_loss_list"], atol=1e-4)
     assert a["val_acc_list"] == b["val_acc_list"]
     assert not [p for p in run.iterdir() if p.name.startswith(".")]          # no temp files left behind
+    assert sorted(p.name for p in run.iterdir()) == ["syncnet.pt", "training.png"]
+    longer = cli(*args[:2], "10", *args[3:], "--out", run)                     # a finished run trained on to more steps
+    assert longer.returncode == 0, longer.stderr
+    c = torch.load(run / "syncnet.pt", weights_only=True)
+    assert c["global_step"] == 10 and c["history"]["val_step_list"] == [2, 4, 6, 8, 10]
+    assert c["history"]["train_loss_list"][:8] == b["train_loss_list"]
