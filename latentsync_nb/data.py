@@ -21,9 +21,9 @@ from torch.utils.data import Dataset
 __all__ = ['OFFICIAL_AV', 'SEED', 'AVConfig', 'MediaError', 'SilentAudioWarning', 'sample_root', 'Clip', 'load_manifest',
            'read_audio', 'audio_level_db', 'is_silent', 'check_audio', 'read_video', 'iter_video', 'count_video_frames',
            'iter_frames_at', 'atomic_path', 'VideoWriter', 'write_video', 'write_wav', 'melspectrogram', 'mel_start',
-           'mel_window_len', 'n_windows', 'mel_window', 'audio_window', 'MaskConfig', 'mouth_mask', 'mask_frames',
-           'mouth_darkness', 'frame_loudness', 'frames_to_tensor', 'stack_frames', 'LoadedClip', 'load_clip',
-           'load_face_clips', 'SyncNetDataset', 'reference_start', 'recolour', 'UNetDataset']
+           'mel_window_len', 'n_windows', 'mel_window', 'audio_window', 'MaskConfig', 'official_mask', 'mouth_mask',
+           'mask_frames', 'mouth_darkness', 'frame_loudness', 'frames_to_tensor', 'stack_frames', 'LoadedClip',
+           'load_clip', 'load_face_clips', 'SyncNetDataset', 'reference_start', 'recolour', 'UNetDataset']
 
 # %% ../nbs/00_data.ipynb #55480c4c
 @dataclass(frozen=True)
@@ -385,9 +385,25 @@ class MaskConfig:
     half_width: float = 0.33 # half the mask's width
     depth: float = 0.42      # from `top` down to the bottom of the ellipse
     feather: float = 0.02    # soft edge width
+    shape: str = "ellipse"   # "ellipse" (this project's, the fields above) or "official" (LatentSync's mask.png)
+
+def official_mask(size: int = 256) -> np.ndarray:
+    "LatentSync's mask.png (256 x 256, shipped as row runs), 1 = redrawn, resized to `size` with Lanczos; float32 in [0, 1]."
+    import latentsync_nb
+    path = Path(latentsync_nb.__file__).resolve().parent / "assets" / "latentsync_mask_256.tsv"
+    mask = np.zeros((256, 256), np.float32)
+    for line in path.read_text().splitlines():
+        if not line or line.startswith("#"): continue
+        row, runs = line.split("\t")
+        for run in runs.split(","):
+            a, b = map(int, run.split("-")); mask[int(row), a:b] = 1
+    if size == 256: return mask
+    return np.clip(cv2.resize(mask, (size, size), interpolation=cv2.INTER_LANCZOS4), 0, 1)
 
 def mouth_mask(size: int = OFFICIAL_AV.face_size, cfg: MaskConfig = MaskConfig()) -> np.ndarray:
     "Fixed lower-face mask, shape (size, size), float32: 1 = region the model redraws, 0 = kept."
+    if cfg.shape == "official": return official_mask(size)
+    if cfg.shape != "ellipse": raise ValueError(f"MaskConfig.shape must be 'ellipse' or 'official', got {cfg.shape!r}")
     yy, xx = (np.mgrid[0:size, 0:size] + 0.5) / size
     r = np.sqrt(((xx - 0.5) / cfg.half_width) ** 2 + ((yy - cfg.top) / cfg.depth) ** 2)  # elliptic radius
     inside = np.clip((1 - r) / (cfg.feather / cfg.depth) + 0.5, 0, 1)                      # soft ellipse edge

@@ -87,7 +87,7 @@ class SweepConfig:
     def start(self) -> Path:
         return Path(self.init_from) if self.init_from else shipped_model_path().with_name("latentsync_tiny_stage1.pt")
 
-SWEEP_PRESETS = {"cpu": SweepConfig(), "smoke": SweepConfig(steps=2, eval_steps=2, eval_frames=48, eval_clips=2)}
+SWEEP_PRESETS = {"cpu": SweepConfig(), "smoke": SweepConfig(steps=2, eval_steps=2, eval_frames=48, eval_clips=1)}
 
 # %% ../nbs/08_explorer.ipynb #17de14ec
 STRIP_FRAMES = 4                                         # frames of the first held-out clip kept per run

@@ -143,7 +143,6 @@ def _swap_norm(parent: nn.Module, name: str, kind: type) -> None:
 def use_norm_spans(unet: nn.Module, cfg: UNetConfig) -> nn.Module:
     "Make a diffusers UNet's ResNet/output GroupNorms and motion-module GroupNorms span frames or clips as `cfg` says."
     from diffusers.models.resnet import ResnetBlock2D
-    span = {"frame": FrameGroupNorm, "clip": ClipGroupNorm}
     for module in list(unet.modules()):
         if isinstance(module, ResnetBlock2D):                                      # frames in the batch: per frame by default
             if cfg.resnet_norm == "clip": _swap_norm(module, "norm1", ClipGroupNorm); _swap_norm(module, "norm2", ClipGroupNorm)

@@ -42,3 +42,13 @@ def kill_after_first_checkpoint(args, checkpoint, timeout=240) -> int:
     proc.send_signal(signal.SIGKILL); proc.wait()
     ck = torch.load(checkpoint, weights_only=True)
     return ck.get("step", ck.get("global_step"))
+
+# The tests that take a minute or more on a 2-core CPU run first, so that with two pytest-xdist workers the short ones
+# fill in around them instead of one long test running alone at the end.
+LONG_FIRST = ("test_killed_sweep_resumes", "test_demo_then_eval", "test_killed_run_resumes", "test_killed_training_resumes",
+              "test_explorer_in_jupyterlab", "test_two_cpu_processes", "test_eval_cli_finds", "test_eval_model_scores",
+              "test_bench_losses", "test_pretrain_videomae", "test_bench_objective", "test_rebuild_matches")
+
+def pytest_collection_modifyitems(config, items):
+    rank = lambda item: next((i for i, name in enumerate(LONG_FIRST) if item.name.startswith(name)), len(LONG_FIRST))
+    items.sort(key=rank)                                                          # stable: the rest keep their order
