@@ -87,7 +87,7 @@ class SweepConfig:
     def start(self) -> Path:
         return Path(self.init_from) if self.init_from else shipped_model_path().with_name("latentsync_tiny_stage1.pt")
 
-SWEEP_PRESETS = {"cpu": SweepConfig(), "smoke": SweepConfig(steps=2, eval_steps=2, eval_frames=48, eval_clips=1)}
+SWEEP_PRESETS = {"cpu": SweepConfig(), "smoke": SweepConfig(steps=2, eval_steps=2, eval_frames=48, eval_clips=2)}
 
 # %% ../nbs/08_explorer.ipynb #17de14ec
 STRIP_FRAMES = 4                                         # frames of the first held-out clip kept per run
@@ -158,7 +158,7 @@ def open_sweep(out, cfg: SweepConfig | None = None, heartbeat: float = 60.0):
     url = storage_url(out)
     if url.startswith("sqlite:///"): Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     storage = optuna.storages.RDBStorage(url, heartbeat_interval=int(heartbeat), grace_period=int(3 * heartbeat),
-                                         failed_trial_callback=optuna.storages.RetryFailedTrialCallback(max_retry=3))
+                                         heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3))
     study = optuna.create_study(study_name=STUDY, storage=storage, load_if_exists=True, direction="maximize",
                                 sampler=optuna.samplers.RandomSampler(seed=0))   # every point is queued: the sampler only names them
     if cfg is not None:

@@ -42,7 +42,7 @@ def test_explorer_in_jupyterlab(lab):
         page.goto(url)
         page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
         accept = page.locator(".jp-Dialog .jp-mod-accept")                        # "Select Kernel", on a fresh profile
-        try: accept.first.wait_for(timeout=10_000); accept.first.click()
+        try: accept.first.wait_for(timeout=30_000); accept.first.click()
         except Exception: pass
         page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=60_000)
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
