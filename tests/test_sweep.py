@@ -12,7 +12,7 @@ def _complete(db: Path) -> list:
                   for tid, _ in rows}
     return sorted((n, tuple(sorted(params[t].items()))) for t, n in rows)
 
-def test_killed_sweep_resumes_without_redoing_finished_runs(cli, tmp_path):
+def test_killed_sweep_resumes_without_redoing_finished_runs(cli_inproc, tmp_path):
     "A tiny sweep killed in its second run resumes: the first run is kept, the second redone once; last line is JSON."
     db = tmp_path / "sweep.db"
     args = ["sweep", "--out", db, "--grid", "tiny", "--seeds", "1", "--budget", "smoke", "--heartbeat", "1"]
@@ -24,14 +24,14 @@ def test_killed_sweep_resumes_without_redoing_finished_runs(cli, tmp_path):
     proc.send_signal(signal.SIGKILL); proc.wait()
     first = _complete(db)
     assert len(first) == 1, f"expected one finished run before the kill, got {first}"
-    r = cli(*args)
+    r = cli_inproc(*args)                                                     # resumed here, without a new interpreter
     assert r.returncode == 0, r.stderr
     done = _complete(db)
     assert len(done) == 2 and done[0] == first[0], done                      # the finished run was not redone
     assert len({p for _, p in done}) == 2                                     # both settings, once each
     last = json.loads(r.stdout.strip().splitlines()[-1])
     assert {"sync", "lpips", "trepa", "seed", "sync_ratio", "mouth_psnr", "flicker"} <= set(last)
-    r = cli(*args)                                                            # nothing left to do: nothing is redone
+    r = cli_inproc(*args)                                                     # nothing left to do: nothing is redone
     assert r.returncode == 0 and _complete(db) == done and "0 queued now" in r.stdout
     from latentsync_nb.explorer import load_sweep, results_explorer
     df = load_sweep(db)

@@ -69,12 +69,12 @@ def test_shipped_checkpoint_is_small_and_loads():
     model = load_syncnet()
     assert model.config.face_size == 64 and not model.training
 
-def test_eval_cli_finds_the_known_shift(cli):
-    r = cli("eval", ROOT / "data_samples" / "clips" / "shifted_00.mp4", "--json")
+def test_eval_cli_finds_the_known_shift(cli_inproc):
+    r = cli_inproc("eval", ROOT / "data_samples" / "clips" / "shifted_00.mp4", "--json")
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout)
     assert abs(result["best_offset"] - 4) <= 1 and result["lse_c"] > 0
-    r = cli("eval", ROOT / "data_samples" / "clips" / "s6_00.mp4")
+    r = cli_inproc("eval", ROOT / "data_samples" / "clips" / "s6_00.mp4")
     assert r.returncode == 0 and "best offset" in r.stdout
 
 def test_eval_cli_bad_input(cli, tmp_path):
@@ -83,15 +83,15 @@ def test_eval_cli_bad_input(cli, tmp_path):
     r = cli("eval", ROOT / "data_samples" / "clips" / "s6_00.mp4", "--checkpoint", ROOT / "README.md")
     assert r.returncode == 1 and "not a readable PyTorch checkpoint" in r.stderr
 
-def test_killed_run_resumes_with_the_same_losses(cli, tmp_path):
+def test_killed_run_resumes_with_the_same_losses(cli_inproc, tmp_path):
     "SIGKILL a training run after a checkpoint, resume it: its per-step losses equal an uninterrupted run's; then train it on."
     args = ["train-syncnet", "--steps", "8", "--batch-size", "8", "--eval-every", "2", "--eval-pairs", "32"]
-    full = cli(*args, "--out", tmp_path / "full")
+    full = cli_inproc(*args, "--out", tmp_path / "full")
     assert full.returncode == 0, full.stderr
     run = tmp_path / "killed"
     killed_at = kill_after_first_checkpoint([*args, "--out", run], run / "syncnet.pt")
     assert killed_at < 8, "the run finished before it could be killed"
-    resumed = cli(*args, "--out", run)
+    resumed = cli_inproc(*args, "--out", run)
     assert resumed.returncode == 0, resumed.stderr
     a = torch.load(tmp_path / "full" / "syncnet.pt", weights_only=True)["history"]
     b = torch.load(run / "syncnet.pt", weights_only=True)["history"]
@@ -100,7 +100,7 @@ def test_killed_run_resumes_with_the_same_losses(cli, tmp_path):
     assert a["val_acc_list"] == b["val_acc_list"]
     assert not [p for p in run.iterdir() if p.name.startswith(".")]          # no temp files left behind
     assert sorted(p.name for p in run.iterdir()) == ["syncnet.pt", "training.png"]
-    longer = cli(*args[:2], "10", *args[3:], "--out", run)                     # a finished run trained on to more steps
+    longer = cli_inproc(*args[:2], "10", *args[3:], "--out", run)                     # a finished run trained on to more steps
     assert longer.returncode == 0, longer.stderr
     c = torch.load(run / "syncnet.pt", weights_only=True)
     assert c["global_step"] == 10 and c["history"]["val_step_list"] == [2, 4, 6, 8, 10]

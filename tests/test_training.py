@@ -6,15 +6,15 @@ from tests.conftest import kill_after_first_checkpoint
 ARGS = ["train", "--config", "tiny_stage1", "--steps", "6", "--batch-size", "1", "--checkpoint-every", "2",
         "--set", "cache_latents=false"]
 
-def test_killed_training_resumes_with_the_same_losses(cli, tmp_path):
+def test_killed_training_resumes_with_the_same_losses(cli_inproc, tmp_path):
     "SIGKILL `train` after a checkpoint, resume it: its per-step losses equal an uninterrupted run's."
-    full = cli(*ARGS, "--out", tmp_path / "full")
+    full = cli_inproc(*ARGS, "--out", tmp_path / "full")
     assert full.returncode == 0, full.stderr
     assert "step 6: recon" in full.stdout
     run = tmp_path / "killed"
     killed_at = kill_after_first_checkpoint([*ARGS, "--out", run], run / "unet.pt")
     assert killed_at < 6, "the run finished before it could be killed"
-    resumed = cli(*ARGS, "--out", run)
+    resumed = cli_inproc(*ARGS, "--out", run)
     assert resumed.returncode == 0, resumed.stderr
     a = torch.load(tmp_path / "full" / "unet.pt", weights_only=True)
     b = torch.load(run / "unet.pt", weights_only=True)
