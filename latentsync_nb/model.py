@@ -158,6 +158,7 @@ class LatentSyncUNet(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.unet = use_norm_spans(build_unet2d(cfg), cfg)
+        self._clip_norms = [m for m in self.unet.modules() if isinstance(m, ClipGroupNorm)]   # told the clip length per call
         if motion: self.add_motion()
 
     @property
@@ -165,7 +166,9 @@ class LatentSyncUNet(nn.Module):
 
     def add_motion(self) -> "LatentSyncUNet":
         "Stage 1 -> stage 2: add zero-initialised motion modules; the output is unchanged until they train."
-        if not self.has_motion: self.unet = use_norm_spans(add_motion_modules(self.unet, self.cfg), self.cfg)
+        if not self.has_motion:
+            self.unet = use_norm_spans(add_motion_modules(self.unet, self.cfg), self.cfg)
+            self._clip_norms = [m for m in self.unet.modules() if isinstance(m, ClipGroupNorm)]
         return self
 
     def _check(self, noisy, mask, masked, ref, timesteps, audio):
@@ -187,8 +190,7 @@ class LatentSyncUNet(nn.Module):
         self._check(noisy, mask, masked, ref, timesteps, audio)
         x = torch.cat([noisy, mask, masked, ref], dim=1)                         # (b, 13, f, h, w)
         b, _, f, h, w = x.shape
-        for norm in self.unet.modules():
-            if isinstance(norm, ClipGroupNorm): norm.frames = f                   # clip-wide statistics need the clip length
+        for norm in self._clip_norms: norm.frames = f                              # clip-wide statistics need the clip length
         dtype = next(self.unet.parameters()).dtype
         tokens = audio.flatten(0, 1).to(dtype)                                    # (b*f, tokens, dim): per frame
         if self.has_motion:
