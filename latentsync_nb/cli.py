@@ -110,6 +110,9 @@ def add_media_commands(sub):
     inf.add_argument("--vae", default=None, help="official checkpoints: the VAE folder or Hub id (default: stabilityai/sd-vae-ft-mse)")
     inf.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
     inf.add_argument("--detector", default="haar", choices=["haar", "insightface"], help="face detector (default: %(default)s)")
+    inf.add_argument("--geometry", default=None, choices=["tiny", "official"], help="how faces are cut out and pasted back: "
+                     "tiny = this project's square crops and mouth paste, official = LatentSync's template crops, mask.png "
+                     "and face paste (default: the model's own; official for an official checkpoint)")
     inf.add_argument("--json", action="store_true", help="print the report as one JSON object at the end")
     e = _command(sub, "eval", _eval, "sync of an aligned-face video: best offset, LSE-D, LSE-C",
                  "For audio offsets -N..N frames, the mean SyncNet embedding distance; prints the best offset, LSE-D "
@@ -154,8 +157,9 @@ def _infer(args):
     _require(args.steps >= 1, "--steps must be >= 1")
     official = {k: v for k, v in (("unet_config", args.unet_config), ("whisper", args.whisper), ("vae", args.vae)) if v is not None}
     r = lipsync(args.video, args.audio, args.out, args.checkpoint, args.steps, args.guidance, args.seed, args.device,
-                args.detector, progress=True, **official)
-    print(f"wrote {r['out']}: {r['frames']} frames ({r['seconds']:.2f} s at 25 fps, {r['size'][0]}x{r['size'][1]}) in {r['total_s']:.1f} s")
+                args.detector, progress=True, geometry=args.geometry, **official)
+    print(f"wrote {r['out']}: {r['frames']} frames ({r['seconds']:.2f} s at 25 fps, {r['size'][0]}x{r['size'][1]}) in "
+          f"{r['total_s']:.1f} s; {r['geometry']} geometry")
     if r["looped"]: print(f"  the audio is longer than the video ({r['video_frames']} frames): the video was looped forward and backward")
     if r["faces_lost"]: print(f"  no face found in {r['faces_lost']} of the {r['used_frames']} input frames used: those frames are passed through unchanged")
     if r["silent_audio"]: print("  the audio is silent: the mouth stays closed")

@@ -26,11 +26,14 @@ from .training import LatentSyncModel, load_trained, shipped_model_path
 from .vae import load_vae
 
 # %% auto #0
-__all__ = ['DETECTORS', 'AlignConfig', 'HaarFaceDetector', 'InsightFaceDetector', 'get_detector', 'detect_faces',
-           'faces_to_crops', 'calibrate_alignment', 'FaceTrack', 'smooth_track', 'track_faces', 'true_crops',
-           'crop_matrix', 'crop_faces', 'paste_mask', 'frame_mask', 'match_colour', 'paste_mouths', 'output_length',
-           'pingpong', 'LipSyncModel', 'load_lipsync', 'dub_faces', 'lipsync_frames', 'lipsync', 'is_aligned',
-           'judge_frames', 'dub_ground_truth', 'run_demo', 'synthetic_long_video', 'bench_infer']
+__all__ = ['DETECTORS', 'OFFICIAL_TEMPLATE', 'OFFICIAL_CROP_UNITS', 'OFFICIAL_CROP_R', 'GEOMETRIES', 'AlignConfig',
+           'HaarFaceDetector', 'InsightFaceDetector', 'get_detector', 'detect_faces', 'faces_to_crops',
+           'calibrate_alignment', 'FaceTrack', 'smooth_track', 'track_faces', 'true_crops', 'crop_matrix', 'crop_side',
+           'crop_centre', 'crop_faces', 'paste_mask', 'face_paste_weight', 'frame_mask', 'match_colour', 'paste_mouths',
+           'TemplateAlign', 'points_from_106', 'points_from_eyes', 'template_points', 'template_crops', 'Geometry',
+           'moving_photo', 'output_length', 'pingpong', 'LipSyncModel', 'load_lipsync', 'dub_faces', 'lipsync_frames',
+           'lipsync', 'is_aligned', 'judge_frames', 'dub_ground_truth', 'run_demo', 'synthetic_long_video',
+           'bench_infer']
 
 # %% ../nbs/07_inference.ipynb #bec6206e
 @dataclass(frozen=True)
@@ -84,18 +87,20 @@ class InsightFaceDetector:
     def __init__(self, name: str = "buffalo_l", det_size: int = 640, device: str = "cpu"):
         try: from insightface.app import FaceAnalysis
         except ImportError as e: raise ImportError("the insightface detector needs `pip install insightface onnxruntime`") from e
-        self.app = FaceAnalysis(name=name, allowed_modules=["detection"])
+        self.app = FaceAnalysis(name=name, allowed_modules=["detection", "landmark_2d_106"])
         self.app.prepare(ctx_id=0 if str(device).startswith("cuda") else -1, det_size=(det_size, det_size))
 
-    def __call__(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        "Boxes (k, 4), eyes (k, 2, 2) and LatentSync's three alignment points (k, 3, 2) from the 106 landmarks."
         faces = self.app.get(np.ascontiguousarray(frame[..., ::-1]))             # InsightFace takes BGR
         return (np.array([f.bbox for f in faces], np.float32).reshape(-1, 4),
-                np.array([f.kps[:2] for f in faces], np.float32).reshape(-1, 2, 2))   # kps: eyes, nose, mouth corners
+                np.array([f.kps[:2] for f in faces], np.float32).reshape(-1, 2, 2),   # kps: eyes, nose, mouth corners
+                np.array([points_from_106(f.landmark_2d_106) for f in faces], np.float32).reshape(-1, 3, 2))
 
 DETECTORS = {"haar": HaarFaceDetector, "insightface": InsightFaceDetector}
 
 def get_detector(detector="haar"):
-    "A detector by name ('haar', 'insightface') or any callable frame -> (boxes (k, 4), eyes (k, 2, 2))."
+    "A detector by name ('haar', 'insightface') or any callable frame -> (boxes (k, 4), eyes (k, 2, 2)[, points (k, 3, 2)])."
     if callable(detector): return detector
     if detector not in DETECTORS: raise ValueError(f"unknown face detector {detector!r}; choose one of {', '.join(DETECTORS)} or pass a callable")
     return DETECTORS[detector]()
@@ -107,19 +112,21 @@ def _pick(boxes: np.ndarray, previous: np.ndarray | None) -> int:
     centres, prev_c = (boxes[:, :2] + boxes[:, 2:]) / 2, (previous[:2] + previous[2:]) / 2
     return int(np.argmin(np.linalg.norm(centres - prev_c, axis=1)))
 
-def detect_faces(frames, detector, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    "One face per frame of an array or any iterable of frames (the face nearest the last seen): boxes (n, 4), eyes (n, 2, 2), NaN where none."
+def detect_faces(frames, detector, progress: bool = False, points: bool = False) -> tuple:
+    "One face per frame of an array or any iterable of frames (the face nearest the last seen): boxes (n, 4), eyes (n, 2, 2), NaN where none; `points`: also the detector's three alignment points (n, 3, 2) (NaN if it gives none)."
     from tqdm.auto import tqdm
-    boxes, eyes, previous = [], [], None
+    boxes, eyes, pts, previous = [], [], [], None
     for frame in tqdm(frames, desc="detect faces", unit="frame", disable=not progress, leave=False):
-        b, e = detector(frame)
-        box, eye = np.full(4, np.nan, np.float32), np.full((2, 2), np.nan, np.float32)
-        if len(b):
-            k = _pick(np.asarray(b), previous)
-            box, eye = b[k], e[k]
+        found = detector(frame)
+        box, eye, pt = np.full(4, np.nan, np.float32), np.full((2, 2), np.nan, np.float32), np.full((3, 2), np.nan, np.float32)
+        if len(found[0]):
+            k = _pick(np.asarray(found[0]), previous)
+            box, eye = found[0][k], found[1][k]
+            if len(found) > 2: pt = found[2][k]
             previous = np.asarray(box, np.float32)
-        boxes.append(box); eyes.append(eye)
-    return np.array(boxes, np.float32).reshape(-1, 4), np.array(eyes, np.float32).reshape(-1, 2, 2)
+        boxes.append(box); eyes.append(eye); pts.append(pt)
+    out = np.array(boxes, np.float32).reshape(-1, 4), np.array(eyes, np.float32).reshape(-1, 2, 2)
+    return out + (np.array(pts, np.float32).reshape(-1, 3, 2),) if points else out
 
 def _eye_frame(eyes: np.ndarray):
     "Eye distance (n,), midpoint (n, 2), unit vectors along (n, 2) and across (down, n, 2) the eye line."
@@ -166,34 +173,43 @@ def calibrate_alignment(detector, clips, every: int = 6, **smoothing) -> AlignCo
 @dataclass
 class FaceTrack:
     "Per-frame face crops of a video (smoothed, gaps filled) and which frames had a detected face."
-    crops: np.ndarray   # (n, 4) centre x, centre y, side, angle
+    crops: np.ndarray   # (n, 4) centre x, centre y, side, angle; or (n, 2, 3) affine maps frame -> unit square (TemplateAlign)
     found: np.ndarray   # (n,) bool
-    raw: np.ndarray     # (n, 4) crops before smoothing, NaN where no face was found
+    raw: np.ndarray     # (n, 4) crops (or (n, 6) alignment points) before smoothing, NaN where no face was found
 
     @property
     def n_lost(self) -> int: return int((~self.found).sum())
 
-def smooth_track(raw: np.ndarray, align: AlignConfig) -> np.ndarray:
+def smooth_track(raw: np.ndarray, align) -> np.ndarray:
     "Fill frames without a face by interpolation, drop one-frame outliers (median of 5), then Gaussian-smooth over time."
     found, idx = ~np.isnan(raw[:, 0]), np.arange(len(raw))
     filled = np.stack([np.interp(idx, idx[found], raw[found, k]) for k in range(raw.shape[1])], axis=1)
     filled = median_filter(filled, size=(5, 1), mode="nearest")
-    sigmas = (align.smooth_centre, align.smooth_centre, align.smooth_side, align.smooth_centre)
-    return np.stack([gaussian_filter1d(filled[:, k], s, mode="nearest") if s > 0 else filled[:, k]
-                     for k, s in enumerate(sigmas)], axis=1)
+    sigmas = ((align.smooth_centre, align.smooth_centre, align.smooth_side, align.smooth_centre)
+              if isinstance(align, AlignConfig) else (align.smooth,) * raw.shape[1])      # TemplateAlign: every point
+    return np.stack([_smooth(filled[:, k], s) for k, s in enumerate(sigmas)], axis=1)
 
-def track_faces(frames, detector="haar", align: AlignConfig | None = None, progress: bool = False,
-                name: str = "the video") -> FaceTrack:
-    "Detect, align and smooth one face per frame (an array or an iterable such as `iter_video`); no face at all is an error."
+def _smooth(x: np.ndarray, sigma: float) -> np.ndarray:
+    "Gaussian smoothing over time that keeps a steady drift at the ends (point-reflected padding, not repeated end values)."
+    if sigma <= 0 or len(x) < 2: return x
+    pad = min(len(x) - 1, int(4 * sigma + 0.5))
+    return gaussian_filter1d(np.pad(x, pad, mode="reflect", reflect_type="odd"), sigma, mode="nearest")[pad:len(x) + pad]
+
+def track_faces(frames, detector="haar", align=None, progress: bool = False, name: str = "the video") -> FaceTrack:
+    "Detect, align and smooth one face per frame (an array or an iterable such as `iter_video`); `align`: an AlignConfig (default: the detector's) or TemplateAlign (LatentSync's); no face at all is an error."
     detector = get_detector(detector)
-    align = align or getattr(detector, "align", AlignConfig())
-    raw = faces_to_crops(*detect_faces(frames, detector, progress), align)
+    square = getattr(detector, "align", AlignConfig())                          # the detector's calibrated square crops
+    boxes, eyes, points = detect_faces(frames, detector, progress, points=True)
+    raw = faces_to_crops(boxes, eyes, align if isinstance(align, AlignConfig) else square)
     found = ~np.isnan(raw[:, 0])
     if not found.any():
         raise MediaError(f"no face found in any of the {len(raw)} frames of {name}. Use a video with a frontal face at "
                          f"least {getattr(detector, 'min_face', 0.06):.0%} of the frame's shorter side, or another detector "
                          "(--detector insightface, if installed).")
-    return FaceTrack(smooth_track(raw, align), found, raw)
+    if align is not None and not isinstance(align, AlignConfig):                # TemplateAlign, the official geometry: three points
+        raw = template_points(raw, eyes, points, square, align).reshape(len(raw), 6)
+        return FaceTrack(template_crops(smooth_track(raw, align).reshape(-1, 3, 2)), found, raw)
+    return FaceTrack(smooth_track(raw, align or square), found, raw)
 
 # %% ../nbs/07_inference.ipynb #1b8f957e
 def true_crops(clip) -> np.ndarray:
@@ -206,17 +222,35 @@ def true_crops(clip) -> np.ndarray:
     return np.concatenate([centre, 256 * scale[:, None], np.zeros_like(scale)[:, None]], axis=1)
 
 # %% ../nbs/07_inference.ipynb #79d0f623
-def crop_matrix(crop, size: int) -> np.ndarray:
-    "2x3 similarity from frame pixels to a size x size face crop (centre x, centre y, side, angle)."
+def _is_affine(crop) -> bool: return np.shape(crop) == (2, 3)
+
+def crop_matrix(crop, size: float) -> np.ndarray:
+    "2x3 map from frame pixels to a size x size face crop: of a square crop (centre x, centre y, side, angle) or an affine one (2, 3)."
+    if _is_affine(crop): return np.asarray(crop, np.float64) * size            # frame -> unit square, scaled
     cx, cy, side, angle = crop
     s = size / side
     c, si = s * math.cos(angle), s * math.sin(angle)                             # rotate by -angle: the eyes come out level
     return np.array([[c, si, size / 2 - c * cx - si * cy], [-si, c, size / 2 + si * cx - c * cy]], np.float64)
 
+def crop_side(crop) -> float:
+    "The crop's size in frame pixels: its side, or for an affine crop the square root of its area."
+    return float(1 / math.sqrt(abs(np.linalg.det(np.asarray(crop, np.float64)[:, :2])))) if _is_affine(crop) else float(crop[2])
+
+def crop_centre(crop) -> np.ndarray:
+    "The frame pixel (x, y) at the centre of the crop."
+    return cv2.invertAffineTransform(crop_matrix(crop, 1.0)) @ np.array([0.5, 0.5, 1.0])
+
+def _official_face(frame: np.ndarray, crop, size: int) -> np.ndarray:
+    "LatentSync's cut: warp to (75 r, 100 r) px, r = 2.8 size / 256, then Lanczos to size x size."
+    wh = tuple(int(u * OFFICIAL_CROP_R * size / 256) for u in OFFICIAL_CROP_UNITS)
+    face = cv2.warpAffine(frame, np.diag(wh) @ np.asarray(crop, np.float64), wh, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.resize(face, (size, size), interpolation=cv2.INTER_LANCZOS4)
+
 def crop_faces(frames: np.ndarray, crops: np.ndarray, size: int) -> np.ndarray:
-    "Aligned faces (n, size, size, 3) uint8 from frames (n, h, w, 3) and crops (n, 4)."
+    "Aligned faces (n, size, size, 3) uint8 from frames (n, h, w, 3) and crops (n, 4) or (n, 2, 3)."
     out = np.empty((len(frames), size, size, 3), np.uint8)
     for i, (frame, crop) in enumerate(zip(frames, crops)):
+        if _is_affine(crop): out[i] = _official_face(frame, crop, size); continue
         m, d = crop_matrix(crop, size), max(1, int(crop[2] / size / 2))          # d: integer pre-shrink against aliasing
         if d > 1:
             frame = cv2.resize(frame, (frame.shape[1] // d, frame.shape[0] // d), interpolation=cv2.INTER_AREA)
@@ -229,26 +263,36 @@ def paste_mask(side: int, mask_cfg: MaskConfig = MaskConfig(), widen: float = 0.
     "The mouth mask at `side` px with a wider soft edge: the weight of a generated face pasted into the frame (cached: read only)."
     return mouth_mask(side, replace(mask_cfg, feather=mask_cfg.feather + widen))
 
+def face_paste_weight(area: np.ndarray) -> np.ndarray:
+    "LatentSync's paste weight from the face crop's area warped into the frame (h, w): eroded 2 px, then 2 w more and blurred, w = sqrt(area) // 20."
+    eroded = cv2.erode(area, np.ones((2, 2), np.uint8))
+    w = int(math.sqrt(eroded.sum())) // 20
+    if w < 1: return eroded
+    return cv2.GaussianBlur(cv2.erode(eroded, np.ones((2 * w, 2 * w), np.uint8)), (2 * w + 1, 2 * w + 1), 0)
+
 def _to_box(m: np.ndarray, x0: int, y0: int) -> np.ndarray:
     "A frame -> crop affine map re-based to a box whose top-left corner is frame pixel (x0, y0)."
     return np.concatenate([m[:, :2], (m[:, 2] + m[:, :2] @ np.array([x0, y0]))[:, None]], axis=1)
 
-def _paste_box(crop, shape, mask_cfg: MaskConfig):
-    "Where one crop is pasted: its bounding box (x0, y0, side), the paste weight over the box, and frame / box slices clipped to the frame."
-    half = crop[2] / 2 * (abs(math.cos(crop[3])) + abs(math.sin(crop[3])))     # half the rotated crop's bounding box
-    x0, y0, side = int(math.floor(crop[0] - half)), int(math.floor(crop[1] - half)), int(math.ceil(2 * half)) + 1
-    px = int(round(crop[2]))                                                     # the mask drawn at the face's size in the frame
-    weight = cv2.warpAffine(paste_mask(px, mask_cfg), _to_box(crop_matrix(crop, px), x0, y0), (side, side),
-                            flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR)
+def _paste_box(crop, shape, mask_cfg: MaskConfig, region: str = "mouth"):
+    "Where one crop is pasted: its bounding box (x0, y0, (w, h)), the paste weight over the box, and frame / box slices clipped to the frame."
+    if region not in ("mouth", "face"): raise ValueError(f"region must be 'mouth' or 'face', got {region!r}")
+    corners = cv2.invertAffineTransform(crop_matrix(crop, 1.0)) @ np.array([[0, 1, 0, 1], [0, 0, 1, 1], [1, 1, 1, 1]])
+    (x0, y0), (x1, y1) = np.floor(corners.min(1)).astype(int), np.ceil(corners.max(1)).astype(int)
+    wh = (x1 - x0 + 1, y1 - y0 + 1)
+    px = max(1, int(round(crop_side(crop))))                                     # drawn at the face's size in the frame
+    inside = paste_mask(px, mask_cfg) if region == "mouth" else np.ones((px, px), np.float32)
+    weight = cv2.warpAffine(inside, _to_box(crop_matrix(crop, px), x0, y0), wh, flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR)
+    if region == "face": weight = face_paste_weight(weight)
     a, b = max(0, -y0), max(0, -x0)                                              # clip the box to the frame
-    ya, yb, xa, xb = y0 + a, min(shape[0], y0 + side), x0 + b, min(shape[1], x0 + side)
-    if yb <= ya or xb <= xa: return x0, y0, side, weight, None, None
-    return x0, y0, side, weight, (slice(ya, yb), slice(xa, xb)), (slice(a, a + yb - ya), slice(b, b + xb - xa))
+    ya, yb, xa, xb = y0 + a, min(shape[0], y0 + wh[1]), x0 + b, min(shape[1], x0 + wh[0])
+    if yb <= ya or xb <= xa: return x0, y0, wh, weight, None, None
+    return x0, y0, wh, weight, (slice(ya, yb), slice(xa, xb)), (slice(a, a + yb - ya), slice(b, b + xb - xa))
 
-def frame_mask(crop, shape, mask_cfg: MaskConfig = MaskConfig()) -> np.ndarray:
+def frame_mask(crop, shape, mask_cfg: MaskConfig = MaskConfig(), region: str = "mouth") -> np.ndarray:
     "The paste weight (h, w) of one crop over a whole frame: exactly where `paste_mouths` may change pixels."
     out = np.zeros(shape[:2], np.float32)
-    *_, weight, in_frame, in_box = _paste_box(crop, shape, mask_cfg)
+    *_, weight, in_frame, in_box = _paste_box(crop, shape, mask_cfg, region)
     if in_frame is not None: out[in_frame] = weight[in_box]
     return out
 
@@ -258,19 +302,95 @@ def match_colour(generated: np.ndarray, faces: np.ndarray, mask_cfg: MaskConfig 
     shift = np.median(faces[:, inside].astype(np.float32) - generated[:, inside], axis=1)         # (n, 3)
     return np.clip(generated + shift[:, None, None], 0, 255).round().astype(np.uint8)
 
+def _face_to_box(face: np.ndarray, crop, x0: int, y0: int, wh) -> np.ndarray:
+    "A face crop warped back over the box at (x0, y0) of size wh (affine crops: Lanczos to (75 r, 100 r) first, as LatentSync)."
+    if not _is_affine(crop):
+        return cv2.warpAffine(face, _to_box(crop_matrix(crop, len(face)), x0, y0), wh,
+                              flags=cv2.WARP_INVERSE_MAP | cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    cw = tuple(int(u * OFFICIAL_CROP_R * len(face) / 256) for u in OFFICIAL_CROP_UNITS)
+    return cv2.warpAffine(cv2.resize(face, cw, interpolation=cv2.INTER_LANCZOS4), _to_box(np.diag(cw) @ crop, x0, y0), wh,
+                          flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
 def paste_mouths(frames: np.ndarray, faces: np.ndarray, crops: np.ndarray, keep: np.ndarray | None = None,
-                 mask_cfg: MaskConfig = MaskConfig()) -> np.ndarray:
-    "Frames with the faces' (n, s, s, 3) mouth regions blended in; outside the mask, and where keep is False, unchanged."
-    out, size = np.array(frames, copy=True), faces.shape[1]
+                 mask_cfg: MaskConfig = MaskConfig(), region: str = "mouth") -> np.ndarray:
+    "Frames with the faces' (n, s, s, 3) mouth regions (region='face': the whole crop, LatentSync's soft edge) blended in; elsewhere, and where keep is False, unchanged."
+    out = np.array(frames, copy=True)
     for i, (face, crop) in enumerate(zip(faces, crops)):
         if keep is not None and not keep[i]: continue
-        x0, y0, side, weight, in_frame, in_box = _paste_box(crop, frames.shape[1:3], mask_cfg)
+        x0, y0, wh, weight, in_frame, in_box = _paste_box(crop, frames.shape[1:3], mask_cfg, region)
         if in_frame is None: continue                                            # the face is outside the frame
-        region = cv2.warpAffine(face, _to_box(crop_matrix(crop, size), x0, y0), (side, side),
-                                flags=cv2.WARP_INVERSE_MAP | cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
         wgt, src = weight[in_box][..., None], out[i][in_frame].astype(np.float32)
-        out[i][in_frame] = np.clip(src * (1 - wgt) + region[in_box] * wgt, 0, 255).round().astype(np.uint8)
+        out[i][in_frame] = np.clip(src * (1 - wgt) + _face_to_box(face, crop, x0, y0, wh)[in_box] * wgt, 0, 255).round().astype(np.uint8)
     return out
+
+# %% ../nbs/07_inference.ipynb #6ca5df25
+OFFICIAL_TEMPLATE = np.array([[17.0, 20.0], [58.0, 20.0], [37.5, 40.0]], np.float32)   # eyebrow centres (left, right), nose centre
+OFFICIAL_CROP_UNITS = (75, 100)   # the crop's width and height in template units
+OFFICIAL_CROP_R = 2.8             # template units per pixel at 256 px: the crop is cut at (75 r, 100 r) px, then resized square
+
+@dataclass(frozen=True)
+class TemplateAlign:
+    "LatentSync's alignment: three points (eyebrow centres, nose centre) onto OFFICIAL_TEMPLATE; eyes-only detectors via two proportions."
+    brow_rise: float = 0.24     # eyebrow centres above the eye centres, in eye distances (Haar: no eyebrows)
+    nose_drop: float = 0.24     # the template's nose point below the eye midpoint, in eye distances
+    smooth: float = 2.0         # Gaussian sigma (frames) of the points over time
+
+def points_from_106(landmarks) -> np.ndarray:
+    "InsightFace's 106 landmarks (106, 2) -> the three alignment points (3, 2): left / right eyebrow centre, nose centre."
+    lm = np.asarray(landmarks, np.float32)
+    if lm.shape != (106, 2): raise ValueError(f"expected 106 landmarks (106, 2), got {lm.shape}")
+    return np.stack([lm[[43, 48, 49, 50, 51]].mean(0), lm[101:106].mean(0), lm[[74, 77, 83, 86]].mean(0)])
+
+def points_from_eyes(eyes: np.ndarray, align: TemplateAlign = TemplateAlign()) -> np.ndarray:
+    "Eye centres (n, 2, 2) -> estimated alignment points (n, 3, 2), for detectors without eyebrows."
+    iod, mid, u, v = _eye_frame(eyes)                                           # v: across the eye line, downwards
+    brows = eyes - align.brow_rise * (iod[:, None] * v)[:, None]
+    return np.concatenate([brows, (mid + align.nose_drop * iod[:, None] * v)[:, None]], axis=1)
+
+def _eyes_of_crops(crops: np.ndarray, align: AlignConfig) -> np.ndarray:
+    "Where AlignConfig puts the eyes (n, 2, 2) of square crops (n, 4): the detected eyes, or the box's estimate."
+    iod = crops[:, 2] / align.eye_side
+    u = np.stack([np.cos(crops[:, 3]), np.sin(crops[:, 3])], axis=1)
+    v = np.stack([-u[:, 1], u[:, 0]], axis=1)
+    mid = crops[:, :2] - iod[:, None] * (align.eye_dx * u + align.eye_dy * v)
+    return np.stack([mid - iod[:, None] / 2 * u, mid + iod[:, None] / 2 * u], axis=1)
+
+def template_points(crops: np.ndarray, eyes: np.ndarray, points: np.ndarray, square: AlignConfig, align: TemplateAlign) -> np.ndarray:
+    "The alignment points (n, 3, 2): the detector's where it gave them, else from the eyes; NaN elsewhere (filled from the neighbours), unless no frame has either: then from the boxes."
+    has_eyes = ~np.isnan(eyes).any(axis=(1, 2))
+    given = ~np.isnan(points).any(axis=(1, 2))
+    out = points_from_eyes(eyes if (has_eyes | given).any() else _eyes_of_crops(crops, square), align)
+    out[given] = points[given]
+    return out
+
+def template_crops(points: np.ndarray) -> np.ndarray:
+    "Alignment points (n, 3, 2) -> affine crops (n, 2, 3): the similarity onto the template (OpenCV, LMedS as LatentSync), then the crop's stretch to a square."
+    crops = np.empty((len(points), 2, 3))
+    for i, p in enumerate(points):
+        m, _ = cv2.estimateAffinePartial2D(p.astype(np.float32), OFFICIAL_TEMPLATE, method=cv2.LMEDS)
+        if m is None: raise ValueError(f"frame {i}: the three alignment points {p.tolist()} do not define a face (coincident?)")
+        crops[i] = m / np.array(OFFICIAL_CROP_UNITS, np.float64)[:, None]           # template units -> unit square
+    return crops
+
+@dataclass(frozen=True)
+class Geometry:
+    "How faces are cut out and put back: alignment, mouth mask, what is pasted, colour matching."
+    align: AlignConfig | TemplateAlign | None = None   # None: the detector's calibrated square crops
+    mask: MaskConfig = MaskConfig()
+    paste: str = "mouth"         # "mouth": the mask region, soft edge; "face": the whole crop, LatentSync's eroded and blurred border
+    colour_match: bool = True    # shift the generated mouth's colour to the input's (LatentSync does not)
+
+GEOMETRIES = {"tiny": Geometry(), "official": Geometry(TemplateAlign(), MaskConfig(shape="official"), "face", False)}
+
+def moving_photo(photo: np.ndarray, n: int = 32, size=(540, 600), scale=(0.9, 1.2), shift=(80, 40)) -> tuple[np.ndarray, np.ndarray]:
+    "A video (n, h, w, 3) of a photograph drifting and zooming over a grey frame, and each frame's photo -> frame similarity (n, 2, 3)."
+    h, w = size
+    t = np.linspace(0, 1, n)
+    s = scale[0] + (scale[1] - scale[0]) * t
+    maps = np.stack([[[sk, 0, w / 2 - sk * photo.shape[1] / 2 + shift[0] * (tk - 0.5)],
+                      [0, sk, h / 2 - sk * photo.shape[0] / 2 + shift[1] * (tk - 0.5)]] for sk, tk in zip(s, t)])
+    frames = np.stack([cv2.warpAffine(photo, m, (w, h), flags=cv2.INTER_AREA, borderValue=(96, 96, 96)) for m in maps])
+    return frames, maps
 
 # %% ../nbs/07_inference.ipynb #10ce072c
 def output_length(n_samples: int, cfg=OFFICIAL_AV) -> int:
@@ -294,6 +414,7 @@ class LipSyncModel:
     whisper: object | None
     face_size: int
     checkpoint: str
+    geometry: str = "tiny"      # how its training faces were cut: a key of GEOMETRIES
 
 def load_lipsync(checkpoint=None, device=None, **official) -> LipSyncModel:
     "Load a trained model (default: the shipped tiny one; or an official latentsync_unet.pt) and its VAE / Whisper."
@@ -302,7 +423,15 @@ def load_lipsync(checkpoint=None, device=None, **official) -> LipSyncModel:
     model = load_trained(path, device=device, **official)
     cfg = model.train_config
     whisper = WhisperAudioEncoder(cfg.audio_encoder).to(device) if model.audio_encoder is None else None
-    return LipSyncModel(model, load_vae(cfg.vae, device=device), whisper, cfg.face_size, str(path))
+    geometry = "official" if getattr(model, "official_stage", None) else "tiny"
+    return LipSyncModel(model, load_vae(cfg.vae, device=device), whisper, cfg.face_size, str(path), geometry)
+
+def _geometry(lsm: LipSyncModel, geometry) -> tuple[str, Geometry]:
+    "Name and Geometry from a name (default: the model's own) or a Geometry ('custom')."
+    geometry = lsm.geometry if geometry is None else geometry
+    if isinstance(geometry, Geometry): return "custom", geometry
+    if geometry not in GEOMETRIES: raise ValueError(f"unknown geometry {geometry!r}; choose one of {', '.join(GEOMETRIES)}")
+    return geometry, GEOMETRIES[geometry]
 
 def _frames_out(wav: np.ndarray, steps: int, guidance: float) -> int:
     "Output frames for the audio, after checking the request."
@@ -314,42 +443,47 @@ def _frames_out(wav: np.ndarray, steps: int, guidance: float) -> int:
     return n_out
 
 def dub_faces(lsm: LipSyncModel, faces: np.ndarray, wav: np.ndarray, n_out: int, steps: int = 20, guidance: float = 1.5,
-              seed: int = 0, progress: bool = False) -> np.ndarray:
-    "Aligned faces in playing order (n >= 16, s, s, 3) re-drawn to speak `wav`: the first n_out, colour-matched to the input."
+              seed: int = 0, progress: bool = False, geometry: Geometry = Geometry()) -> np.ndarray:
+    "Aligned faces in playing order (n >= 16, s, s, 3) re-drawn to speak `wav`: the first n_out (colour-matched to the input unless the geometry says not)."
     spf = OFFICIAL_AV.samples_per_frame
     audio = np.pad(wav, (0, max(0, len(faces) * spf - len(wav))))[:len(faces) * spf]
     device = next(lsm.model.parameters()).device
     with warnings.catch_warnings(), torch.autocast(device.type, torch.float16, enabled=device.type == "cuda"):
         warnings.simplefilter("ignore", SilentAudioWarning)                      # reported instead
         generated = generate_clip(lsm.model, lsm.vae, faces, audio, steps=steps, guidance=guidance, seed=seed,
-                                  whisper=lsm.whisper, progress=progress)
-    return match_colour(generated[:n_out], faces[:n_out])
+                                  whisper=lsm.whisper, progress=progress, mask_cfg=geometry.mask,
+                                  colour_match=geometry.colour_match, soft_edge=geometry.paste == "mouth")
+    if not geometry.colour_match: return generated[:n_out]
+    return match_colour(generated[:n_out], faces[:n_out], geometry.mask)
 
-def _dub_report(n_out, n_video, n_used, track, idx, wav, size, lsm, steps, guidance, seed, t_detect, t_generate) -> dict:
-    return dict(frames=n_out, seconds=round(n_out / OFFICIAL_AV.fps, 3), video_frames=n_video, used_frames=n_used,
+def _dub_report(n_out, n_video, n_used, track, idx, wav, size, lsm, steps, guidance, seed, t_detect, t_generate, geometry) -> dict:
+    return dict(frames=n_out, seconds=round(n_out / OFFICIAL_AV.fps, 3), video_frames=n_video, used_frames=n_used, geometry=geometry,
                 looped=bool(n_out > n_video), faces_lost=track.n_lost, frames_passed_through=int((~track.found[idx]).sum()),
                 silent_audio=bool(is_silent(wav)), size=[int(size[1]), int(size[0])], face_size=lsm.face_size, steps=steps,
                 guidance=guidance, seed=seed, detect_s=round(t_detect, 2), generate_s=round(t_generate, 2))
 
 def lipsync_frames(lsm: LipSyncModel, frames: np.ndarray, wav: np.ndarray, steps: int = 20, guidance: float = 1.5,
                    seed: int = 0, detector="haar", track: FaceTrack | None = None, progress: bool = False,
-                   name: str = "the video") -> tuple[np.ndarray, dict]:
-    "Frames (n, h, w, 3) at 25 fps re-drawn to speak 16 kHz `wav`: output frames (round(len(wav) / 640), h, w, 3) and a report; `track` of the used frames."
+                   name: str = "the video", geometry=None) -> tuple[np.ndarray, dict]:
+    "Frames (n, h, w, 3) at 25 fps re-drawn to speak 16 kHz `wav`: output frames (round(len(wav) / 640), h, w, 3) and a report; `track` of the used frames; `geometry`: a key of GEOMETRIES (default: the model's)."
     n_out, t0 = _frames_out(wav, steps, guidance), time.perf_counter()
+    name_geo, geo = _geometry(lsm, geometry)
     n_video = len(frames)
     frames = frames[:max(n_out, OFFICIAL_AV.clip_frames)]                        # a longer video: only what the audio covers
-    track = track or track_faces(frames, detector, progress=progress, name=name)
+    track = track or track_faces(frames, detector, geo.align, progress=progress, name=name)
     t_detect = time.perf_counter() - t0
     idx = pingpong(len(frames), max(n_out, OFFICIAL_AV.clip_frames))            # at least one 16-frame window
-    generated = dub_faces(lsm, crop_faces(frames, track.crops, lsm.face_size)[idx], wav, n_out, steps, guidance, seed, progress)
+    generated = dub_faces(lsm, crop_faces(frames, track.crops, lsm.face_size)[idx], wav, n_out, steps, guidance, seed, progress, geo)
     t_generate = time.perf_counter() - t0 - t_detect
-    out = paste_mouths(frames[idx[:n_out]], generated, track.crops[idx[:n_out]], keep=track.found[idx[:n_out]])
+    out = paste_mouths(frames[idx[:n_out]], generated, track.crops[idx[:n_out]], keep=track.found[idx[:n_out]],
+                       mask_cfg=geo.mask, region=geo.paste)
     return out, _dub_report(n_out, n_video, len(frames), track, idx[:n_out], wav, frames.shape[1:3], lsm, steps, guidance,
-                            seed, t_detect, t_generate)
+                            seed, t_detect, t_generate, name_geo)
 
 def lipsync(video, audio, out, checkpoint=None, steps: int = 20, guidance: float = 1.5, seed: int = 0, device=None,
-            detector="haar", progress: bool = False, lsm: LipSyncModel | None = None, block: int = 16, **official) -> dict:
-    "Lip-sync `video` to `audio` into `out` (mp4, H.264 + AAC, 25 fps, the input's size), streaming: memory does not hold the video."
+            detector="haar", progress: bool = False, lsm: LipSyncModel | None = None, block: int = 16, geometry=None,
+            **official) -> dict:
+    "Lip-sync `video` to `audio` into `out` (mp4, H.264 + AAC, 25 fps, the input's size), streaming: memory does not hold the video; `geometry`: a key of GEOMETRIES (default: the model's)."
     from tqdm.auto import tqdm
     t0 = time.perf_counter()
     out = Path(out)
@@ -359,22 +493,24 @@ def lipsync(video, audio, out, checkpoint=None, steps: int = 20, guidance: float
     n_out, n_video = _frames_out(wav, steps, guidance), count_video_frames(video)
     n_used = min(n_video, max(n_out, OFFICIAL_AV.clip_frames))                  # a longer video: only what the audio covers
     lsm = lsm or load_lipsync(checkpoint, device, **official)
-    t1 = time.perf_counter()
-    track = track_faces(iter_video(video, stop=n_used), detector, progress=progress, name=str(video))   # pass 1: faces
+    (name_geo, geo), t1 = _geometry(lsm, geometry), time.perf_counter()
+    track = track_faces(iter_video(video, stop=n_used), detector, geo.align, progress=progress, name=str(video))   # pass 1: faces
     t_detect = time.perf_counter() - t1
     faces = np.stack([crop_faces(img[None], track.crops[i:i + 1], lsm.face_size)[0]    # pass 2: aligned faces only (small)
                       for i, img in enumerate(iter_video(video, stop=n_used))])
     idx = pingpong(n_used, max(n_out, OFFICIAL_AV.clip_frames))
-    generated = dub_faces(lsm, faces[idx], wav, n_out, steps, guidance, seed, progress)
+    generated = dub_faces(lsm, faces[idx], wav, n_out, steps, guidance, seed, progress, geo)
     t_generate, t2 = time.perf_counter() - t1 - t_detect, time.perf_counter()
     size = None
     with VideoWriter(out, audio=wav) as writer:                                   # pass 3: paste and write, block by block
         for k0, frames in tqdm(iter_frames_at(video, idx[:n_out], block), total=math.ceil(n_out / block), desc="paste and write",
                                unit="block", disable=not progress, leave=False):
             k = slice(k0, k0 + len(frames))
-            for img in paste_mouths(frames, generated[k], track.crops[idx[k]], keep=track.found[idx[k]]): writer.write(img)
+            for img in paste_mouths(frames, generated[k], track.crops[idx[k]], keep=track.found[idx[k]], mask_cfg=geo.mask,
+                                    region=geo.paste): writer.write(img)
             size = frames.shape[1:3]
-    report = _dub_report(n_out, n_video, n_used, track, idx[:n_out], wav, size, lsm, steps, guidance, seed, t_detect, t_generate)
+    report = _dub_report(n_out, n_video, n_used, track, idx[:n_out], wav, size, lsm, steps, guidance, seed, t_detect, t_generate,
+                         name_geo)
     return dict(out=str(out), video=str(video), audio=str(audio), checkpoint=lsm.checkpoint, **report,
                 write_s=round(time.perf_counter() - t2, 2), total_s=round(time.perf_counter() - t0, 2))
 
@@ -382,7 +518,7 @@ def lipsync(video, audio, out, checkpoint=None, steps: int = 20, guidance: float
 def is_aligned(track: FaceTrack, shape) -> bool:
     "Whether a video already is an aligned face crop: square, the face's crop centred and about the frame's size."
     h, w = shape[:2]
-    cx, cy, side = np.median(track.crops[:, :3], axis=0)
+    cx, cy, side = np.median([(*crop_centre(c), crop_side(c)) for c in track.crops], axis=0)
     return h == w and abs(cx - w / 2) < 0.08 * w and abs(cy - h / 2) < 0.08 * h and abs(side / w - 1) < 0.2
 
 def judge_frames(judge, frames: np.ndarray, wav: np.ndarray, align: str = "auto", detector="haar", max_offset: int = 15,

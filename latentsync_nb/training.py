@@ -415,6 +415,7 @@ def load_official(path, device="cpu", unet_config=None, whisper: str = OFFICIAL_
     factor = 4 if vae == "tiny" else 8                                            # the VAE's downsampling
     model.train_config = replace(TRAIN_PRESETS[stage], audio_encoder=str(whisper), vae=str(vae),
                                  face_size=unet.cfg.latent_size * factor)
+    model.official_stage = stage                                                  # inference cuts faces the official way
     return model
 
 def is_official_checkpoint(ck: dict) -> bool:

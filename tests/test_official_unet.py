@@ -100,19 +100,30 @@ def official_files(tmp_path_factory):
     return d
 
 def test_infer_takes_an_official_checkpoint(cli_inproc, official_files, tmp_path):
-    "`infer --checkpoint latentsync_unet.pt` with the release's yaml: the official numerics, Whisper tokens, the video's size kept."
+    "`infer --checkpoint latentsync_unet.pt` with the release's yaml, on a real face (the astronaut photograph, moving): the official numerics, Whisper tokens, LatentSync's geometry, the video's size kept."
     import json
-    from latentsync_nb.data import load_manifest, read_audio, read_video, write_wav
+    import cv2
+    import numpy as np
+    from skimage.data import astronaut
+    from latentsync_nb.data import load_manifest, read_audio, read_video, write_video, write_wav
+    from latentsync_nb.inference import GEOMETRIES, frame_mask, moving_photo, track_faces
     clips = {c.id: c for c in load_manifest()}
     audio = write_wav(tmp_path / "a.wav", read_audio(clips["s6_01"].audio)[:20 * 640])
+    video = write_video(tmp_path / "astronaut.mp4", moving_photo(astronaut(), n=20)[0])
     d = official_files
-    r = cli_inproc("infer", "--video", clips["wild_02"].video, "--audio", audio, "--out", tmp_path / "out.mp4", "--steps", "1",
+    r = cli_inproc("infer", "--video", video, "--audio", audio, "--out", tmp_path / "out.mp4", "--steps", "1",
                    "--checkpoint", d / "latentsync_unet.pt", "--unet-config", d / "stage2.yaml", "--whisper", d / "whisper",
                    "--vae", "tiny", "--json")
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout.strip().splitlines()[-1])
-    out = read_video(tmp_path / "out.mp4")
-    assert report["frames"] == len(out) == 20 and report["face_size"] == 32 and out.shape[1:] == read_video(clips["wild_02"].video).shape[1:]
+    frames, out = read_video(video), read_video(tmp_path / "out.mp4")
+    assert report["geometry"] == "official" and report["faces_lost"] == 0
+    assert report["frames"] == len(out) == 20 and report["face_size"] == 32 and out.shape[1:] == frames.shape[1:]
+    track = track_faces(frames, "haar", GEOMETRIES["official"].align)              # where the face crop was pasted
+    region = np.stack([cv2.dilate((frame_mask(c, frames.shape[1:], region="face") > 0).astype(np.uint8), np.ones((9, 9), np.uint8))
+                       for c in track.crops]) > 0                                 # + 4 px: H.264 blocks bleed a little
+    diff = np.abs(out.astype(int) - frames).max(-1)
+    assert diff[~region].mean() < 2.5 and diff[region].mean() > 3 * diff[~region].mean()   # only the face crop was redrawn (H.264 twice elsewhere)
 
 def test_infer_bad_official_checkpoints(cli_inproc, official_files, tmp_path):
     d = official_files
