@@ -5,6 +5,7 @@
 # %% ../nbs/07_inference.ipynb #8909fd86
 from __future__ import annotations
 import math, time, warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +21,7 @@ from .data import (OFFICIAL_AV, MaskConfig, MediaError, SilentAudioWarning, atom
                                 read_audio, read_video, write_video, write_wav)
 from .evaluation import mouth_quality, vae_round_trip
 from .model import WhisperAudioEncoder
-from .sampling import generate_clip
+from .sampling import ClipGenerator, composite_weight, match_reference_colour, paste_faces
 from .syncnet import load_judge, sync_offsets
 from .training import LatentSyncModel, load_trained, shipped_model_path
 from .vae import load_vae
@@ -31,7 +32,7 @@ __all__ = ['DETECTORS', 'OFFICIAL_TEMPLATE', 'OFFICIAL_CROP_UNITS', 'OFFICIAL_CR
            'calibrate_alignment', 'FaceTrack', 'smooth_track', 'track_faces', 'true_crops', 'crop_matrix', 'crop_side',
            'crop_centre', 'crop_faces', 'paste_mask', 'face_paste_weight', 'frame_mask', 'match_colour', 'paste_mouths',
            'TemplateAlign', 'points_from_106', 'points_from_eyes', 'template_points', 'template_crops', 'Geometry',
-           'moving_photo', 'output_length', 'pingpong', 'LipSyncModel', 'load_lipsync', 'dub_faces', 'lipsync_frames',
+           'moving_photo', 'output_length', 'pingpong', 'LipSyncModel', 'load_lipsync', 'dub_batches', 'lipsync_frames',
            'lipsync', 'is_aligned', 'judge_frames', 'dub_ground_truth', 'run_demo', 'synthetic_long_video',
            'bench_infer']
 
@@ -442,19 +443,36 @@ def _frames_out(wav: np.ndarray, steps: int, guidance: float) -> int:
                          f"({1000 / OFFICIAL_AV.fps:.0f} ms): give at least one frame of speech")
     return n_out
 
-def dub_faces(lsm: LipSyncModel, faces: np.ndarray, wav: np.ndarray, n_out: int, steps: int = 20, guidance: float = 1.5,
-              seed: int = 0, progress: bool = False, geometry: Geometry = Geometry()) -> np.ndarray:
-    "Aligned faces in playing order (n >= 16, s, s, 3) re-drawn to speak `wav`: the first n_out (colour-matched to the input unless the geometry says not)."
-    spf = OFFICIAL_AV.samples_per_frame
-    audio = np.pad(wav, (0, max(0, len(faces) * spf - len(wav))))[:len(faces) * spf]
-    device = next(lsm.model.parameters()).device
+@contextmanager
+def _generating(device: torch.device):
+    "fp16 autocast on a GPU; silent audio is reported, not warned about."
     with warnings.catch_warnings(), torch.autocast(device.type, torch.float16, enabled=device.type == "cuda"):
-        warnings.simplefilter("ignore", SilentAudioWarning)                      # reported instead
-        generated = generate_clip(lsm.model, lsm.vae, faces, audio, steps=steps, guidance=guidance, seed=seed,
-                                  whisper=lsm.whisper, progress=progress, mask_cfg=geometry.mask,
-                                  colour_match=geometry.colour_match, soft_edge=geometry.paste == "mouth")
-    if not geometry.colour_match: return generated[:n_out]
-    return match_colour(generated[:n_out], faces[:n_out], geometry.mask)
+        warnings.simplefilter("ignore", SilentAudioWarning)
+        yield
+
+def dub_batches(lsm: LipSyncModel, wav: np.ndarray, n_out: int, faces_at, steps: int = 20, guidance: float = 1.5, seed: int = 0,
+                progress: bool = False, geometry: Geometry = Geometry(), timing: dict | None = None):
+    "Re-draw the output's mouths in playing order, a batch of 16-frame windows at a time: yields (first, faces (k, s, s, 3)) for output frames first.. first + k - 1; `faces_at(first, end)` gives the input's aligned faces there."
+    from tqdm.auto import tqdm
+    n, spf, size = max(n_out, OFFICIAL_AV.clip_frames), OFFICIAL_AV.samples_per_frame, lsm.face_size
+    audio = np.pad(wav, (0, max(0, n * spf - len(wav))))[:n * spf]              # as many frames as generated
+    device, timing, t0 = next(lsm.model.parameters()).device, {} if timing is None else timing, time.perf_counter()
+    with _generating(device):
+        gen = ClipGenerator(lsm.model, lsm.vae, audio, n, steps, guidance, seed, mask_cfg=geometry.mask, whisper=lsm.whisper)
+    weight = composite_weight(size, geometry.mask) if geometry.paste == "mouth" else mouth_mask(size, geometry.mask)
+    written = 0
+    for first, end, batch in tqdm(gen.batches, desc="generate", unit="batch", disable=not progress, leave=False):
+        t0 = t0 or time.perf_counter()
+        faces = faces_at(first, end)                                               # (end - first, s, s, 3)
+        with _generating(device): raw = gen.raw(faces, faces, first, batch)
+        keep, stop, written = max(0, written - first), min(end, n_out), end        # the last batch may overlap the one before
+        if stop > first + keep:
+            new, inputs = raw[keep:stop - first], faces[keep:stop - first]
+            if geometry.colour_match: new = match_reference_colour(new, inputs, geometry.mask)
+            new = paste_faces(new, inputs, weight)                                 # outside the mask: the input face, exactly
+            if geometry.colour_match: new = match_colour(new, inputs, geometry.mask)
+        timing["generate"], t0 = timing.get("generate", 0.0) + time.perf_counter() - t0, 0.0
+        if stop > first + keep: yield first + keep, new
 
 def _dub_report(n_out, n_video, n_used, track, idx, wav, size, lsm, steps, guidance, seed, t_detect, t_generate, geometry) -> dict:
     return dict(frames=n_out, seconds=round(n_out / OFFICIAL_AV.fps, 3), video_frames=n_video, used_frames=n_used, geometry=geometry,
@@ -473,18 +491,19 @@ def lipsync_frames(lsm: LipSyncModel, frames: np.ndarray, wav: np.ndarray, steps
     track = track or track_faces(frames, detector, geo.align, progress=progress, name=name)
     t_detect = time.perf_counter() - t0
     idx = pingpong(len(frames), max(n_out, OFFICIAL_AV.clip_frames))            # at least one 16-frame window
-    generated = dub_faces(lsm, crop_faces(frames, track.crops, lsm.face_size)[idx], wav, n_out, steps, guidance, seed, progress, geo)
-    t_generate = time.perf_counter() - t0 - t_detect
-    out = paste_mouths(frames[idx[:n_out]], generated, track.crops[idx[:n_out]], keep=track.found[idx[:n_out]],
-                       mask_cfg=geo.mask, region=geo.paste)
+    faces_at = lambda a, b: crop_faces(frames[idx[a:b]], track.crops[idx[a:b]], lsm.face_size)
+    out, timing = np.empty((n_out, *frames.shape[1:]), np.uint8), {}
+    for first, dubbed in dub_batches(lsm, wav, n_out, faces_at, steps, guidance, seed, progress, geo, timing):
+        k = idx[first:first + len(dubbed)]
+        out[first:first + len(dubbed)] = paste_mouths(frames[k], dubbed, track.crops[k], keep=track.found[k], mask_cfg=geo.mask,
+                                                      region=geo.paste)
     return out, _dub_report(n_out, n_video, len(frames), track, idx[:n_out], wav, frames.shape[1:3], lsm, steps, guidance,
-                            seed, t_detect, t_generate, name_geo)
+                            seed, t_detect, timing["generate"], name_geo)
 
 def lipsync(video, audio, out, checkpoint=None, steps: int = 20, guidance: float = 1.5, seed: int = 0, device=None,
             detector="haar", progress: bool = False, lsm: LipSyncModel | None = None, block: int = 16, geometry=None,
             **official) -> dict:
-    "Lip-sync `video` to `audio` into `out` (mp4, H.264 + AAC, 25 fps, the input's size), streaming: memory does not hold the video; `geometry`: a key of GEOMETRIES (default: the model's)."
-    from tqdm.auto import tqdm
+    "Lip-sync `video` to `audio` into `out` (mp4, H.264 + AAC, 25 fps, the input's size), streaming: memory does not grow with the video; `geometry`: a key of GEOMETRIES (default: the model's)."
     t0 = time.perf_counter()
     out = Path(out)
     if out.suffix.lower() != ".mp4": raise ValueError(f"--out must be an .mp4 file, got {out}")
@@ -496,23 +515,22 @@ def lipsync(video, audio, out, checkpoint=None, steps: int = 20, guidance: float
     (name_geo, geo), t1 = _geometry(lsm, geometry), time.perf_counter()
     track = track_faces(iter_video(video, stop=n_used), detector, geo.align, progress=progress, name=str(video))   # pass 1: faces
     t_detect = time.perf_counter() - t1
-    faces = np.stack([crop_faces(img[None], track.crops[i:i + 1], lsm.face_size)[0]    # pass 2: aligned faces only (small)
-                      for i, img in enumerate(iter_video(video, stop=n_used))])
-    idx = pingpong(n_used, max(n_out, OFFICIAL_AV.clip_frames))
-    generated = dub_faces(lsm, faces[idx], wav, n_out, steps, guidance, seed, progress, geo)
-    t_generate, t2 = time.perf_counter() - t1 - t_detect, time.perf_counter()
-    size = None
-    with VideoWriter(out, audio=wav) as writer:                                   # pass 3: paste and write, block by block
-        for k0, frames in tqdm(iter_frames_at(video, idx[:n_out], block), total=math.ceil(n_out / block), desc="paste and write",
-                               unit="block", disable=not progress, leave=False):
-            k = slice(k0, k0 + len(frames))
-            for img in paste_mouths(frames, generated[k], track.crops[idx[k]], keep=track.found[idx[k]], mask_cfg=geo.mask,
-                                    region=geo.paste): writer.write(img)
-            size = frames.shape[1:3]
-    report = _dub_report(n_out, n_video, n_used, track, idx[:n_out], wav, size, lsm, steps, guidance, seed, t_detect, t_generate,
-                         name_geo)
+    idx, timing, size = pingpong(n_used, max(n_out, OFFICIAL_AV.clip_frames)), {}, None
+    def faces_at(a, b):                                                          # pass 2, per batch: the aligned faces only
+        return np.concatenate([crop_faces(frames, track.crops[idx[a + k0:a + k0 + len(frames)]], lsm.face_size)
+                               for k0, frames in iter_frames_at(video, idx[a:b], block)])
+    with VideoWriter(out, audio=wav) as writer:                                   # pass 3, per batch: paste and write
+        for first, dubbed in dub_batches(lsm, wav, n_out, faces_at, steps, guidance, seed, progress, geo, timing):
+            for k0, frames in iter_frames_at(video, idx[first:first + len(dubbed)], block):
+                k = idx[first + k0:first + k0 + len(frames)]
+                for img in paste_mouths(frames, dubbed[k0:k0 + len(frames)], track.crops[k], keep=track.found[k],
+                                        mask_cfg=geo.mask, region=geo.paste): writer.write(img)
+                size = frames.shape[1:3]
+    report = _dub_report(n_out, n_video, n_used, track, idx[:n_out], wav, size, lsm, steps, guidance, seed, t_detect,
+                         timing["generate"], name_geo)
+    total = time.perf_counter() - t0
     return dict(out=str(out), video=str(video), audio=str(audio), checkpoint=lsm.checkpoint, **report,
-                write_s=round(time.perf_counter() - t2, 2), total_s=round(time.perf_counter() - t0, 2))
+                write_s=round(total - (t1 - t0) - t_detect - timing["generate"], 2), total_s=round(total, 2))
 
 # %% ../nbs/07_inference.ipynb #3e872679
 def is_aligned(track: FaceTrack, shape) -> bool:

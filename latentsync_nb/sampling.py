@@ -17,7 +17,8 @@ from .objective import complete_latents, ddim_scheduler
 from .vae import decode_latents, encode_clips
 
 # %% auto #0
-__all__ = ['ddim_sample', 'composite_weight', 'match_reference_colour', 'paste_faces', 'window_starts', 'generate_clip']
+__all__ = ['ddim_sample', 'composite_weight', 'match_reference_colour', 'paste_faces', 'window_starts', 'ClipGenerator',
+           'generate_clip']
 
 # %% ../nbs/05a_sampling.ipynb #f31ddf5f
 @torch.no_grad()
@@ -71,6 +72,48 @@ def _to_pixels(x: torch.Tensor) -> torch.Tensor:
     "[-1, 1] -> [0, 255] floats, rounded."
     return ((x.clamp(-1, 1) + 1) * 127.5).round()
 
+class ClipGenerator:
+    "Re-draws a clip a batch of 16-frame windows at a time, for callers that bring each batch's faces (streaming): audio features once, one noise generator."
+    def __init__(self, model: nn.Module, vae: nn.Module, wav: np.ndarray, n_frames: int, steps: int = 20, guidance: float = 1.5,
+                 seed: int = 0, windows_per_batch: int = 8, mask_cfg: MaskConfig = MaskConfig(), cfg=OFFICIAL_AV, whisper=None):
+        if getattr(model, "audio_encoder", None) is None and whisper is None:
+            raise ValueError("this model takes Whisper tokens (it has no audio encoder of its own): pass whisper=WhisperAudioEncoder(...)")
+        self.model, self.vae, self.whisper, self.cfg, self.mask_cfg = model, vae, whisper, cfg, mask_cfg
+        self.steps, self.guidance, self.f = steps, guidance, cfg.clip_frames
+        self.mel = melspectrogram(wav, cfg) if whisper is None else None                 # (80, T): the tiny encoder's input
+        self.features = whisper.features(wav) if whisper is not None else None            # (layers + 1, steps, width)
+        self.device = next(model.parameters()).device
+        self.generator = torch.Generator().manual_seed(seed)
+        starts = window_starts(n_frames, self.f)
+        self.batches = [(b[0], b[-1] + self.f, b) for b in (starts[i:i + windows_per_batch]
+                                                             for i in range(0, len(starts), windows_per_batch))]
+        self.n_windows = len(starts)
+
+    def _audio(self, batch: list) -> dict:
+        "The batch's audio condition: Whisper tokens (b, f, t, d) or mel windows (b, 1, 80, 52)."
+        if self.features is not None:
+            return dict(audio_tokens=torch.stack([self.whisper.frame_tokens(self.features, a, self.f) for a in batch]).to(self.device))
+        return dict(mel=torch.stack([torch.from_numpy(mel_window(self.mel, a, self.f, self.cfg))[None] for a in batch]).to(self.device))
+
+    @torch.no_grad()
+    def raw(self, frames: np.ndarray, ref_frames: np.ndarray, first: int, batch: list) -> np.ndarray:
+        "Generated faces (end - first, s, s, 3) of one batch (first, end, starts) of `batches`, given its frames[first:end]; where windows overlap, the earlier one's."
+        f, s = self.f, frames.shape[1]
+        pixel_mask = torch.from_numpy(mouth_mask(s, self.mask_cfg)).to(self.device)             # (s, s)
+        clips = torch.stack([frames_to_tensor(frames[a - first:a - first + f]) for a in batch]).to(self.device)   # (b, 3, f, s, s)
+        refs = torch.stack([frames_to_tensor(ref_frames[a - first:a - first + f]) for a in batch]).to(self.device)
+        masked = encode_clips(self.vae, mask_frames(clips, pixel_mask))                             # (b, 4, f, h, w)
+        h, w = masked.shape[-2:]
+        lmask = F.adaptive_avg_pool2d(pixel_mask[None, None], (h, w))[:, :, None].expand(len(batch), 1, f, h, w)
+        cond = dict(masked=masked, ref=encode_clips(self.vae, refs), mask=lmask, **self._audio(batch))
+        z = ddim_sample(self.model, cond, self.steps, self.guidance, self.generator)
+        generated = _to_pixels(decode_latents(self.vae, z)).byte().permute(0, 2, 3, 4, 1).cpu().numpy()   # (b, f, s, s, 3)
+        out, written = np.empty((batch[-1] + f - first, s, s, 3), np.uint8), first
+        for a, clip in zip(batch, generated):
+            keep = max(0, written - a)                                                       # the last window overlaps
+            out[a + keep - first:a + f - first], written = clip[keep:], a + f
+        return out
+
 @torch.no_grad()
 def generate_clip(model: nn.Module, vae: nn.Module, frames: np.ndarray, wav: np.ndarray, ref_frames: np.ndarray | None = None,
                   steps: int = 20, guidance: float = 1.5, seed: int = 0, windows_per_batch: int = 8,
@@ -78,34 +121,14 @@ def generate_clip(model: nn.Module, vae: nn.Module, frames: np.ndarray, wav: np.
                   colour_match: bool = True, soft_edge: bool = True) -> np.ndarray:
     "Aligned face frames (n, s, s, 3) uint8 with the mouth re-drawn to match wav; pixels outside the mask are kept exactly."
     from tqdm.auto import tqdm
-    n, s, f = len(frames), frames.shape[1], cfg.clip_frames
+    n, s = len(frames), frames.shape[1]
     ref_frames = frames if ref_frames is None else ref_frames
     if len(ref_frames) != n: raise ValueError(f"ref_frames has {len(ref_frames)} frames, the clip {n}")
-    if getattr(model, "audio_encoder", None) is None and whisper is None:
-        raise ValueError("this model takes Whisper tokens (it has no audio encoder of its own): pass whisper=WhisperAudioEncoder(...)")
-    mel = melspectrogram(wav, cfg) if whisper is None else None                      # (80, T): the tiny encoder's input
-    features = whisper.features(wav) if whisper is not None else None                 # (layers + 1, steps, width)
-    device = next(model.parameters()).device
-    pixel_mask = torch.from_numpy(mouth_mask(s, mask_cfg)).to(device)                          # (s, s)
-    generator = torch.Generator().manual_seed(seed)
-    raw, written, starts = np.empty_like(frames), 0, window_starts(n, f)          # the generated faces, whole
-    bar = tqdm(total=len(starts), desc="windows", unit="window", disable=not progress, leave=False)
-    for i in range(0, len(starts), windows_per_batch):
-        batch = starts[i:i + windows_per_batch]
-        clips = torch.stack([frames_to_tensor(frames[a:a + f]) for a in batch]).to(device)     # (b, 3, f, s, s)
-        refs = torch.stack([frames_to_tensor(ref_frames[a:a + f]) for a in batch]).to(device)
-        masked = encode_clips(vae, mask_frames(clips, pixel_mask))                             # (b, 4, f, h, w)
-        h, w = masked.shape[-2:]
-        lmask = F.adaptive_avg_pool2d(pixel_mask[None, None], (h, w))[:, :, None].expand(len(batch), 1, f, h, w)
-        audio = (dict(audio_tokens=torch.stack([whisper.frame_tokens(features, a, f) for a in batch]).to(device))  # (b, f, t, d)
-                 if features is not None else
-                 dict(mel=torch.stack([torch.from_numpy(mel_window(mel, a, f, cfg))[None] for a in batch]).to(device)))  # (b, 1, 80, 52)
-        z = ddim_sample(model, dict(masked=masked, ref=encode_clips(vae, refs), mask=lmask, **audio), steps, guidance, generator)
-        generated = _to_pixels(decode_latents(vae, z)).byte().permute(0, 2, 3, 4, 1).cpu().numpy()   # (b, f, s, s, 3)
-        for a, clip in zip(batch, generated):
-            keep = max(0, written - a)                                                       # the last window overlaps
-            raw[a + keep:a + f], written = clip[keep:], a + f
-        bar.update(len(batch))
-    bar.close()
+    gen = ClipGenerator(model, vae, wav, n, steps, guidance, seed, windows_per_batch, mask_cfg, cfg, whisper)
+    raw, written = np.empty_like(frames), 0                                          # the generated faces, whole
+    for first, end, batch in tqdm(gen.batches, desc="windows", unit="batch", disable=not progress, leave=False):
+        clip = gen.raw(frames[first:end], ref_frames[first:end], first, batch)
+        keep = max(0, written - first)                                                   # the last batch may overlap
+        raw[first + keep:end], written = clip[keep:], end
     if colour_match: raw = match_reference_colour(raw, ref_frames, mask_cfg)
     return paste_faces(raw, frames, composite_weight(s, mask_cfg) if soft_edge else mouth_mask(s, mask_cfg))
