@@ -79,6 +79,8 @@ class SweepConfig:
     eval_steps: int = 10                 # DDIM steps when scoring (guidance 1.5)
     eval_frames: int | None = 64         # first frames of each held-out clip scored
     eval_clips: int | None = None        # held-out clips scored (None: all)
+    cache_latents: bool | None = None    # None: the preset's (encode each clip once; pays off over many steps, not over 2)
+    profile: bool = True                 # measure the loss / gradient shares the explorer shows (once per sweep)
 
     def eval_config(self) -> EvalConfig:
         return EvalConfig(steps=self.eval_steps, max_frames=self.eval_frames, max_clips=self.eval_clips,
@@ -87,7 +89,8 @@ class SweepConfig:
     def start(self) -> Path:
         return Path(self.init_from) if self.init_from else shipped_model_path().with_name("latentsync_tiny_stage1.pt")
 
-SWEEP_PRESETS = {"cpu": SweepConfig(), "smoke": SweepConfig(steps=2, eval_steps=2, eval_frames=48, eval_clips=2)}
+SWEEP_PRESETS = {"cpu": SweepConfig(),
+                 "smoke": SweepConfig(steps=2, eval_steps=2, eval_frames=48, eval_clips=2, cache_latents=False, profile=False)}
 
 # %% ../nbs/08_explorer.ipynb #17de14ec
 STRIP_FRAMES = 4                                         # frames of the first held-out clip kept per run
@@ -129,6 +132,7 @@ def run_point(point: dict, cfg: SweepConfig = SweepConfig(), judge=None, samples
     tcfg = replace(load_config(cfg.preset), init_from=str(cfg.start()), max_steps=cfg.steps, max_minutes=None,
                    validate_every=0, checkpoint_every=10**9, seed=SEED + int(point["seed"]),
                    loss_weights=LossWeights(**{n: float(point.get(n, OFFICIAL_POINT[n])) for n in TERMS}))
+    if cfg.cache_latents is not None: tcfg = replace(tcfg, cache_latents=cfg.cache_latents)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as d:
         model, hist = train(tcfg, d, samples=samples, resume=False, progress=progress, log=lambda *a: None)
@@ -164,7 +168,7 @@ def open_sweep(out, cfg: SweepConfig | None = None, heartbeat: float = 60.0):
     if cfg is not None:
         stored = study.user_attrs.get("config")
         if stored is None: study.set_user_attr("config", asdict(cfg))
-        elif stored != asdict(cfg):
+        elif asdict(SweepConfig(**stored)) != asdict(cfg):                        # fields added since: their defaults
             raise ValueError(f"{out} holds a sweep made with {stored}; this one is {asdict(cfg)}: use another --out "
                              "(runs of different budgets are not comparable)")
     return study
@@ -222,7 +226,7 @@ def sweep_worker(out, cfg: SweepConfig = SweepConfig(), minutes: float | None = 
         fail_stale_trials(study)
         n = _states(study)
         if n["waiting"]:
-            if "profile" not in study.user_attrs: record_profile(out)            # the loss / gradient shares the explorer shows
+            if cfg.profile and "profile" not in study.user_attrs: record_profile(out)   # the loss / gradient shares the explorer shows
             study.optimize(objective, timeout=left(), callbacks=[report], catch=(FloatingPointError,))
         elif n["running"]: time.sleep(min(heartbeat, 10))          # another worker's run: it may go stale and come back
         else: break
