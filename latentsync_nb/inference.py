@@ -502,8 +502,8 @@ def lipsync_frames(lsm: LipSyncModel, frames: np.ndarray, wav: np.ndarray, steps
 
 def lipsync(video, audio, out, checkpoint=None, steps: int = 20, guidance: float = 1.5, seed: int = 0, device=None,
             detector="haar", progress: bool = False, lsm: LipSyncModel | None = None, block: int = 16, geometry=None,
-            **official) -> dict:
-    "Lip-sync `video` to `audio` into `out` (mp4, H.264 + AAC, 25 fps, the input's size), streaming: memory does not grow with the video; `geometry`: a key of GEOMETRIES (default: the model's)."
+            track: FaceTrack | None = None, **official) -> dict:
+    "Lip-sync `video` to `audio` into `out` (mp4, H.264 + AAC, 25 fps, the input's size), streaming: memory does not grow with the video; `geometry`: a key of GEOMETRIES (default: the model's); `track`: the video's, if already known."
     t0 = time.perf_counter()
     out = Path(out)
     if out.suffix.lower() != ".mp4": raise ValueError(f"--out must be an .mp4 file, got {out}")
@@ -513,7 +513,8 @@ def lipsync(video, audio, out, checkpoint=None, steps: int = 20, guidance: float
     n_used = min(n_video, max(n_out, OFFICIAL_AV.clip_frames))                  # a longer video: only what the audio covers
     lsm = lsm or load_lipsync(checkpoint, device, **official)
     (name_geo, geo), t1 = _geometry(lsm, geometry), time.perf_counter()
-    track = track_faces(iter_video(video, stop=n_used), detector, geo.align, progress=progress, name=str(video))   # pass 1: faces
+    if track is None: track = track_faces(iter_video(video, stop=n_used), detector, geo.align, progress=progress, name=str(video))  # pass 1
+    elif len(track.crops) < n_used: raise ValueError(f"the track has {len(track.crops)} frames; the dub uses {n_used}")
     t_detect = time.perf_counter() - t1
     idx, timing, size = pingpong(n_used, max(n_out, OFFICIAL_AV.clip_frames)), {}, None
     def faces_at(a, b):                                                          # pass 2, per batch: the aligned faces only
@@ -580,13 +581,15 @@ def run_demo(out_dir="latentsync_demo", video_clip: str = "wild_00", audio_clip:
         if cid not in clips: raise ValueError(f"No clip {cid!r} in the samples; choose one of: {', '.join(clips)}")
     out_dir, lsm = Path(out_dir), lsm or load_lipsync(checkpoint, device)
     video = out_dir / f"{video_clip}_speaks_{audio_clip}.mp4"
-    report = lipsync(clips[video_clip].video, clips[audio_clip].audio, video, steps=steps, seed=seed, progress=progress, lsm=lsm)
-    frames, synced, wav = read_video(clips[video_clip].video), read_video(video), read_audio(clips[audio_clip].audio)
+    frames = read_video(clips[video_clip].video)                                 # small: a sample clip
+    track = track_faces(frames)                                 # the face does not move in the dub: one track for all three
+    report = lipsync(clips[video_clip].video, clips[audio_clip].audio, video, steps=steps, seed=seed, progress=progress, lsm=lsm,
+                     track=track)
+    synced, wav = read_video(video), read_audio(clips[audio_clip].audio)
     truth, judge = dub_ground_truth(video_clip, audio_clip, samples), load_judge()
     n = min(len(truth), len(frames), len(synced))                                # where the ground truth exists
     rows = {"input": frames[:n], "generated": synced[:n], "ground truth": truth[:n]}
-    track = track_faces(rows["input"])                                           # the input's, for its score and the strip
-    scores = {k: judge_frames(judge, v, wav, track=track if k == "input" else None) for k, v in rows.items()}
+    scores = {k: judge_frames(judge, v, wav, track=track) for k, v in rows.items()}
     margin = scores["ground truth"]["sync_margin"]
     faces = {k: crop_faces(rows[k], track.crops[:n], lsm.face_size) for k in ("generated", "ground truth")}  # aligned
     quality = {**mouth_quality(faces["generated"], faces["ground truth"]),

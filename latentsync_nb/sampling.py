@@ -75,11 +75,12 @@ def _to_pixels(x: torch.Tensor) -> torch.Tensor:
 class ClipGenerator:
     "Re-draws a clip a batch of 16-frame windows at a time, for callers that bring each batch's faces (streaming): audio features once, one noise generator."
     def __init__(self, model: nn.Module, vae: nn.Module, wav: np.ndarray, n_frames: int, steps: int = 20, guidance: float = 1.5,
-                 seed: int = 0, windows_per_batch: int = 8, mask_cfg: MaskConfig = MaskConfig(), cfg=OFFICIAL_AV, whisper=None):
+                 seed: int = 0, windows_per_batch: int = 8, mask_cfg: MaskConfig = MaskConfig(), cfg=OFFICIAL_AV, whisper=None,
+                 noise_alpha: float = 1.0):
         if getattr(model, "audio_encoder", None) is None and whisper is None:
             raise ValueError("this model takes Whisper tokens (it has no audio encoder of its own): pass whisper=WhisperAudioEncoder(...)")
         self.model, self.vae, self.whisper, self.cfg, self.mask_cfg = model, vae, whisper, cfg, mask_cfg
-        self.steps, self.guidance, self.f = steps, guidance, cfg.clip_frames
+        self.steps, self.guidance, self.f, self.noise_alpha = steps, guidance, cfg.clip_frames, noise_alpha
         self.mel = melspectrogram(wav, cfg) if whisper is None else None                 # (80, T): the tiny encoder's input
         self.features = whisper.features(wav) if whisper is not None else None            # (layers + 1, steps, width)
         self.device = next(model.parameters()).device
@@ -106,7 +107,7 @@ class ClipGenerator:
         h, w = masked.shape[-2:]
         lmask = F.adaptive_avg_pool2d(pixel_mask[None, None], (h, w))[:, :, None].expand(len(batch), 1, f, h, w)
         cond = dict(masked=masked, ref=encode_clips(self.vae, refs), mask=lmask, **self._audio(batch))
-        z = ddim_sample(self.model, cond, self.steps, self.guidance, self.generator)
+        z = ddim_sample(self.model, cond, self.steps, self.guidance, self.generator, self.noise_alpha)
         generated = _to_pixels(decode_latents(self.vae, z)).byte().permute(0, 2, 3, 4, 1).cpu().numpy()   # (b, f, s, s, 3)
         out, written = np.empty((batch[-1] + f - first, s, s, 3), np.uint8), first
         for a, clip in zip(batch, generated):
@@ -118,13 +119,13 @@ class ClipGenerator:
 def generate_clip(model: nn.Module, vae: nn.Module, frames: np.ndarray, wav: np.ndarray, ref_frames: np.ndarray | None = None,
                   steps: int = 20, guidance: float = 1.5, seed: int = 0, windows_per_batch: int = 8,
                   mask_cfg: MaskConfig = MaskConfig(), cfg=OFFICIAL_AV, whisper=None, progress: bool = False,
-                  colour_match: bool = True, soft_edge: bool = True) -> np.ndarray:
+                  colour_match: bool = True, soft_edge: bool = True, noise_alpha: float = 1.0) -> np.ndarray:
     "Aligned face frames (n, s, s, 3) uint8 with the mouth re-drawn to match wav; pixels outside the mask are kept exactly."
     from tqdm.auto import tqdm
     n, s = len(frames), frames.shape[1]
     ref_frames = frames if ref_frames is None else ref_frames
     if len(ref_frames) != n: raise ValueError(f"ref_frames has {len(ref_frames)} frames, the clip {n}")
-    gen = ClipGenerator(model, vae, wav, n, steps, guidance, seed, windows_per_batch, mask_cfg, cfg, whisper)
+    gen = ClipGenerator(model, vae, wav, n, steps, guidance, seed, windows_per_batch, mask_cfg, cfg, whisper, noise_alpha)
     raw, written = np.empty_like(frames), 0                                          # the generated faces, whole
     for first, end, batch in tqdm(gen.batches, desc="windows", unit="batch", disable=not progress, leave=False):
         clip = gen.raw(frames[first:end], ref_frames[first:end], first, batch)

@@ -146,7 +146,7 @@ class TrainConfig:
     syncnet: str | None = None               # None: the shipped tiny SyncNet
     lpips_backbone: str = "random"           # "imagenet" on a machine with the weights
     trepa_encoder: str = "tiny"              # "tiny" or the VideoMAE-v2 checkpoint file
-    init_from: str | None = None             # a stage-1 checkpoint to start from (stage 2, or more stage 1)
+    init_from: str | None = None             # a checkpoint to start from: stage 1 (for stage 2, or more stage 1) or stage 2 (more stage 2)
     max_nonfinite: int = 5
     n_items: int = 100_000                   # dataset length (items are deterministic in their index)
     cache_latents: bool = False              # encode each clip once (LatentCache) instead of three encodes per step
@@ -299,7 +299,9 @@ def _stage_model(cfg: TrainConfig, start_from=None, log=print) -> LatentSyncMode
     torch.manual_seed(cfg.seed)
     model = build_model(cfg)
     if start_from:
-        load_state_strict(model, read_checkpoint(start_from)["model"], str(start_from))
+        state = read_checkpoint(start_from)["model"]
+        if cfg.stage != "stage1" and any(".motion_modules." in k for k in state): model.unet.add_motion()   # more stage 2
+        load_state_strict(model, state, str(start_from))
         log(f"{cfg.stage} starts from {start_from}")
     if cfg.stage != "stage1": model.unet.add_motion()
     set_trainable(model.unet, cfg.stage)
