@@ -58,8 +58,8 @@ def save_checkpoint(checkpoint: dict, path) -> Path:
     with atomic_path(path) as tmp: torch.save(checkpoint, tmp)
     return Path(path)
 
-def load_state_strict(model: nn.Module, state: dict, source="checkpoint"):
-    "Load `state` into `model` only if names and shapes match exactly and every value is finite."
+def load_state_strict(model: nn.Module, state: dict, source="checkpoint", check_only: bool = False):
+    "Load `state` into `model` only if names and shapes match exactly and every value is finite (`check_only`: check, load nothing)."
     state = {k.removeprefix("module."): v for k, v in state.items()}
     own = model.state_dict()
     missing, unexpected = [k for k in own if k not in state], [k for k in state if k not in own]
@@ -71,7 +71,7 @@ def load_state_strict(model: nn.Module, state: dict, source="checkpoint"):
         raise CheckpointError(" ".join(msg) + ". Is the config right for this checkpoint?")
     bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
     if bad: raise CheckpointError(f"{source} has NaN or infinite weights in {len(bad)} tensors (e.g. {bad[0]}); it is corrupt.")
-    model.load_state_dict(state, strict=True)
+    if not check_only: model.load_state_dict(state, strict=True)
     return model
 
 # %% ../nbs/00b_core.ipynb #b5a3baee

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_trepa.ipynb #6be8750e
 from __future__ import annotations
-import math, time
+import math, time, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 
@@ -194,7 +194,9 @@ def load_clip_encoder(source: str | Path = "tiny", config: VideoEncoderConfig | 
                                   f"layout (no 'blocks.N.' keys); found e.g. {list(state)[:3]}")
         cfg = config or TREPA_PRESETS["official"]
         state, _ = convert_videomae_v2(state)
-    with torch.device("meta"): load_state_strict(ClipEncoder(cfg), state, str(path))    # names, shapes, values: before any memory
+    with torch.device("meta"), warnings.catch_warnings():                       # names, shapes, values: before any memory
+        warnings.simplefilter("ignore")                                          # (torch: "copying ... to a meta parameter")
+        load_state_strict(ClipEncoder(cfg), state, str(path), check_only=True)
     return freeze(load_state_strict(ClipEncoder(cfg), state, str(path)))
 
 # %% ../nbs/03_trepa.ipynb #8a7fb885
