@@ -451,14 +451,14 @@ def _generating(device: torch.device):
         yield
 
 def dub_batches(lsm: LipSyncModel, wav: np.ndarray, n_out: int, faces_at, steps: int = 20, guidance: float = 1.5, seed: int = 0,
-                progress: bool = False, geometry: Geometry = Geometry(), timing: dict | None = None):
+                progress: bool = False, geometry: Geometry = Geometry(), timing: dict | None = None, windows_per_batch: int = 8):
     "Re-draw the output's mouths in playing order, a batch of 16-frame windows at a time: yields (first, faces (k, s, s, 3)) for output frames first.. first + k - 1; `faces_at(first, end)` gives the input's aligned faces there."
     from tqdm.auto import tqdm
     n, spf, size = max(n_out, OFFICIAL_AV.clip_frames), OFFICIAL_AV.samples_per_frame, lsm.face_size
     audio = np.pad(wav, (0, max(0, n * spf - len(wav))))[:n * spf]              # as many frames as generated
     device, timing, t0 = next(lsm.model.parameters()).device, {} if timing is None else timing, time.perf_counter()
     with _generating(device):
-        gen = ClipGenerator(lsm.model, lsm.vae, audio, n, steps, guidance, seed, mask_cfg=geometry.mask, whisper=lsm.whisper)
+        gen = ClipGenerator(lsm.model, lsm.vae, audio, n, steps, guidance, seed, windows_per_batch, geometry.mask, whisper=lsm.whisper)
     weight = composite_weight(size, geometry.mask) if geometry.paste == "mouth" else mouth_mask(size, geometry.mask)
     written = 0
     for first, end, batch in tqdm(gen.batches, desc="generate", unit="batch", disable=not progress, leave=False):
@@ -482,7 +482,7 @@ def _dub_report(n_out, n_video, n_used, track, idx, wav, size, lsm, steps, guida
 
 def lipsync_frames(lsm: LipSyncModel, frames: np.ndarray, wav: np.ndarray, steps: int = 20, guidance: float = 1.5,
                    seed: int = 0, detector="haar", track: FaceTrack | None = None, progress: bool = False,
-                   name: str = "the video", geometry=None) -> tuple[np.ndarray, dict]:
+                   name: str = "the video", geometry=None, windows_per_batch: int = 8) -> tuple[np.ndarray, dict]:
     "Frames (n, h, w, 3) at 25 fps re-drawn to speak 16 kHz `wav`: output frames (round(len(wav) / 640), h, w, 3) and a report; `track` of the used frames; `geometry`: a key of GEOMETRIES (default: the model's)."
     n_out, t0 = _frames_out(wav, steps, guidance), time.perf_counter()
     name_geo, geo = _geometry(lsm, geometry)
@@ -493,7 +493,7 @@ def lipsync_frames(lsm: LipSyncModel, frames: np.ndarray, wav: np.ndarray, steps
     idx = pingpong(len(frames), max(n_out, OFFICIAL_AV.clip_frames))            # at least one 16-frame window
     faces_at = lambda a, b: crop_faces(frames[idx[a:b]], track.crops[idx[a:b]], lsm.face_size)
     out, timing = np.empty((n_out, *frames.shape[1:]), np.uint8), {}
-    for first, dubbed in dub_batches(lsm, wav, n_out, faces_at, steps, guidance, seed, progress, geo, timing):
+    for first, dubbed in dub_batches(lsm, wav, n_out, faces_at, steps, guidance, seed, progress, geo, timing, windows_per_batch):
         k = idx[first:first + len(dubbed)]
         out[first:first + len(dubbed)] = paste_mouths(frames[k], dubbed, track.crops[k], keep=track.found[k], mask_cfg=geo.mask,
                                                       region=geo.paste)
@@ -502,7 +502,7 @@ def lipsync_frames(lsm: LipSyncModel, frames: np.ndarray, wav: np.ndarray, steps
 
 def lipsync(video, audio, out, checkpoint=None, steps: int = 20, guidance: float = 1.5, seed: int = 0, device=None,
             detector="haar", progress: bool = False, lsm: LipSyncModel | None = None, block: int = 16, geometry=None,
-            track: FaceTrack | None = None, **official) -> dict:
+            track: FaceTrack | None = None, windows_per_batch: int = 8, **official) -> dict:
     "Lip-sync `video` to `audio` into `out` (mp4, H.264 + AAC, 25 fps, the input's size), streaming: memory does not grow with the video; `geometry`: a key of GEOMETRIES (default: the model's); `track`: the video's, if already known."
     t0 = time.perf_counter()
     out = Path(out)
@@ -521,7 +521,8 @@ def lipsync(video, audio, out, checkpoint=None, steps: int = 20, guidance: float
         return np.concatenate([crop_faces(frames, track.crops[idx[a + k0:a + k0 + len(frames)]], lsm.face_size)
                                for k0, frames in iter_frames_at(video, idx[a:b], block)])
     with VideoWriter(out, audio=wav) as writer:                                   # pass 3, per batch: paste and write
-        for first, dubbed in dub_batches(lsm, wav, n_out, faces_at, steps, guidance, seed, progress, geo, timing):
+        for first, dubbed in dub_batches(lsm, wav, n_out, faces_at, steps, guidance, seed, progress, geo, timing,
+                                         windows_per_batch):
             for k0, frames in iter_frames_at(video, idx[first:first + len(dubbed)], block):
                 k = idx[first + k0:first + k0 + len(frames)]
                 for img in paste_mouths(frames, dubbed[k0:k0 + len(frames)], track.crops[k], keep=track.found[k],

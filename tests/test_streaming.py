@@ -25,18 +25,20 @@ def test_frames_in_any_order(video_30fps):
     assert np.array_equal(got, whole[order])
 
 def test_lipsync_streams_the_video(tmp_path, monkeypatch):
-    "The input video is never decoded whole (read_video is not called on it), and the output is what the in-memory path makes: 158 frames from a 150-frame video (looped), two batches of windows, the last overlapping."
+    "The input video is never decoded whole (read_video is not called on it), and the output is what the in-memory path makes: 40 frames from a 30-frame video (looped), windows at 0, 16, 24 in two batches, the last overlapping."
     import latentsync_nb.inference as inference
     clips = {c.id: c for c in load_manifest()}
-    video, speech = clips["wild_02"].video, read_audio(clips["s6_01"].audio)[:158 * 640]
+    frames = read_video(clips["wild_02"].video)[:30]
+    video = write_video(tmp_path / "short.mp4", frames)
+    frames = read_video(video)                                                   # as decoded (H.264)
+    speech = read_audio(clips["s6_01"].audio)[:40 * 640]
     audio = write_wav(tmp_path / "speech.wav", speech)
     lsm = inference.load_lipsync()
-    frames = read_video(video)
-    expected, _ = inference.lipsync_frames(lsm, frames, speech, steps=1)
+    expected, _ = inference.lipsync_frames(lsm, frames, speech, steps=1, windows_per_batch=2)
     def refuse(path, *a, **k): raise AssertionError(f"read_video({path}) decoded a whole file")
     monkeypatch.setattr(inference, "read_video", refuse)
-    report = inference.lipsync(video, audio, tmp_path / "out.mp4", steps=1, lsm=lsm, block=7)
+    report = inference.lipsync(video, audio, tmp_path / "out.mp4", steps=1, lsm=lsm, block=7, windows_per_batch=2)
     monkeypatch.undo()
     out = read_video(tmp_path / "out.mp4")
-    assert report["frames"] == len(out) == 158 and report["looped"] and len(frames) == 150
+    assert report["frames"] == len(out) == 40 and report["looped"] and report["video_frames"] == 30
     assert np.abs(out.astype(int) - expected).mean() < 2.0                       # the same dub, through the H.264 round trip
