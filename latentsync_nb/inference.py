@@ -241,9 +241,13 @@ def crop_centre(crop) -> np.ndarray:
     "The frame pixel (x, y) at the centre of the crop."
     return cv2.invertAffineTransform(crop_matrix(crop, 1.0)) @ np.array([0.5, 0.5, 1.0])
 
+def _official_cut(size: int) -> tuple:
+    "The (width, height) in pixels at which LatentSync cuts a face it resizes to size x size: (75 r, 100 r), r = 2.8 size / 256."
+    return tuple(int(u * OFFICIAL_CROP_R * size / 256) for u in OFFICIAL_CROP_UNITS)
+
 def _official_face(frame: np.ndarray, crop, size: int) -> np.ndarray:
-    "LatentSync's cut: warp to (75 r, 100 r) px, r = 2.8 size / 256, then Lanczos to size x size."
-    wh = tuple(int(u * OFFICIAL_CROP_R * size / 256) for u in OFFICIAL_CROP_UNITS)
+    "LatentSync's cut: warp to (75 r, 100 r) px, then Lanczos to size x size."
+    wh = _official_cut(size)
     face = cv2.warpAffine(frame, np.diag(wh) @ np.asarray(crop, np.float64), wh, borderMode=cv2.BORDER_REPLICATE)
     return cv2.resize(face, (size, size), interpolation=cv2.INTER_LANCZOS4)
 
@@ -308,7 +312,7 @@ def _face_to_box(face: np.ndarray, crop, x0: int, y0: int, wh) -> np.ndarray:
     if not _is_affine(crop):
         return cv2.warpAffine(face, _to_box(crop_matrix(crop, len(face)), x0, y0), wh,
                               flags=cv2.WARP_INVERSE_MAP | cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
-    cw = tuple(int(u * OFFICIAL_CROP_R * len(face) / 256) for u in OFFICIAL_CROP_UNITS)
+    cw = _official_cut(len(face))
     return cv2.warpAffine(cv2.resize(face, cw, interpolation=cv2.INTER_LANCZOS4), _to_box(np.diag(cw) @ crop, x0, y0), wh,
                           flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
@@ -460,19 +464,18 @@ def dub_batches(lsm: LipSyncModel, wav: np.ndarray, n_out: int, faces_at, steps:
     with _generating(device):
         gen = ClipGenerator(lsm.model, lsm.vae, audio, n, steps, guidance, seed, windows_per_batch, geometry.mask, whisper=lsm.whisper)
     weight = composite_weight(size, geometry.mask) if geometry.paste == "mouth" else mouth_mask(size, geometry.mask)
-    written = 0
+    timing["generate"], written = timing.get("generate", 0.0) + time.perf_counter() - t0, 0
     for first, end, batch in tqdm(gen.batches, desc="generate", unit="batch", disable=not progress, leave=False):
-        t0 = t0 or time.perf_counter()
+        t0 = time.perf_counter()                                                   # the caller's time between batches is not ours
         faces = faces_at(first, end)                                               # (end - first, s, s, 3)
         with _generating(device): raw = gen.raw(faces, faces, first, batch)
         keep, stop, written = max(0, written - first), min(end, n_out), end        # the last batch may overlap the one before
-        if stop > first + keep:
-            new, inputs = raw[keep:stop - first], faces[keep:stop - first]
-            if geometry.colour_match: new = match_reference_colour(new, inputs, geometry.mask)
-            new = paste_faces(new, inputs, weight)                                 # outside the mask: the input face, exactly
-            if geometry.colour_match: new = match_colour(new, inputs, geometry.mask)
-        timing["generate"], t0 = timing.get("generate", 0.0) + time.perf_counter() - t0, 0.0
-        if stop > first + keep: yield first + keep, new
+        new, inputs = raw[keep:max(keep, stop - first)], faces[keep:max(keep, stop - first)]   # empty: all given already
+        if len(new) and geometry.colour_match: new = match_reference_colour(new, inputs, geometry.mask)
+        new = paste_faces(new, inputs, weight)                                     # outside the mask: the input face, exactly
+        if len(new) and geometry.colour_match: new = match_colour(new, inputs, geometry.mask)
+        timing["generate"] += time.perf_counter() - t0
+        if len(new): yield first + keep, new
 
 def _dub_report(n_out, n_video, n_used, track, idx, wav, size, lsm, steps, guidance, seed, t_detect, t_generate, geometry) -> dict:
     return dict(frames=n_out, seconds=round(n_out / OFFICIAL_AV.fps, 3), video_frames=n_video, used_frames=n_used, geometry=geometry,
