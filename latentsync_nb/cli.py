@@ -242,6 +242,8 @@ def add_training_commands(sub):
     em.add_argument("--guidance", type=float, default=1.5, help="classifier-free guidance (default: %(default)s)")
     em.add_argument("--no-colour-match", action="store_true", help="paste the mouth without taking its colour from the reference frames")
     em.add_argument("--hard-edge", action="store_true", help="paste the mouth with a cut along the mask instead of the blurred weight")
+    em.add_argument("--start-noise", choices=["shared", "mixed"], default="shared",
+                    help="DDIM's starting noise: one frame shared by the whole clip as LatentSync's inference (default), or the training mixture per window")
     em.add_argument("--samples", default=None, help=SAMPLES_HELP)
 
 def _positive_ints(over: dict, keys):
@@ -315,7 +317,7 @@ def _eval_model(args):
     _require(args.frames is None or args.frames >= 46, "--frames must be >= 46 (16-frame windows at audio offsets up to ±15)")
     r = evaluate_model(load_trained(args.checkpoint or shipped_model_path()), load_vae("tiny"), load_judge(),
                        EvalConfig(steps=args.sample_steps, guidance=args.guidance, max_clips=args.clips, max_frames=args.frames,
-                                  colour_match=not args.no_colour_match, soft_edge=not args.hard_edge),
+                                  colour_match=not args.no_colour_match, soft_edge=not args.hard_edge, start_noise=args.start_noise),
                        samples=args.samples, progress=True)
     for row in r["clips"]:
         print(f"{row['clip']:8s} sync ratio {row['sync_ratio']:.2f}  best offset {row['best_offset']:+d}  margin own "

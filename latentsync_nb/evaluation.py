@@ -102,7 +102,7 @@ class EvalConfig:
     max_frames: int | None = None        # score only each clip's first frames (quick sweeps); None: whole clips
     colour_match: bool = True            # generate_clip's paste-back: colour from the reference frames
     soft_edge: bool = True               # ... and the eroded, blurred paste weight (False: cut along the mask)
-    noise_alpha: float = 1.0             # DDIM's starting noise: shared over a window's frames vs per frame (model.mixed_noise)
+    start_noise: str = "shared"          # DDIM's starting noise (sampling.START_NOISE): "shared" as LatentSync's inference, or "mixed"
 
 QUALITY = ("mouth_psnr", "mouth_ssim", "mouth_lpips", "colour_error", "seam", "flicker")
 
@@ -114,7 +114,7 @@ def evaluate_clip(model, vae, judge, clip, other_wav: np.ndarray, cfg: EvalConfi
     wav, n = lc.wav[:len(truth) * spf], len(truth)
     gen = generate_clip(model, vae, truth, wav, ref_frames=np.roll(truth, n // 2, axis=0), steps=cfg.steps,
                         guidance=cfg.guidance, seed=cfg.seed, mask_cfg=mask_cfg, colour_match=cfg.colour_match,
-                        soft_edge=cfg.soft_edge, noise_alpha=cfg.noise_alpha)
+                        soft_edge=cfg.soft_edge, start_noise=cfg.start_noise)
     own, gt = (sync_offsets(judge, x, wav, cfg.max_offset) for x in (gen, truth))
     m = min(n, len(other_wav) // spf)
     other = sync_offsets(judge, gen[:m], other_wav[:m * spf], cfg.max_offset)

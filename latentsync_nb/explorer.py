@@ -81,10 +81,11 @@ class SweepConfig:
     eval_clips: int | None = None        # held-out clips scored (None: all)
     cache_latents: bool | None = None    # None: the preset's (encode each clip once; pays off over many steps, not over 2)
     profile: bool = True                 # measure the loss / gradient shares the explorer shows (once per sweep)
+    start_noise: str = "mixed"           # DDIM's starting noise when scoring: the shipped sweep's (sampling.START_NOISE; inference: "shared")
 
     def eval_config(self) -> EvalConfig:
         return EvalConfig(steps=self.eval_steps, max_frames=self.eval_frames, max_clips=self.eval_clips,
-                          face_size=load_config(self.preset).face_size)
+                          face_size=load_config(self.preset).face_size, start_noise=self.start_noise)
 
     def start(self) -> Path:
         return Path(self.init_from) if self.init_from else shipped_model_path().with_name("latentsync_tiny_stage1.pt")
