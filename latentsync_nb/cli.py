@@ -244,6 +244,8 @@ def add_training_commands(sub):
     em.add_argument("--hard-edge", action="store_true", help="paste the mouth with a cut along the mask instead of the blurred weight")
     em.add_argument("--start-noise", choices=["shared", "mixed"], default="shared",
                     help="DDIM's starting noise: one frame shared by the whole clip as LatentSync's inference (default), or the training mixture per window")
+    em.add_argument("--colour-scale", type=float, default=None,
+                    help="blur of the colour matching, a fraction of the face size (default: sampling.COLOUR_SCALE, 1/20; 0: one shift per channel)")
     em.add_argument("--samples", default=None, help=SAMPLES_HELP)
 
 def _positive_ints(over: dict, keys):
@@ -310,14 +312,17 @@ def _export_model(args):
 
 def _eval_model(args):
     from latentsync_nb.evaluation import EvalConfig, evaluate_model, json_line
+    from latentsync_nb.sampling import COLOUR_SCALE
     from latentsync_nb.syncnet import load_judge
     from latentsync_nb.training import load_trained, shipped_model_path
     from latentsync_nb.vae import load_vae
     _require(args.sample_steps >= 1 and (args.clips is None or args.clips >= 2), "--sample-steps must be >= 1 and --clips >= 2")
     _require(args.frames is None or args.frames >= 46, "--frames must be >= 46 (16-frame windows at audio offsets up to ±15)")
+    _require(args.colour_scale is None or args.colour_scale >= 0, "--colour-scale must be >= 0 (0: one shift per channel)")
     r = evaluate_model(load_trained(args.checkpoint or shipped_model_path()), load_vae("tiny"), load_judge(),
                        EvalConfig(steps=args.sample_steps, guidance=args.guidance, max_clips=args.clips, max_frames=args.frames,
-                                  colour_match=not args.no_colour_match, soft_edge=not args.hard_edge, start_noise=args.start_noise),
+                                  colour_match=not args.no_colour_match, soft_edge=not args.hard_edge, start_noise=args.start_noise,
+                                  colour_scale=COLOUR_SCALE if args.colour_scale is None else args.colour_scale or None),
                        samples=args.samples, progress=True)
     for row in r["clips"]:
         print(f"{row['clip']:8s} sync ratio {row['sync_ratio']:.2f}  best offset {row['best_offset']:+d}  margin own "

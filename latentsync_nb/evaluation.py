@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from .data import OFFICIAL_AV, MaskConfig, frames_to_tensor, load_clip, load_manifest, mouth_mask
-from .sampling import composite_weight, generate_clip
+from .sampling import COLOUR_SCALE, composite_weight, generate_clip
 from .syncnet import sync_offsets
 from .vae import decode_latents, encode_clips
 
@@ -101,6 +101,7 @@ class EvalConfig:
     max_clips: int | None = None
     max_frames: int | None = None        # score only each clip's first frames (quick sweeps); None: whole clips
     colour_match: bool = True            # generate_clip's paste-back: colour from the reference frames
+    colour_scale: float | None = COLOUR_SCALE   # ... its blur, a fraction of the face size (None: one shift per channel)
     soft_edge: bool = True               # ... and the eroded, blurred paste weight (False: cut along the mask)
     start_noise: str = "shared"          # DDIM's starting noise (sampling.START_NOISE): "shared" as LatentSync's inference, or "mixed"
 
@@ -114,7 +115,7 @@ def evaluate_clip(model, vae, judge, clip, other_wav: np.ndarray, cfg: EvalConfi
     wav, n = lc.wav[:len(truth) * spf], len(truth)
     gen = generate_clip(model, vae, truth, wav, ref_frames=np.roll(truth, n // 2, axis=0), steps=cfg.steps,
                         guidance=cfg.guidance, seed=cfg.seed, mask_cfg=mask_cfg, colour_match=cfg.colour_match,
-                        soft_edge=cfg.soft_edge, start_noise=cfg.start_noise)
+                        soft_edge=cfg.soft_edge, start_noise=cfg.start_noise, colour_scale=cfg.colour_scale)
     own, gt = (sync_offsets(judge, x, wav, cfg.max_offset) for x in (gen, truth))
     m = min(n, len(other_wav) // spf)
     other = sync_offsets(judge, gen[:m], other_wav[:m * spf], cfg.max_offset)

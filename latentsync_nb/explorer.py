@@ -82,10 +82,11 @@ class SweepConfig:
     cache_latents: bool | None = None    # None: the preset's (encode each clip once; pays off over many steps, not over 2)
     profile: bool = True                 # measure the loss / gradient shares the explorer shows (once per sweep)
     start_noise: str = "mixed"           # DDIM's starting noise when scoring: the shipped sweep's (sampling.START_NOISE; inference: "shared")
+    colour_scale: float | None = None    # the paste-back's colour matching when scoring: the shipped sweep's, one shift per channel
 
     def eval_config(self) -> EvalConfig:
         return EvalConfig(steps=self.eval_steps, max_frames=self.eval_frames, max_clips=self.eval_clips,
-                          face_size=load_config(self.preset).face_size, start_noise=self.start_noise)
+                          face_size=load_config(self.preset).face_size, start_noise=self.start_noise, colour_scale=self.colour_scale)
 
     def start(self) -> Path:
         return Path(self.init_from) if self.init_from else shipped_model_path().with_name("latentsync_tiny_stage1.pt")

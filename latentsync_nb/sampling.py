@@ -17,8 +17,8 @@ from .objective import complete_latents, ddim_scheduler
 from .vae import decode_latents, encode_clips
 
 # %% auto #0
-__all__ = ['START_NOISE', 'ddim_sample', 'composite_weight', 'match_reference_colour', 'paste_faces', 'window_starts',
-           'ClipGenerator', 'generate_clip']
+__all__ = ['COLOUR_SCALE', 'START_NOISE', 'ddim_sample', 'composite_weight', 'match_reference_colour', 'paste_faces',
+           'window_starts', 'ClipGenerator', 'generate_clip']
 
 # %% ../nbs/05a_sampling.ipynb #f31ddf5f
 @torch.no_grad()
@@ -52,11 +52,26 @@ def composite_weight(size: int, mask_cfg: MaskConfig = MaskConfig()) -> np.ndarr
     eroded = cv2.erode(hard, np.ones((2 * r + 3, 2 * r + 3), np.uint8))             # r + 1 px in: the blur stays inside
     return np.ascontiguousarray(cv2.GaussianBlur(eroded.astype(np.float32), (2 * r + 1, 2 * r + 1), 0))
 
-def match_reference_colour(generated: np.ndarray, ref_frames: np.ndarray, mask_cfg: MaskConfig = MaskConfig()) -> np.ndarray:
-    "Generated faces (n, s, s, 3) shifted per channel so their median inside the mask equals the reference frames'."
-    inside = mouth_mask(generated.shape[1], mask_cfg) > 0.5
-    median = lambda x: np.median(x[:, inside].reshape(-1, 3).astype(np.float32), axis=0)       # (3,)
-    return np.clip(generated + (median(ref_frames) - median(generated)), 0, 255).round().astype(np.uint8)
+COLOUR_SCALE = 1 / 20                # match_reference_colour's blur, a fraction of the face size: 3.2 px at 64, 12.8 px at 256
+
+def match_reference_colour(generated: np.ndarray, ref_frames: np.ndarray, mask_cfg: MaskConfig = MaskConfig(),
+                           scale: float | None = COLOUR_SCALE) -> np.ndarray:
+    "Generated faces (n, s, s, 3) given the reference frames' colour inside the mask: one correction for every frame, smooth at `scale` x s (None: per channel)."
+    import cv2
+    if generated.shape[1:] != ref_frames.shape[1:] or generated.ndim != 4 or not len(generated) or not len(ref_frames):
+        raise ValueError(f"colour matching needs generated and reference faces (n, s, s, 3) of one size; got {generated.shape} and {ref_frames.shape}")
+    if scale is not None and not scale > 0: raise ValueError(f"scale must be > 0 (a fraction of the face size) or None (one shift per channel); got {scale}")
+    s = generated.shape[1]
+    inside = (mouth_mask(s, mask_cfg) > 0.5).astype(np.float32)                         # (s, s)
+    if scale is None:                                                                   # one shift per channel: the medians over the mask
+        median = lambda x: np.median(x[:, inside > 0].reshape(-1, 3).astype(np.float32), axis=0)   # (3,)
+        shift = median(ref_frames) - median(generated)
+    else:                                                                               # the time-median faces, blurred within the mask
+        blur = lambda x: cv2.GaussianBlur(np.ascontiguousarray(x, np.float32), (0, 0), scale * s)
+        weight = np.maximum(blur(inside), 1e-6)[..., None]                               # (s, s, 1): mask-normalised blur
+        smooth = lambda x: blur(np.median(x, axis=0) * inside[..., None]) / weight      # (s, s, 3)
+        shift = (smooth(ref_frames) - smooth(generated)) * inside[..., None]
+    return np.clip(generated + shift, 0, 255).round().astype(np.uint8)
 
 def paste_faces(generated: np.ndarray, frames: np.ndarray, weight: np.ndarray) -> np.ndarray:
     "w * generated + (1 - w) * frames, rounded to uint8; where w is 0 the frames' pixels, unchanged."
@@ -127,7 +142,8 @@ class ClipGenerator:
 def generate_clip(model: nn.Module, vae: nn.Module, frames: np.ndarray, wav: np.ndarray, ref_frames: np.ndarray | None = None,
                   steps: int = 20, guidance: float = 1.5, seed: int = 0, windows_per_batch: int = 8,
                   mask_cfg: MaskConfig = MaskConfig(), cfg=OFFICIAL_AV, whisper=None, progress: bool = False,
-                  colour_match: bool = True, soft_edge: bool = True, start_noise: str = "shared") -> np.ndarray:
+                  colour_match: bool = True, soft_edge: bool = True, start_noise: str = "shared",
+                  colour_scale: float | None = COLOUR_SCALE) -> np.ndarray:
     "Aligned face frames (n, s, s, 3) uint8 with the mouth re-drawn to match wav; pixels outside the mask are kept exactly."
     from tqdm.auto import tqdm
     n, s = len(frames), frames.shape[1]
@@ -139,5 +155,5 @@ def generate_clip(model: nn.Module, vae: nn.Module, frames: np.ndarray, wav: np.
         clip = gen.raw(frames[first:end], ref_frames[first:end], first, batch)
         keep = max(0, written - first)                                                   # the last batch may overlap
         raw[first + keep:end], written = clip[keep:], end
-    if colour_match: raw = match_reference_colour(raw, ref_frames, mask_cfg)
+    if colour_match: raw = match_reference_colour(raw, ref_frames, mask_cfg, colour_scale)
     return paste_faces(raw, frames, composite_weight(s, mask_cfg) if soft_edge else mouth_mask(s, mask_cfg))

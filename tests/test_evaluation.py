@@ -20,6 +20,8 @@ def test_eval_model_bad_input(cli_inproc, tmp_path):
     assert r.returncode != 0 and "--clips >= 2" in r.stderr
     r = cli_inproc("eval-model", "--frames", "20")
     assert r.returncode != 0 and "--frames must be >= 46" in r.stderr
+    r = cli_inproc("eval-model", "--colour-scale", "-0.1")
+    assert r.returncode != 0 and "--colour-scale must be >= 0" in r.stderr
     r = cli_inproc("eval-model", "--checkpoint", tmp_path / "missing.pt")
     assert r.returncode != 0 and "missing.pt" in r.stderr
     from latentsync_nb.syncnet import shipped_syncnet_path

@@ -56,9 +56,9 @@ def test_readme_figures_are_measured():
     s = evaluated["summary"]
     claims = re.search(r"\(sync ratio ([\d.]+)\), with the best audio offset at 0 on every clip; inside the mouth, PSNR ([\d.]+) dB "
                        r"against the ground truth where the VAE's own round trip reaches ([\d.]+) dB, a colour bias of at most "
-                       r"([\d.]+) grey levels and a seam ([\d.]+)x", text)
+                       r"([\d.]+) grey levels, a seam ([\d.]+)x and a frame-to-frame flicker ([\d.]+)x", text)
     assert claims, "the README's paragraph on the shipped model changed: update this test"
     assert [float(x) for x in claims.groups()] == [round(s["sync_ratio"], 2), round(s["mouth_psnr"], 1), round(s["vae_mouth_psnr"], 1),
-                                                   round(s["colour_bias_max"], 1), round(s["seam"], 2)]
+                                                   round(s["colour_bias_max"], 1), round(s["seam"], 2), round(s["flicker"], 1)]
     assert all(r["best_offset"] == 0 for r in evaluated["clips"]) and len(evaluated["clips"]) == 10
     assert (ROOT / "nbs" / "results" / "demo_mouth_strip.png").exists() and "](nbs/results/demo_mouth_strip.png)" in text
