@@ -464,7 +464,7 @@ def train_tiny(out_dir, stage1_steps: int | None = None, stage2_steps: int | Non
         if total_minutes is not None:                                             # leave ~40 s for building the stage
             left = total_minutes - (time.perf_counter() - start) / 60 - 0.7
             minutes = left if minutes is None else min(minutes, left)
-        cfg = replace(TRAIN_PRESETS[f"tiny-{stage}"], max_steps=steps or 10**7, max_minutes=minutes, **overrides,
+        cfg = replace(TRAIN_PRESETS[f"tiny_{stage}"], max_steps=steps or 10**7, max_minutes=minutes, **overrides,
                       **({"init_from": str(out_dir / "stage1" / "unet.pt")} if stage == "stage2" else {}))
         t0 = time.perf_counter()
         _, hist = train(cfg, out_dir / stage, samples=samples, progress=progress, log=log)

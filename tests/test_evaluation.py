@@ -46,3 +46,13 @@ def test_bench_train_bad_input(cli_inproc):
     assert r.returncode != 0 and "--minutes" in r.stderr
     r = cli_inproc("bench", "train", "--config", "stage2", "--steps", "0")
     assert r.returncode != 0 and "--steps" in r.stderr
+
+def test_train_tiny_runs_both_stages(tmp_path):
+    "train_tiny (what `bench train` retrains) takes the tiny presets: one step of each stage, stage 2 from stage 1's checkpoint."
+    from latentsync_nb.training import load_trained, train_tiny
+    r = train_tiny(tmp_path, stage1_steps=1, stage2_steps=1, progress=False, log=lambda *a, **k: None,
+                   batch_size=1, cache_latents=False, validate_every=0)
+    assert (r["stage1"]["steps"], r["stage2"]["steps"]) == (1, 1)
+    cfg = torch.load(r["checkpoint"], weights_only=True)["config"]
+    assert cfg["stage"] == "stage2" and cfg["init_from"] == str(r["stage1_checkpoint"]) and cfg["colour_variants"] == 4
+    assert load_trained(r["checkpoint"]).unet.has_motion
