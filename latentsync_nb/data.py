@@ -15,15 +15,17 @@ import librosa
 import numpy as np
 import scipy.signal
 import torch
+import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 # %% auto #0
 __all__ = ['OFFICIAL_AV', 'SEED', 'AVConfig', 'MediaError', 'SilentAudioWarning', 'sample_root', 'Clip', 'load_manifest',
            'read_audio', 'audio_level_db', 'is_silent', 'check_audio', 'read_video', 'iter_video', 'count_video_frames',
            'iter_frames_at', 'atomic_path', 'VideoWriter', 'write_video', 'write_wav', 'melspectrogram', 'mel_start',
-           'mel_window_len', 'n_windows', 'mel_window', 'audio_window', 'MaskConfig', 'official_mask', 'mouth_mask',
-           'mask_frames', 'mouth_darkness', 'frame_loudness', 'frames_to_tensor', 'stack_frames', 'LoadedClip',
-           'load_clip', 'load_face_clips', 'SyncNetDataset', 'reference_start', 'recolour', 'UNetDataset']
+           'mel_window_len', 'n_windows', 'mel_window', 'audio_window', 'MaskConfig', 'official_mask', 'keep_mask',
+           'mouth_mask', 'mask_frames', 'latent_mask', 'mouth_darkness', 'frame_loudness', 'frames_to_tensor',
+           'stack_frames', 'LoadedClip', 'load_clip', 'load_face_clips', 'SyncNetDataset', 'reference_start',
+           'recolour', 'UNetDataset']
 
 # %% ../nbs/00_data.ipynb #55480c4c
 @dataclass(frozen=True)
@@ -388,34 +390,47 @@ class MaskConfig:
     shape: str = "ellipse"   # "ellipse" (this project's, the fields above) or "official" (LatentSync's mask.png)
 
 def official_mask(size: int = 256) -> np.ndarray:
-    "LatentSync's mask.png (256 x 256, shipped as row runs), 1 = redrawn, resized to `size` with Lanczos; float32 in [0, 1]."
+    "LatentSync's mask.png as its pipeline reads it: 1 (white) = kept, 0 (black) = redrawn; (size, size) float32."
     import latentsync_nb
     path = Path(latentsync_nb.__file__).resolve().parent / "assets" / "latentsync_mask_256.tsv"
-    mask = np.zeros((256, 256), np.float32)
+    png = np.full((256, 256), 255, np.uint8)                                  # white: kept
     for line in path.read_text().splitlines():
-        if not line or line.startswith("#"): continue
+        if not line or line.startswith("#"):
+            continue
         row, runs = line.split("\t")
         for run in runs.split(","):
-            a, b = map(int, run.split("-")); mask[int(row), a:b] = 1
-    if size == 256: return mask
-    return np.clip(cv2.resize(mask, (size, size), interpolation=cv2.INTER_LANCZOS4), 0, 1)
+            a, b = map(int, run.split("-"))
+            png[int(row), a:b] = 0                                            # black: redrawn
+    if size != 256:
+        png = cv2.resize(png, (size, size), interpolation=cv2.INTER_LANCZOS4)   # uint8: rounded and clipped, as cv2 gives it
+    return png.astype(np.float32) / 255
 
-def mouth_mask(size: int = OFFICIAL_AV.face_size, cfg: MaskConfig = MaskConfig()) -> np.ndarray:
-    "Fixed lower-face mask, shape (size, size), float32: 1 = region the model redraws, 0 = kept."
-    if cfg.shape == "official": return official_mask(size)
-    if cfg.shape != "ellipse": raise ValueError(f"MaskConfig.shape must be 'ellipse' or 'official', got {cfg.shape!r}")
+def keep_mask(size: int = OFFICIAL_AV.face_size, cfg: MaskConfig = MaskConfig()) -> np.ndarray:
+    "The mask the UNet sees (LatentSync's convention): (size, size) float32, 1 = kept, 0 = redrawn."
+    if cfg.shape == "official":
+        return official_mask(size)
+    if cfg.shape != "ellipse":
+        raise ValueError(f"MaskConfig.shape must be 'ellipse' or 'official', got {cfg.shape!r}")
     yy, xx = (np.mgrid[0:size, 0:size] + 0.5) / size
     r = np.sqrt(((xx - 0.5) / cfg.half_width) ** 2 + ((yy - cfg.top) / cfg.depth) ** 2)  # elliptic radius
     inside = np.clip((1 - r) / (cfg.feather / cfg.depth) + 0.5, 0, 1)                      # soft ellipse edge
     below = np.clip((yy - cfg.top) / cfg.feather + 0.5, 0, 1)                                # soft top edge
-    return (inside * below).astype(np.float32)
+    return (1 - inside * below).astype(np.float32)
 
-def mask_frames(frames, mask):
-    "Frames with the mask region blanked to black (0 in [0,255], -1 in [-1,1]); works for numpy (.., h, w, 3) uint8 or torch (.., 3, h, w) in [-1, 1]."
+def mouth_mask(size: int = OFFICIAL_AV.face_size, cfg: MaskConfig = MaskConfig()) -> np.ndarray:
+    "Where the model redraws, 1 - keep_mask: (size, size) float32, 1 = redrawn (for scores and paste weights)."
+    return 1 - keep_mask(size, cfg)
+
+def mask_frames(frames, keep):
+    "Frames times the keep mask, as LatentSync: torch (.., 3, h, w) in [-1, 1] or numpy (.., h, w, 3) uint8; redrawn = 0 (mid-grey)."
     if isinstance(frames, torch.Tensor):
-        m = torch.as_tensor(mask, dtype=frames.dtype, device=frames.device)
-        return frames * (1 - m) + (-1.0) * m
-    return (np.asarray(frames) * (1 - mask[..., None])).round().astype(np.uint8)
+        return frames * torch.as_tensor(keep, dtype=frames.dtype, device=frames.device)
+    normalised = np.asarray(frames, np.float32) / 127.5 - 1                   # [-1, 1]
+    return ((normalised * keep[..., None] + 1) * 127.5).round().astype(np.uint8)
+
+def latent_mask(keep: torch.Tensor, size: tuple) -> torch.Tensor:
+    "The keep mask (b, 1, s, s) at latent size (b, 1, h, w), nearest neighbour as LatentSync's interpolate: still binary."
+    return F.interpolate(keep.float(), size=tuple(size))
 
 # %% ../nbs/00_data.ipynb #b7987afe
 def mouth_darkness(frames: np.ndarray, mask: np.ndarray | None = None, threshold: int = 70) -> np.ndarray:
@@ -538,10 +553,10 @@ class UNetDataset(_ClipDataset):
         ref = reference_start(rng, lc.n_windows, start, f)
         colour = int(rng.integers(self.colour_variants + 1)) if self.colour_variants else 0
         tone = lambda x: recolour(x, i % len(self.clips), colour, self.seed)       # the same tone on every frame
-        mask = torch.from_numpy(mouth_mask(lc.frames.shape[1], self.mask_cfg))    # (s, s)
+        mask = torch.from_numpy(keep_mask(lc.frames.shape[1], self.mask_cfg))     # (s, s): 1 = kept
         gt = frames_to_tensor(tone(lc.frames[start:start + f]))                   # (3, f, s, s)
         return dict(gt=gt, masked=mask_frames(gt, mask), ref=frames_to_tensor(tone(lc.frames[ref:ref + f])),
-                    mask=mask[None],                                              # (1, s, s)
+                    mask=mask[None],                                              # (1, s, s): 1 = kept
                     mel=torch.from_numpy(mel_window(lc.mel, start, f, self.cfg)).unsqueeze(0),   # (1, 80, 52)
                     audio=torch.from_numpy(audio_window(lc.wav, start, f, self.cfg).copy()),     # (10240,)
                     clip=lc.clip.id, start=start, ref_start=ref, colour=colour)

@@ -10,8 +10,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .data import (OFFICIAL_AV, MaskConfig, MediaError, frames_to_tensor, mask_frames, mel_window, melspectrogram,
-                                mouth_mask)
+from .data import (OFFICIAL_AV, MaskConfig, MediaError, frames_to_tensor, keep_mask, latent_mask, mask_frames,
+                                mel_window, melspectrogram, mouth_mask)
 from .model import mixed_noise
 from .objective import complete_latents, ddim_scheduler
 from .vae import decode_latents, encode_clips
@@ -120,12 +120,12 @@ class ClipGenerator:
     def raw(self, frames: np.ndarray, ref_frames: np.ndarray, first: int, batch: list) -> np.ndarray:
         "Generated faces (end - first, s, s, 3) of one batch (first, end, starts) of `batches`, given its frames[first:end]; where windows overlap, the earlier one's."
         f, s = self.f, frames.shape[1]
-        pixel_mask = torch.from_numpy(mouth_mask(s, self.mask_cfg)).to(self.device)             # (s, s)
+        keep = torch.from_numpy(keep_mask(s, self.mask_cfg)).to(self.device)                    # (s, s): 1 = kept
         clips = torch.stack([frames_to_tensor(frames[a - first:a - first + f]) for a in batch]).to(self.device)   # (b, 3, f, s, s)
         refs = torch.stack([frames_to_tensor(ref_frames[a - first:a - first + f]) for a in batch]).to(self.device)
-        masked = encode_clips(self.vae, mask_frames(clips, pixel_mask))                             # (b, 4, f, h, w)
+        masked = encode_clips(self.vae, mask_frames(clips, keep))                                   # (b, 4, f, h, w)
         h, w = masked.shape[-2:]
-        lmask = F.adaptive_avg_pool2d(pixel_mask[None, None], (h, w))[:, :, None].expand(len(batch), 1, f, h, w)
+        lmask = latent_mask(keep[None, None], (h, w))[:, :, None].expand(len(batch), 1, f, h, w)   # nearest: binary
         cond = dict(masked=masked, ref=encode_clips(self.vae, refs), mask=lmask, **self._audio(batch))
         if self.start_noise == "shared" and self.noise_frame is None:
             self.noise_frame = torch.randn((1, masked.shape[1], 1, h, w), generator=self.generator)   # (1, 4, 1, h, w)

@@ -15,8 +15,8 @@ import torch.nn.functional as F
 
 from .core import (CheckpointError, TrainLoop, default_device, freeze, load_state_strict, peak_memory_mb,
                                 read_checkpoint, save_checkpoint, save_figure)
-from .data import (SEED, UNetDataset, atomic_path, frames_to_tensor, load_clip, load_manifest, mask_frames,
-                                mouth_mask, recolour)
+from .data import (SEED, MaskConfig, UNetDataset, atomic_path, frames_to_tensor, keep_mask, latent_mask,
+                                load_clip, load_manifest, mask_frames, recolour)
 from .model import (OFFICIAL_UNET_CONFIGS, OFFICIAL_WHISPER, LatentSyncUNet, TinyAudioEncoder, UNET_PRESETS,
                                  WhisperAudioEncoder, mixed_noise, official_stage, set_trainable, unet_from_official)
 from .objective import LOSS_PRESETS, LatentSyncLoss, LossRecord, LossWeights
@@ -67,9 +67,9 @@ def latent_batch(batch: dict, vae: nn.Module) -> dict:
     return out
 
 def _latent_dict(z0, masked, ref, pixel_mask, gt, mel) -> dict:
-    "The UNet's latent inputs; the pixel mask (b, 1, s, s) area-pooled to the latent grid and repeated per frame."
+    "The UNet's latent inputs; the keep mask (b, 1, s, s) at latent size by nearest (LatentSync's), repeated per frame."
     b, _, f, h, w = z0.shape
-    mask = F.adaptive_avg_pool2d(pixel_mask.float().to(z0.device), (h, w))          # (b, 1, h, w): area fraction
+    mask = latent_mask(pixel_mask.to(z0.device), (h, w))                            # (b, 1, h, w): 1 = kept
     return dict(z0=z0, masked=masked, ref=ref, mask=mask[:, :, None].expand(b, 1, f, h, w), gt=gt, mel=mel)
 
 # %% ../nbs/06_training.ipynb #9721e3ed
@@ -85,7 +85,7 @@ class LatentCache:
             device = next(self.vae.parameters()).device
             frames = recolour(self.dataset.loaded(j).frames, j, colour, self.dataset.seed)
             frames = frames_to_tensor(frames).to(device)                                 # (3, n, s, s)
-            mask = torch.from_numpy(mouth_mask(frames.shape[-1], self.dataset.mask_cfg)).to(device)
+            mask = torch.from_numpy(keep_mask(frames.shape[-1], self.dataset.mask_cfg)).to(device)   # 1 = kept
             encode = lambda x: torch.cat([encode_clips(self.vae, x[None, :, i:i + self.chunk])
                                           for i in range(0, x.shape[1], self.chunk)], dim=2)[0]
             self._clips[j, colour] = (encode(frames), encode(mask_frames(frames, mask)))
@@ -156,6 +156,7 @@ class TrainConfig:
     decode_chunk: int | None = None          # decode the estimate k frames at a time under gradient checkpointing
     judge_dtype: str | None = None           # "fp16" / "bf16": frozen VAE, SyncNet and TREPA encoder in half precision
     colour_variants: int = 0                 # > 0: each clip also in K other skin tones (UNetDataset), so colour comes from context
+    mask: str = "ellipse"                    # MaskConfig.shape of the training faces: "ellipse" (tiny, 64 px) or "official"
 
     def __post_init__(self):
         if isinstance(self.loss_weights, dict): self.loss_weights = LossWeights(**self.loss_weights)   # from YAML / JSON
@@ -172,7 +173,7 @@ TRAIN_PRESETS = {
                                validate_every=50, colour_variants=4),
     "stage1": TrainConfig(unet="official", audio_encoder=OFFICIAL_WHISPER, vae="stabilityai/sd-vae-ft-mse", face_size=256,
                           batch_size=1, lr=1e-5, max_steps=100_000, mixed_precision="fp16", checkpoint_every=1000,
-                          decode_chunk=2, judge_dtype="fp16"),
+                          decode_chunk=2, judge_dtype="fp16", mask="official"),
 }
 TRAIN_PRESETS["stage2"] = replace(TRAIN_PRESETS["stage1"], stage="stage2", lpips_backbone="imagenet",
                                   trepa_encoder=OFFICIAL_TREPA_PATH)
@@ -340,7 +341,7 @@ def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress
         log(f"resumed from {ckpt_path} at step {step}")
     model, opt = acc.prepare(model, opt)
     data = UNetDataset(load_manifest(samples, split="train"), n_items=cfg.n_items, size=cfg.face_size, seed=cfg.seed,
-                       colour_variants=cfg.colour_variants)
+                       colour_variants=cfg.colour_variants, mask_cfg=MaskConfig(shape=cfg.mask))
     cache = LatentCache(vae, data) if cfg.cache_latents else None
     tokens = WhisperTokenCache(whisper.to(acc.device), data, acc.device) if whisper is not None else None
     loop = TrainLoop(cfg.max_steps, step, cfg.max_minutes, f"train {cfg.stage}", progress and acc.is_main_process)

@@ -113,12 +113,12 @@ class TREPALoss(nn.Module):
                 f"checkpointing={self.encoder.gradient_checkpointing}, dtype={self.dtype or 'float32'}")
 
     def prepare(self, clip: torch.Tensor) -> torch.Tensor:
-        "(b, 3, f, h, w) in [-1, 1] -> encoder input (b, f, 3, s, s) in [0, 1], frames resized bicubically to s."
+        "(b, 3, f, h, w) in [-1, 1] -> encoder input (b, f, 3, s, s): mapped to [0, 1] and clamped (as LatentSync), then resized bicubically to s."
         b, c, f, h, w = clip.shape
         s = self.config.image_size
-        frames = clip.transpose(1, 2).reshape(b * f, c, h, w)                   # (b*f, 3, h, w)
-        if (h, w) != (s, s): frames = F.interpolate(frames, size=(s, s), mode="bicubic", align_corners=False)
-        frames = (frames + 1) / 2
+        frames = ((clip.transpose(1, 2).reshape(b * f, c, h, w) + 1) / 2).clamp(0, 1)   # (b*f, 3, h, w) in [0, 1]
+        if (h, w) != (s, s):
+            frames = F.interpolate(frames, size=(s, s), mode="bicubic", align_corners=False)
         return frames.reshape(b, f, c, s, s)
 
     def features(self, clip: torch.Tensor) -> torch.Tensor:
