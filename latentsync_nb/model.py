@@ -17,9 +17,10 @@ from .core import CheckpointError, freeze, load_state_strict, read_checkpoint
 __all__ = ['UNET_PRESETS', 'LATENT_CHANNELS', 'TRAINABLE', 'OFFICIAL_WHISPER', 'OFFICIAL_UNET_CONFIGS', 'UNetConfig',
            'build_unet2d', 'motion_adapter', 'NoMotion', 'add_motion_modules', 'ClipGroupNorm', 'FrameGroupNorm',
            'use_norm_spans', 'LatentSyncUNet', 'set_trainable', 'count_parameters', 'mixed_noise', 'AudioWindowConfig',
-           'whisper_window', 'whisper_encoder_from_openai', 'load_whisper_encoder', 'WhisperAudioEncoder',
-           'TinyAudioEncoder', 'official_unet_layout', 'official_to_diffusers', 'diffusers_to_official',
-           'official_stage', 'unet_state_shapes', 'unet_from_official']
+           'whisper_window', 'whisper_encoder_from_openai', 'load_whisper_encoder', 'WhisperMelConfig',
+           'whisper_log_mel', 'WhisperAudioEncoder', 'TinyAudioEncoder', 'official_unet_layout',
+           'official_to_diffusers', 'diffusers_to_official', 'official_stage', 'unet_state_shapes',
+           'unet_from_official']
 
 # %% ../nbs/05_model.ipynb #1852b014
 @dataclass(frozen=True)
@@ -277,14 +278,38 @@ def load_whisper_encoder(source) -> nn.Module:
         raise FileNotFoundError(f"Could not load Whisper from {source!r} (a Hub id like {OFFICIAL_WHISPER!r}, a local folder saved "
                                 "with save_pretrained, or openai-whisper's tiny.pt); offline, download it elsewhere and pass it") from e
 
+@dataclass(frozen=True)
+class WhisperMelConfig:
+    "Whisper's log-mel: 16 kHz, 25 ms Hann windows every 10 ms (100 mel frames a second), 80 bands, 30 s segments."
+    sample_rate: int = 16_000
+    n_fft: int = 400
+    hop_length: int = 160
+    n_mels: int = 80
+    segment: int = 3000          # mel frames per encoder call: 30 s
+    dynamic_range: float = 8.0   # log10 units kept below the file's loudest bin (80 dB)
+
+def whisper_log_mel(wav: np.ndarray, cfg: WhisperMelConfig = WhisperMelConfig()) -> torch.Tensor:
+    "Whisper's log-mel of a whole waveform (n_mels, len(wav) // hop), normalised by the maximum over the whole file, as LatentSync."
+    import librosa
+    audio = torch.as_tensor(np.asarray(wav, np.float32))
+    if audio.ndim != 1 or len(audio) < cfg.n_fft:
+        raise ValueError(f"Whisper's mel needs a mono waveform of at least {cfg.n_fft} samples, got shape {tuple(audio.shape)}")
+    stft = torch.stft(audio, cfg.n_fft, cfg.hop_length, window=torch.hann_window(cfg.n_fft), return_complex=True)
+    power = stft[..., :-1].abs() ** 2                                             # (n_fft / 2 + 1, frames): last frame dropped
+    filters = torch.from_numpy(librosa.filters.mel(sr=cfg.sample_rate, n_fft=cfg.n_fft, n_mels=cfg.n_mels))
+    log = (filters @ power).clamp(min=1e-10).log10()                              # (n_mels, frames)
+    log = torch.maximum(log, log.max() - cfg.dynamic_range)
+    return (log + 4) / 4
+
 class WhisperAudioEncoder(nn.Module):
-    "Frozen Whisper encoder -> per-video-frame tokens (n_frames, layers * 10, width) from every layer's output."
-    def __init__(self, source: str = OFFICIAL_WHISPER, window: AudioWindowConfig = AudioWindowConfig()):
+    "Frozen Whisper encoder -> per-video-frame tokens (n_frames, 10 * layers, width) from every layer's output."
+    def __init__(self, source: str = OFFICIAL_WHISPER, window: AudioWindowConfig = AudioWindowConfig(),
+                 mel: WhisperMelConfig = WhisperMelConfig()):
         super().__init__()
-        from transformers import WhisperFeatureExtractor
         self.encoder = load_whisper_encoder(source)
-        self.extractor = WhisperFeatureExtractor(feature_size=self.encoder.config.num_mel_bins)
-        self.window = window
+        self.window, self.mel_cfg = window, mel
+        if self.encoder.config.num_mel_bins != mel.n_mels:
+            raise CheckpointError(f"{source}: a Whisper of {self.encoder.config.num_mel_bins} mel bands; LatentSync's takes {mel.n_mels}")
 
     def layer_outputs(self, mel: torch.Tensor) -> list:
         "The embedding output and each block's output, all before the final LayerNorm (as LatentSync keeps them)."
@@ -299,23 +324,26 @@ class WhisperAudioEncoder(nn.Module):
     def width(self) -> int: return self.encoder.config.d_model
 
     @torch.no_grad()
-    def features(self, wav: np.ndarray, sample_rate: int = 16_000) -> torch.Tensor:
-        "Every layer's output for a whole waveform, (layers + 1, steps, width), 50 steps per second, in 30 s chunks."
-        chunk, out = 30 * sample_rate, []
+    def features(self, wav: np.ndarray) -> torch.Tensor:
+        "Every layer's output for a whole 16 kHz waveform (layers + 1, steps, width), 50 steps a second, as LatentSync computes it."
         device = next(self.encoder.parameters()).device
-        for start in range(0, max(len(wav), 1), chunk):
-            piece = wav[start:start + chunk]
-            mel = self.extractor(piece, sampling_rate=sample_rate, return_tensors="pt").input_features.to(device)
-            hidden = self.layer_outputs(mel)                                           # (layers + 1) x (1, 1500, width)
-            keep = math.ceil(len(piece) / sample_rate * self.window.feature_rate)
-            out.append(torch.stack([h[0, :keep] for h in hidden]))
+        dtype = torch.float16 if device.type == "cuda" else torch.float32           # LatentSync: fp16 on a GPU, fp32 on a CPU
+        if next(self.encoder.parameters()).dtype != dtype:
+            self.encoder.to(dtype)
+        mel = whisper_log_mel(wav, self.mel_cfg).to(device)                          # (80, n): the whole file at once
+        seg, out = self.mel_cfg.segment, []
+        for start in range(0, mel.shape[1], seg):
+            piece = mel[:, start:start + seg]                                         # (80, k), k <= 3000
+            padded = torch.nn.functional.pad(piece, (0, seg - piece.shape[1]))         # 0.0 on the mel, not silent audio
+            hidden = self.layer_outputs(padded[None].to(dtype))                       # (layers + 1) x (1, 1500, width)
+            out.append(torch.stack([h[0, :piece.shape[1] // 2] for h in hidden]))    # the segment's own steps
         return torch.cat(out, dim=1).float()
 
     def frame_tokens(self, features: torch.Tensor, start_frame: int, n_frames: int) -> torch.Tensor:
-        "(n_frames, layers * 10, width) tokens of frames start_frame .. start_frame + n_frames - 1."
+        "(n_frames, 10 * layers, width) tokens of frames start_frame .. start_frame + n_frames - 1, step-major as LatentSync."
         idx = torch.from_numpy(np.stack([whisper_window(start_frame + i, features.shape[1], self.window) for i in range(n_frames)]))
         tokens = features[:, idx]                                                      # (layers, n_frames, 10, width)
-        return tokens.permute(1, 0, 2, 3).flatten(1, 2)
+        return tokens.permute(1, 2, 0, 3).flatten(1, 2)                              # (n_frames, 10 * layers, width)
 
     def forward(self, wav: np.ndarray, n_frames: int, start_frame: int = 0) -> torch.Tensor:
         "Tokens (n_frames, 50, width) for the frames of a waveform."
