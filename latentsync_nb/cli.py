@@ -224,7 +224,9 @@ def add_training_commands(sub):
     tr.add_argument("--batch-size", type=int, help="clips per process and step")
     tr.add_argument("--lr", type=float, help="learning rate")
     tr.add_argument("--checkpoint-every", type=int, help="steps between checkpoints")
-    tr.add_argument("--init-from", help="a stage-1 checkpoint (OUT/unet.pt of a stage-1 run, or an exported model) to start from")
+    tr.add_argument("--init-from", help="the weights to start from: the released latentsync_unet.pt (official configs), or "
+                                        "OUT/unet.pt of a run / an exported model")
+    tr.add_argument("--from-scratch", action="store_true", help="let stage 2 start from a random UNet (normally refused)")
     tr.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="override any TrainConfig field, e.g. lr=2e-5")
     tr.add_argument("--samples", default=None, help=SAMPLES_HELP)
     tr.add_argument("--no-resume", action="store_true", help="start from scratch even if OUT/unet.pt exists")
@@ -232,6 +234,9 @@ def add_training_commands(sub):
                   "Write a `train` checkpoint's weights (fp16), config and history, without the optimiser.")
     xm.add_argument("checkpoint", help="training checkpoint (OUT/unet.pt of train)")
     xm.add_argument("--out", default=None, help="output file (default: the package's shipped latentsync_nb/weights/latentsync_tiny.pt)")
+    xm.add_argument("--official", action="store_true",
+                    help="write LatentSync's latentsync_unet.pt instead (fp32 weights under state_dict, official names): "
+                         "for a model trained with an official config")
     em = _command(sub, "eval-model", _eval_model, "held-out lip-sync scores of a trained tiny model, judged by the judge SyncNet",
                   "Re-draw every held-out clip's mouth from its own audio (DDIM, guidance) and score it with the judge "
                   "SyncNet: sync ratio, best offset, own vs other audio, LSE-C/D, high-frequency energy. Last line: JSON.")
@@ -285,7 +290,8 @@ def _train_config(args):
     base = load_config(args.config)
     fields = {f.name for f in dataclasses.fields(base)}
     over = {k: v for k, v in dict(max_steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-                                  checkpoint_every=args.checkpoint_every, init_from=args.init_from).items() if v is not None}
+                                  checkpoint_every=args.checkpoint_every, init_from=args.init_from,
+                                  from_scratch=args.from_scratch or None).items() if v is not None}
     for item in args.set:
         key, sep, value = item.partition("=")
         _require(bool(sep) and key in fields, f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(fields)}")
@@ -307,7 +313,11 @@ def _train(args):
           + f"; checkpoint {Path(args.out) / 'unet.pt'}")
 
 def _export_model(args):
-    from latentsync_nb.training import export_model
+    from latentsync_nb.training import export_model, export_official
+    if args.official:
+        _require(bool(args.out), "--official needs --out PATH (e.g. checkpoints/latentsync_unet.pt)")
+        print(f"wrote {export_official(args.checkpoint, args.out)} (LatentSync's format: weights under state_dict)")
+        return
     print(f"wrote {export_model(args.checkpoint, args.out)}")
 
 def _eval_model(args):

@@ -21,16 +21,16 @@ from .data import (OFFICIAL_AV, MaskConfig, MediaError, SilentAudioWarning, atom
                                 read_audio, read_video, write_video, write_wav)
 from .evaluation import mouth_quality, vae_round_trip
 from .model import WhisperAudioEncoder
-from .sampling import ClipGenerator, composite_weight, match_reference_colour, paste_faces
+from .sampling import ClipGenerator, composite_faces
 from .syncnet import load_judge, sync_offsets
-from .training import LatentSyncModel, load_trained, shipped_model_path
+from .training import LatentSyncModel, check_token_width, load_trained, shipped_model_path
 from .vae import load_vae
 
 # %% auto #0
 __all__ = ['DETECTORS', 'OFFICIAL_TEMPLATE', 'OFFICIAL_CROP_UNITS', 'OFFICIAL_CROP_R', 'GEOMETRIES', 'AlignConfig',
            'HaarFaceDetector', 'InsightFaceDetector', 'get_detector', 'detect_faces', 'faces_to_crops',
            'calibrate_alignment', 'FaceTrack', 'smooth_track', 'track_faces', 'true_crops', 'crop_matrix', 'crop_side',
-           'crop_centre', 'crop_faces', 'paste_mask', 'face_paste_weight', 'frame_mask', 'match_colour', 'paste_mouths',
+           'crop_centre', 'crop_faces', 'paste_mask', 'face_paste_weight', 'frame_mask', 'paste_mouths',
            'TemplateAlign', 'points_from_106', 'points_from_eyes', 'template_points', 'template_crops', 'Geometry',
            'moving_photo', 'output_length', 'pingpong', 'LipSyncModel', 'load_lipsync', 'dub_batches', 'lipsync_frames',
            'lipsync', 'is_aligned', 'judge_frames', 'dub_ground_truth', 'run_demo', 'synthetic_long_video',
@@ -301,12 +301,6 @@ def frame_mask(crop, shape, mask_cfg: MaskConfig = MaskConfig(), region: str = "
     if in_frame is not None: out[in_frame] = weight[in_box]
     return out
 
-def match_colour(generated: np.ndarray, faces: np.ndarray, mask_cfg: MaskConfig = MaskConfig()) -> np.ndarray:
-    "Generated faces (n, s, s, 3) shifted per frame and channel by the median input-minus-generated difference in the mask."
-    inside = mouth_mask(faces.shape[1], mask_cfg) > 0.5
-    shift = np.median(faces[:, inside].astype(np.float32) - generated[:, inside], axis=1)         # (n, 3)
-    return np.clip(generated + shift[:, None, None], 0, 255).round().astype(np.uint8)
-
 def _face_to_box(face: np.ndarray, crop, x0: int, y0: int, wh) -> np.ndarray:
     "A face crop warped back over the box at (x0, y0) of size wh (affine crops: Lanczos to (75 r, 100 r) first, as LatentSync)."
     if not _is_affine(crop):
@@ -428,6 +422,8 @@ def load_lipsync(checkpoint=None, device=None, **official) -> LipSyncModel:
     model = load_trained(path, device=device, **official)
     cfg = model.train_config
     whisper = WhisperAudioEncoder(cfg.audio_encoder).to(device) if model.audio_encoder is None else None
+    if whisper is not None:
+        check_token_width(whisper, model.unet.cfg, cfg.audio_encoder)
     geometry = "official" if getattr(model, "official_stage", None) else "tiny"
     return LipSyncModel(model, load_vae(cfg.vae, device=device), whisper, cfg.face_size, str(path), geometry)
 
@@ -463,7 +459,6 @@ def dub_batches(lsm: LipSyncModel, wav: np.ndarray, n_out: int, faces_at, steps:
     device, timing, t0 = next(lsm.model.parameters()).device, {} if timing is None else timing, time.perf_counter()
     with _generating(device):
         gen = ClipGenerator(lsm.model, lsm.vae, audio, n, steps, guidance, seed, windows_per_batch, geometry.mask, whisper=lsm.whisper)
-    weight = composite_weight(size, geometry.mask) if geometry.paste == "mouth" else mouth_mask(size, geometry.mask)
     timing["generate"], written = timing.get("generate", 0.0) + time.perf_counter() - t0, 0
     for first, end, batch in tqdm(gen.batches, desc="generate", unit="batch", disable=not progress, leave=False):
         t0 = time.perf_counter()                                                   # the caller's time between batches is not ours
@@ -471,9 +466,8 @@ def dub_batches(lsm: LipSyncModel, wav: np.ndarray, n_out: int, faces_at, steps:
         with _generating(device): raw = gen.raw(faces, faces, first, batch)
         keep, stop, written = max(0, written - first), min(end, n_out), end        # the last batch may overlap the one before
         new, inputs = raw[keep:max(keep, stop - first)], faces[keep:max(keep, stop - first)]   # empty: all given already
-        if len(new) and geometry.colour_match: new = match_reference_colour(new, inputs, geometry.mask)
-        new = paste_faces(new, inputs, weight)                                     # outside the mask: the input face, exactly
-        if len(new) and geometry.colour_match: new = match_colour(new, inputs, geometry.mask)
+        if len(new):                                                               # what generate_clip writes, exactly
+            new = composite_faces(new, inputs, inputs, geometry.mask, geometry.colour_match, soft_edge=geometry.paste == "mouth")
         timing["generate"] += time.perf_counter() - t0
         if len(new): yield first + keep, new
 

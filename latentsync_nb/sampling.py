@@ -18,7 +18,7 @@ from .vae import decode_latents, encode_clips
 
 # %% auto #0
 __all__ = ['COLOUR_SCALE', 'START_NOISE', 'ddim_sample', 'composite_weight', 'match_reference_colour', 'paste_faces',
-           'window_starts', 'ClipGenerator', 'generate_clip']
+           'composite_faces', 'window_starts', 'ClipGenerator', 'generate_clip']
 
 # %% ../nbs/05a_sampling.ipynb #f31ddf5f
 @torch.no_grad()
@@ -76,6 +76,15 @@ def match_reference_colour(generated: np.ndarray, ref_frames: np.ndarray, mask_c
 def paste_faces(generated: np.ndarray, frames: np.ndarray, weight: np.ndarray) -> np.ndarray:
     "w * generated + (1 - w) * frames, rounded to uint8; where w is 0 the frames' pixels, unchanged."
     return (weight[..., None] * generated + (1 - weight[..., None]) * frames).round().astype(np.uint8)
+
+def composite_faces(generated: np.ndarray, frames: np.ndarray, ref_frames: np.ndarray, mask_cfg: MaskConfig = MaskConfig(),
+                    colour_match: bool = True, colour_scale: float | None = COLOUR_SCALE, soft_edge: bool = True) -> np.ndarray:
+    "The faces inference writes (n, s, s, 3): generated mouths (colour from the reference frames) pasted into the input faces."
+    if colour_match:
+        generated = match_reference_colour(generated, ref_frames, mask_cfg, colour_scale)
+    s = frames.shape[1]
+    weight = composite_weight(s, mask_cfg) if soft_edge else mouth_mask(s, mask_cfg)   # soft edge, or LatentSync's hard mask
+    return paste_faces(generated, frames, weight)
 
 # %% ../nbs/05a_sampling.ipynb #b162037f
 def window_starts(n_frames: int, window: int = 16) -> list:
@@ -155,5 +164,4 @@ def generate_clip(model: nn.Module, vae: nn.Module, frames: np.ndarray, wav: np.
         clip = gen.raw(frames[first:end], ref_frames[first:end], first, batch)
         keep = max(0, written - first)                                                   # the last batch may overlap
         raw[first + keep:end], written = clip[keep:], end
-    if colour_match: raw = match_reference_colour(raw, ref_frames, mask_cfg, colour_scale)
-    return paste_faces(raw, frames, composite_weight(s, mask_cfg) if soft_edge else mouth_mask(s, mask_cfg))
+    return composite_faces(raw, frames, ref_frames, mask_cfg, colour_match, colour_scale, soft_edge)

@@ -18,19 +18,21 @@ from .core import (CheckpointError, TrainLoop, default_device, freeze, load_stat
 from .data import (SEED, MaskConfig, UNetDataset, atomic_path, frames_to_tensor, keep_mask, latent_mask,
                                 load_clip, load_manifest, mask_frames, recolour)
 from .model import (OFFICIAL_UNET_CONFIGS, OFFICIAL_WHISPER, LatentSyncUNet, TinyAudioEncoder, UNET_PRESETS,
-                                 WhisperAudioEncoder, mixed_noise, official_stage, set_trainable, unet_from_official)
+                                 UNetConfig, WhisperAudioEncoder, diffusers_to_official, mixed_noise, official_stage,
+                                 official_unet_layout, set_trainable, unet_from_official)
 from .objective import LOSS_PRESETS, LatentSyncLoss, LossRecord, LossWeights
 from .sampling import generate_clip
-from .syncnet import load_judge, sync_offsets
+from .syncnet import OFFICIAL_SYNCNET, load_judge, sync_offsets
 from .trepa import OFFICIAL_TREPA_PATH
 from .vae import encode_clips
 
 # %% auto #0
-__all__ = ['TRAIN_PRESETS', 'JUDGE_DTYPES', 'LatentSyncModel', 'tiny_model', 'latent_batch', 'LatentCache', 'training_step',
-           'TrainConfig', 'save_config', 'load_config', 'validation_score', 'plot_training', 'build_objective',
-           'build_model', 'WhisperTokenCache', 'train', 'read_official_unet_config', 'load_official',
-           'is_official_checkpoint', 'load_trained', 'shipped_model_path', 'export_model', 'train_tiny',
-           'bench_train_step']
+__all__ = ['TRAIN_PRESETS', 'JUDGE_DTYPES', 'OFFICIAL_FACE_SIZE', 'LatentSyncModel', 'tiny_model', 'latent_batch', 'LatentCache',
+           'training_step', 'TrainConfig', 'save_config', 'load_config', 'validation_score', 'plot_training',
+           'build_objective', 'sync_judge', 'official_section', 'unet_layout', 'build_model', 'WhisperTokenCache',
+           'check_token_width', 'initial_state', 'train', 'read_official_config', 'load_official',
+           'is_official_checkpoint', 'load_trained', 'shipped_model_path', 'export_model', 'export_official',
+           'train_tiny', 'bench_train_step']
 
 # %% ../nbs/06_training.ipynb #98ad3f8d
 class LatentSyncModel(nn.Module):
@@ -157,6 +159,9 @@ class TrainConfig:
     judge_dtype: str | None = None           # "fp16" / "bf16": frozen VAE, SyncNet and TREPA encoder in half precision
     colour_variants: int = 0                 # > 0: each clip also in K other skin tones (UNetDataset), so colour comes from context
     mask: str = "ellipse"                    # MaskConfig.shape of the training faces: "ellipse" (tiny, 64 px) or "official"
+    unet_config: str | None = None           # an official configs/unet/*.yaml: the UNet's layout, the face size (data.resolution)
+    from_scratch: bool = False               # allow stage 2 from a random UNet (it trains only motion modules and attention)
+    force_judge: bool = False                # accept a sync judge trained on faces of another size than face_size
 
     def __post_init__(self):
         if isinstance(self.loss_weights, dict): self.loss_weights = LossWeights(**self.loss_weights)   # from YAML / JSON
@@ -173,7 +178,7 @@ TRAIN_PRESETS = {
                                validate_every=50, colour_variants=4),
     "stage1": TrainConfig(unet="official", audio_encoder=OFFICIAL_WHISPER, vae="stabilityai/sd-vae-ft-mse", face_size=256,
                           batch_size=1, lr=1e-5, max_steps=100_000, mixed_precision="fp16", checkpoint_every=1000,
-                          decode_chunk=2, judge_dtype="fp16", mask="official"),
+                          decode_chunk=2, judge_dtype="fp16", mask="official", syncnet=OFFICIAL_SYNCNET),
 }
 TRAIN_PRESETS["stage2"] = replace(TRAIN_PRESETS["stage1"], stage="stage2", lpips_backbone="imagenet",
                                   trepa_encoder=OFFICIAL_TREPA_PATH)
@@ -254,7 +259,7 @@ def build_objective(cfg: TrainConfig, vae: nn.Module) -> LatentSyncLoss:
     from latentsync_nb.trepa import TREPALoss, load_clip_encoder
     w, dtype = cfg.weights(), JUDGE_DTYPES[cfg.judge_dtype]
     half = lambda m: m if dtype is None else m.to(dtype)
-    return LatentSyncLoss(w, syncnet=(lambda: half(load_syncnet(cfg.syncnet))) if w.sync > 0 else None, vae=vae,
+    return LatentSyncLoss(w, syncnet=(lambda: half(sync_judge(cfg))) if w.sync > 0 else None, vae=vae,
                           lpips=lambda: LipLPIPS(cfg.lpips_backbone),
                           trepa=lambda: TREPALoss(load_clip_encoder(cfg.trepa_encoder), gradient_checkpointing=cfg.unet != "tiny",
                                                   dtype=dtype),
@@ -262,9 +267,34 @@ def build_objective(cfg: TrainConfig, vae: nn.Module) -> LatentSyncLoss:
 
 JUDGE_DTYPES = {None: None, "fp16": torch.float16, "bf16": torch.bfloat16}
 
+def sync_judge(cfg: TrainConfig) -> nn.Module:
+    "The SyncNet of the sync loss; one trained on faces of another size than the run's is refused unless `force_judge`."
+    from latentsync_nb.syncnet import load_syncnet
+    judge = load_syncnet(cfg.syncnet)
+    size = judge.config.face_size
+    if size != cfg.face_size and not cfg.force_judge:
+        raise ValueError(f"the sync judge {cfg.syncnet or 'shipped tiny SyncNet'} was trained on {size} px faces, this run "
+                         f"makes {cfg.face_size} px faces: pass a SyncNet of that size (--set syncnet=...; LatentSync's "
+                         "stable_syncnet.pt for 256 px) or --set force_judge=true")
+    return judge
+
+def official_section(cfg: TrainConfig) -> dict | None:
+    "The official `model:` section the config's UNet follows: its `unet_config` yaml's, the release's for unet='official', else None."
+    if cfg.unet_config:
+        return read_official_config(cfg.unet_config)[0]
+    return OFFICIAL_UNET_CONFIGS[cfg.stage] if cfg.unet == "official" else None
+
+def unet_layout(cfg: TrainConfig) -> UNetConfig:
+    "The UNetConfig a training config builds: the official layout (checkpoint-compatible numerics) or a preset."
+    section = official_section(cfg)
+    if section is None:
+        return UNET_PRESETS[cfg.unet]
+    layout, _ = official_unet_layout(section)
+    return replace(layout, gradient_checkpointing=UNET_PRESETS["official"].gradient_checkpointing)
+
 def build_model(cfg: TrainConfig) -> LatentSyncModel:
     "A fresh stage-1 model (motion modules are added by `train` for stage 2), with the tiny audio encoder if it uses one."
-    ucfg = UNET_PRESETS[cfg.unet]
+    ucfg = unet_layout(cfg)
     audio = TinyAudioEncoder(dim=ucfg.cross_attention_dim) if cfg.audio_encoder == "tiny" else None
     return LatentSyncModel(LatentSyncUNet(ucfg), audio)
 
@@ -289,19 +319,49 @@ def _item_generators(cfg: TrainConfig, step: int, items: list) -> list:
 def _whisper_for(cfg: TrainConfig) -> WhisperAudioEncoder | None:
     "The frozen Whisper encoder of a config that uses one (its width checked against the UNet's), else None."
     if cfg.audio_encoder == "tiny": return None
-    ucfg, whisper = UNET_PRESETS[cfg.unet], WhisperAudioEncoder(cfg.audio_encoder)   # before 1.3 B parameters
-    if whisper.width != ucfg.cross_attention_dim:
-        raise ValueError(f"{cfg.audio_encoder} gives tokens of width {whisper.width}, the {cfg.unet!r} UNet attends to "
-                         f"{ucfg.cross_attention_dim}: use a Whisper of that width or another UNet preset")
+    whisper = WhisperAudioEncoder(cfg.audio_encoder)
+    check_token_width(whisper, unet_layout(cfg), cfg.audio_encoder)
     return whisper
+
+def check_token_width(whisper: WhisperAudioEncoder, ucfg: UNetConfig, source) -> None:
+    "One clear error when a Whisper's width is not the one the UNet's audio cross-attention takes."
+    if whisper.width != ucfg.cross_attention_dim:
+        raise CheckpointError(f"the Whisper {source} gives tokens of width {whisper.width}, the UNet attends to "
+                              f"{ucfg.cross_attention_dim}: use LatentSync's Whisper (tiny.pt, width 384) or one of that width")
+
+def initial_state(path, cfg: TrainConfig) -> dict:
+    "The weights `--init-from` names, as this project's keys: a latentsync-nb UNet checkpoint's, or an official latentsync_unet.pt's."
+    ck = read_checkpoint(path)
+    if is_official_checkpoint(ck):
+        section = official_section(cfg) or {}
+        stage = official_stage(ck["state_dict"])
+        if cfg.audio_encoder == "tiny" or not section:
+            raise CheckpointError(f"{path} is an official LatentSync UNet: train it with an official config (--config "
+                                  f"{cfg.stage if cfg.stage != 'stage1' else 'stage2'}, or --set unet_config=configs/unet/{stage}.yaml)")
+        if not cfg.unet_config:
+            section = OFFICIAL_UNET_CONFIGS[stage]                                # the released layout of the file's stage
+        try:
+            unet = unet_from_official(ck["state_dict"], section)
+        except ValueError as e:
+            raise CheckpointError(f"--init-from {path}: {e}") from e
+        return {"unet." + k: v for k, v in unet.state_dict().items()}
+    if isinstance(ck.get("model"), dict) and any(k.startswith("unet.") for k in ck["model"]):
+        return ck["model"]
+    keys = list(ck.get("state_dict") or ck.get("model") or {})
+    if any(k.startswith("visual_encoder.") for k in keys):                       # SyncNet's two encoders
+        raise CheckpointError(f"--init-from {path} is a SyncNet checkpoint: pass a UNet (the released latentsync_unet.pt, "
+                              "or OUT/unet.pt of `latentsync-nb train`)")
+    raise CheckpointError(f"--init-from {path} is not a UNet checkpoint: pass the released latentsync_unet.pt or OUT/unet.pt "
+                          "of `latentsync-nb train`")
 
 def _stage_model(cfg: TrainConfig, start_from=None, log=print) -> LatentSyncModel:
     "A model for the config's stage: fresh (or `start_from`'s weights), motion modules for stage 2, its parameters trainable."
     torch.manual_seed(cfg.seed)
     model = build_model(cfg)
     if start_from:
-        state = read_checkpoint(start_from)["model"]
-        if cfg.stage != "stage1" and any(".motion_modules." in k for k in state): model.unet.add_motion()   # more stage 2
+        state = initial_state(start_from, cfg)
+        if any(".motion_modules." in k for k in state):
+            model.unet.add_motion()                                               # more stage 2 (or stage 1 from a stage-2 file)
         load_state_strict(model, state, str(start_from))
         log(f"{cfg.stage} starts from {start_from}")
     if cfg.stage != "stage1": model.unet.add_motion()
@@ -324,9 +384,17 @@ def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress
     from accelerate import Accelerator
     from latentsync_nb.vae import load_vae
     if cfg.judge_dtype not in JUDGE_DTYPES: raise ValueError(f"judge_dtype must be one of {list(JUDGE_DTYPES)}, got {cfg.judge_dtype!r}")
-    whisper = _whisper_for(cfg)
     out_dir = Path(out_dir); ckpt_path = out_dir / "unet.pt"
     resuming = resume and ckpt_path.exists()
+    if cfg.stage != "stage1" and not (resuming or cfg.init_from or cfg.from_scratch):
+        raise ValueError(f"{cfg.stage} trains only the motion modules and attention of a trained UNet: pass --init-from (the "
+                         "released latentsync_unet.pt or a stage-1 checkpoint), or --from-scratch to start from random weights")
+    if cfg.unet_config:
+        face = read_official_config(cfg.unet_config)[1]
+        if face != cfg.face_size:
+            log(f"face size {face} px: data.resolution of {cfg.unet_config}")
+            cfg = replace(cfg, face_size=face)
+    whisper = _whisper_for(cfg)
     acc = Accelerator(cpu=cfg.cpu, mixed_precision=cfg.mixed_precision, gradient_accumulation_steps=cfg.grad_accum)
     model = _stage_model(cfg, None if resuming else cfg.init_from, log)
     vae = load_vae(cfg.vae, device=acc.device, dtype=JUDGE_DTYPES[cfg.judge_dtype])
@@ -397,12 +465,19 @@ def _finish(acc, model) -> LatentSyncModel:
     acc.end_training()
     return model
 
-def read_official_unet_config(path) -> dict:
-    "The `model:` section of an official configs/unet/*.yaml (or a yaml holding just that section)."
+OFFICIAL_FACE_SIZE = 256   # LatentSync 1.5's data.resolution (1.6's *_512.yaml: 512)
+
+def read_official_config(path) -> tuple[dict, int]:
+    "The `model:` section and the face size (`data.resolution`) of an official configs/unet/*.yaml."
     import yaml
-    d = yaml.safe_load(Path(path).read_text())
-    if not isinstance(d, dict): raise ValueError(f"{path}: not a yaml mapping")
-    return d.get("model", d)
+    try:
+        d = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as e:
+        raise CheckpointError(f"{path}: not a readable yaml file ({type(e).__name__})") from e
+    if not isinstance(d, dict) or not isinstance(d.get("model"), dict):
+        raise CheckpointError(f"{path} has no `model:` section: pass one of LatentSync's configs/unet/*.yaml (e.g. stage2.yaml)")
+    resolution = (d.get("data") or {}).get("resolution", OFFICIAL_FACE_SIZE)
+    return d["model"], int(resolution)
 
 def load_official(path, device="cpu", unet_config=None, whisper: str = OFFICIAL_WHISPER,
                   vae: str = "stabilityai/sd-vae-ft-mse") -> LatentSyncModel:
@@ -410,14 +485,19 @@ def load_official(path, device="cpu", unet_config=None, whisper: str = OFFICIAL_
     ck = read_checkpoint(path)
     state = ck.get("state_dict") if isinstance(ck.get("state_dict"), dict) else ck
     stage = official_stage(state)
-    config = (OFFICIAL_UNET_CONFIGS[stage] if unet_config is None else
-              unet_config if isinstance(unet_config, dict) else read_official_unet_config(unet_config))
-    try: unet = unet_from_official(state, config)
-    except ValueError as e: raise CheckpointError(f"{path}: {e}") from e
+    if unet_config is None:
+        config, face_size = OFFICIAL_UNET_CONFIGS[stage], OFFICIAL_FACE_SIZE
+    elif isinstance(unet_config, dict):
+        config, face_size = unet_config, OFFICIAL_FACE_SIZE
+    else:
+        config, face_size = read_official_config(unet_config)
+    try:
+        unet = unet_from_official(state, config)
+    except ValueError as e:
+        raise CheckpointError(f"{path}: {e}") from e
     model = freeze(LatentSyncModel(unet, None).to(device))
-    factor = 4 if vae == "tiny" else 8                                            # the VAE's downsampling
-    model.train_config = replace(TRAIN_PRESETS[stage], audio_encoder=str(whisper), vae=str(vae),
-                                 face_size=unet.cfg.latent_size * factor)
+    model.train_config = replace(TRAIN_PRESETS[stage], audio_encoder=str(whisper), vae=str(vae), face_size=face_size,
+                                 unet_config=None if unet_config is None or isinstance(unet_config, dict) else str(unet_config))
     model.official_stage = stage                                                  # inference cuts faces the official way
     return model
 
@@ -453,6 +533,22 @@ def export_model(train_checkpoint, out=None, half: bool = True) -> Path:
     state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in ck["model"].items()}
     out = Path(out) if out is not None else shipped_model_path()
     return save_checkpoint(dict(model=state, config=ck["config"], step=ck["step"], history=ck["history"]), out)
+
+def export_official(train_checkpoint, out) -> Path:
+    "A checkpoint of an official-layout UNet as LatentSync's latentsync_unet.pt: fp32 weights under `state_dict`, official names."
+    ck = read_checkpoint(train_checkpoint)
+    if not {"model", "config"} <= set(ck):
+        raise CheckpointError(f"{train_checkpoint} is not a latentsync-nb UNet checkpoint (OUT/unet.pt of `latentsync-nb train`)")
+    cfg = TrainConfig(**{k: v for k, v in ck["config"].items() if k in TrainConfig.__dataclass_fields__})
+    if official_section(cfg) is None or cfg.audio_encoder == "tiny":
+        raise CheckpointError(f"{train_checkpoint} holds the {cfg.unet!r} UNet, not LatentSync's layout: only a model trained "
+                              "with an official config (stage1 / stage2 / stage2_efficient, or unet_config) exports to latentsync_unet.pt")
+    unet = {k.removeprefix("unet.unet."): v.float() if v.is_floating_point() else v
+            for k, v in ck["model"].items() if k.startswith("unet.unet.")}
+    state = diffusers_to_official(unet)                                            # official key names
+    section = read_official_config(cfg.unet_config)[0] if cfg.unet_config else OFFICIAL_UNET_CONFIGS[official_stage(state)]
+    unet_from_official(state, section)                                             # it loads back: names, shapes and stage
+    return save_checkpoint({"state_dict": state, "global_step": ck["step"]}, out)
 
 # %% ../nbs/06_training.ipynb #e175a0ea
 def train_tiny(out_dir, stage1_steps: int | None = None, stage2_steps: int | None = None, stage1_minutes: float | None = None,
