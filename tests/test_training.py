@@ -68,4 +68,6 @@ def test_two_cpu_processes_match_one_process(cli, tmp_path):
     moved = max((a["model"][k] - init[k]).abs().max().item() for k in init)
     diff = max((a["model"][k] - b["model"][k]).abs().max().item() for k in a["model"])
     assert moved > 1e-3, "training did not change the parameters"
-    assert diff < 1e-5, f"parameters differ by up to {diff} (moved by up to {moved})"
+    # Adam divides by the gradient's own size, so reduction-order noise in near-zero gradients becomes steps of up to lr:
+    # 1e-5 after 3 steps at lr 1e-3; a process that saw other data would differ by about the movement itself (1e-3).
+    assert diff < 5e-5, f"parameters differ by up to {diff} (moved by up to {moved})"
