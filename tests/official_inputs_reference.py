@@ -41,8 +41,8 @@ def unet_pixel_inputs(faces: np.ndarray, resolution: int):
 def encode(vae, pixels: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     "vae.encode(x).latent_dist.sample(generator), then (z - 0) * 0.18215: (f, 4, R/8, R/8)."
     with torch.no_grad():
-        z = vae.encode(pixels).latent_dist.sample(generator)
-    return (z - 0.0) * 0.18215
+        z = vae.encode(pixels.to(vae.dtype)).latent_dist.sample(generator)
+    return ((z - 0.0) * 0.18215).float()
 
 
 def log_mel(wav: np.ndarray) -> np.ndarray:

@@ -50,8 +50,8 @@ def vae_folder(path: Path):
                         down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
                         scaling_factor=0.18215)
     with torch.no_grad():
-        vae.quant_conv.weight[4:] = 0                                              # log-variance -20: std 5e-5
-        vae.quant_conv.bias[4:] = -20
+        vae.quant_conv.weight[4:] = 0                                              # log-variance -30: std 3e-7
+        vae.quant_conv.bias[4:] = -30
     vae.save_pretrained(path)
 
 
@@ -62,6 +62,7 @@ def release(tmp_path_factory):
     torch.save({"state_dict": random_official_state("stage2"), "global_step": 1}, d / "latentsync_unet.pt")
     (d / "stage2.yaml").write_text(yaml.safe_dump({"data": {"resolution": 256}, "model": small_config("stage2")}))
     (d / "stage1.yaml").write_text(yaml.safe_dump({"data": {"resolution": 256}, "model": small_config("stage1")}))
+    (d / "stage2_512.yaml").write_text(yaml.safe_dump({"data": {"resolution": 512}, "model": {**small_config("stage2"), "sample_size": 64}}))
     whisper_state = openai_whisper_file(d / "tiny.pt")
     vae_folder(d / "vae")
     return dict(dir=d, whisper_state=whisper_state)
@@ -85,25 +86,27 @@ def rel(a: torch.Tensor, b: torch.Tensor) -> float:
     return ((a - b).norm() / b.norm()).item()
 
 
-def test_unet_receives_what_latentsync_computes(release):
-    "Mask channel exactly, masked and reference latents within 1e-3, Whisper tokens within 1e-2, 256 px faces."
+@pytest.mark.parametrize("config, size", [("stage2.yaml", 256), ("stage2_512.yaml", 512)])
+def test_unet_receives_what_latentsync_computes(release, config, size):
+    "Mask channel exactly, masked and reference latents within 1e-3, Whisper tokens within 1e-2, faces of data.resolution."
     from latentsync_nb.data import load_clip, load_manifest
     from latentsync_nb.inference import GEOMETRIES, load_lipsync
     d = release["dir"]
-    lsm = load_lipsync(d / "latentsync_unet.pt", unet_config=d / "stage2.yaml", whisper=d / "tiny.pt", vae=d / "vae")
-    assert lsm.face_size == 256 and lsm.geometry == "official"
-    lc = load_clip(next(c for c in load_manifest(split="test") if c.id == "s6_00"), 256)
-    n = 40                                                                         # windows at 0, 16 and 24: one batch
+    lsm = load_lipsync(d / "latentsync_unet.pt", unet_config=d / config, whisper=d / "tiny.pt", vae=d / "vae")
+    assert lsm.face_size == size and lsm.geometry == "official"                    # data.resolution, not sample_size x 8
+    lsm.vae.double()                          # a random VAE magnifies float32 rounding (batch 1 vs 16: 2e-3): compare in float64
+    lc = load_clip(next(c for c in load_manifest(split="test") if c.id == "s6_00"), size)
+    n = 40 if size == 256 else 16                                                  # 256: windows at 0, 16 and 24 in one batch
     faces, wav = lc.frames[:n], lc.wav[:n * 640]
     noisy, mask, masked, refs, timesteps, audio = first_unet_call(lsm, faces, wav, GEOMETRIES["official"])
-    starts = [0, 16, 24]
-    assert masked.shape == (2 * len(starts), 4, 16, 32, 32)                        # with and without audio (guidance)
+    starts, h = ([0, 16, 24] if size == 256 else [0]), size // 8
+    assert masked.shape == (2 * len(starts), 4, 16, h, h)                          # with and without audio (guidance)
     features = ref.whisper_features(release["whisper_state"], wav, HEADS)
     for k, start in enumerate(starts):
         window = faces[start:start + 16]
-        pixels, masked_pixels, channel = ref.unet_pixel_inputs(window, 256)
-        assert torch.equal(mask[k, 0], channel[None].expand(16, 32, 32))          # exactly LatentSync's mask channel
-        assert set(mask.unique().tolist()) == {0.0, 1.0} and channel[:8].min() == 1   # binary, 1 = kept (upper face)
+        pixels, masked_pixels, channel = ref.unet_pixel_inputs(window, size)
+        assert torch.equal(mask[k, 0], channel[None].expand(16, h, h))            # exactly LatentSync's mask channel
+        assert channel[:h // 4].min() == 1 and channel[h * 200 // 256, h // 2] == 0  # 1 = kept (upper face), 0 = mouth
         g = torch.Generator().manual_seed(k)
         expect_masked = ref.encode(lsm.vae, masked_pixels, g).transpose(0, 1)      # (4, 16, 32, 32)
         expect_ref = ref.encode(lsm.vae, pixels, g).transpose(0, 1)
