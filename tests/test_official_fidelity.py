@@ -68,15 +68,25 @@ def release(tmp_path_factory):
     return dict(dir=d, whisper_state=whisper_state)
 
 
+class _Seen(Exception):
+    "Raised by the hook once the UNet's first call has been seen: nothing after it needs to run."
+
+
 def first_unet_call(lsm, faces, wav, geometry):
     "The arguments of the UNet's first call inside dub_batches."
     from latentsync_nb.inference import dub_batches
     seen = []
+
+    def hook(*args):
+        seen.append(args)
+        raise _Seen
+
     unet = lsm.model.unet
-    original = unet.forward
-    unet.forward = lambda *args: seen.append(args) or original(*args)
+    original, unet.forward = unet.forward, hook
     try:
         next(dub_batches(lsm, wav, len(faces), lambda a, b: faces[a:b], steps=1, guidance=1.5, geometry=geometry))
+    except _Seen:
+        pass
     finally:
         unet.forward = original
     return seen[0]
@@ -96,10 +106,10 @@ def test_unet_receives_what_latentsync_computes(release, config, size):
     assert lsm.face_size == size and lsm.geometry == "official"                    # data.resolution, not sample_size x 8
     lsm.vae.double()                          # a random VAE magnifies float32 rounding (batch 1 vs 16: 2e-3): compare in float64
     lc = load_clip(next(c for c in load_manifest(split="test") if c.id == "s6_00"), size)
-    n = 40 if size == 256 else 16                                                  # 256: windows at 0, 16 and 24 in one batch
+    n = 32 if size == 256 else 16                                                  # 256: windows at 0 and 16 in one batch
     faces, wav = lc.frames[:n], lc.wav[:n * 640]
     noisy, mask, masked, refs, timesteps, audio = first_unet_call(lsm, faces, wav, GEOMETRIES["official"])
-    starts, h = ([0, 16, 24] if size == 256 else [0]), size // 8
+    starts, h = ([0, 16] if size == 256 else [0]), size // 8
     assert masked.shape == (2 * len(starts), 4, 16, h, h)                          # with and without audio (guidance)
     features = ref.whisper_features(release["whisper_state"], wav, HEADS)
     for k, start in enumerate(starts):
