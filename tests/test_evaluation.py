@@ -13,7 +13,7 @@ def test_export_model_round_trip(cli_inproc, tmp_path):
     assert sa.keys() == sb.keys()
     assert all(torch.allclose(sa[k], sb[k], rtol=1e-3, atol=1e-4) for k in sa)
     assert torch.load(tmp_path / "model.pt", weights_only=True)["model"]["unet.unet.conv_in.weight"].dtype == torch.float16
-    assert not (tmp_path / "model.pt").with_suffix(".pt.tmp").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pt", "run"]    # no temporary file (atomic_path's .NAME.PID.tmp.pt) left
 
 def test_eval_model_bad_input(cli_inproc, tmp_path):
     r = cli_inproc("eval-model", "--clips", "1")
