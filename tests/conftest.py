@@ -47,7 +47,8 @@ def kill_after_first_checkpoint(args, checkpoint, timeout=240) -> int:
 # fill in around them instead of one long test running alone at the end.
 LONG_FIRST = ("test_killed_sweep_resumes", "test_demo_then_eval", "test_killed_run_resumes", "test_killed_training_resumes",
               "test_explorer_in_jupyterlab", "test_two_cpu_processes", "test_eval_cli_finds", "test_eval_model_scores",
-              "test_bench_losses", "test_pretrain_videomae", "test_bench_objective", "test_rebuild_matches")
+              "test_bench_losses", "test_pretrain_videomae", "test_bench_objective", "test_rebuild_matches",
+              "test_unet_receives_what_latentsync", "test_finetune_the_release")
 
 def pytest_collection_modifyitems(config, items):
     rank = lambda item: next((i for i, name in enumerate(LONG_FIRST) if item.name.startswith(name)), len(LONG_FIRST))

@@ -104,7 +104,8 @@ def test_unet_receives_what_latentsync_computes(release, config, size):
     d = release["dir"]
     lsm = load_lipsync(d / "latentsync_unet.pt", unet_config=d / config, whisper=d / "tiny.pt", vae=d / "vae")
     assert lsm.face_size == size and lsm.geometry == "official"                    # data.resolution, not sample_size x 8
-    lsm.vae.double()                          # a random VAE magnifies float32 rounding (batch 1 vs 16: 2e-3): compare in float64
+    if size == 256:                           # the latents are compared at 256 px (512 px: the mask and the shapes)
+        lsm.vae.double()                      # a random VAE magnifies float32 rounding (batch 1 vs 16: 2e-3): compare in float64
     lc = load_clip(next(c for c in load_manifest(split="test") if c.id == "s6_00"), size)
     n = 32 if size == 256 else 16                                                  # 256: windows at 0 and 16 in one batch
     faces, wav = lc.frames[:n], lc.wav[:n * 640]
@@ -117,11 +118,12 @@ def test_unet_receives_what_latentsync_computes(release, config, size):
         pixels, masked_pixels, channel = ref.unet_pixel_inputs(window, size)
         assert torch.equal(mask[k, 0], channel[None].expand(16, h, h))            # exactly LatentSync's mask channel
         assert channel[:h // 4].min() == 1 and channel[h * 200 // 256, h // 2] == 0  # 1 = kept (upper face), 0 = mouth
-        g = torch.Generator().manual_seed(k)
-        expect_masked = ref.encode(lsm.vae, masked_pixels, g).transpose(0, 1)      # (4, 16, 32, 32)
-        expect_ref = ref.encode(lsm.vae, pixels, g).transpose(0, 1)
-        assert rel(masked[k], expect_masked) < 1e-3, rel(masked[k], expect_masked)
-        assert rel(refs[k], expect_ref) < 1e-3, rel(refs[k], expect_ref)
+        if size == 256:
+            g = torch.Generator().manual_seed(k)
+            expect_masked = ref.encode(lsm.vae, masked_pixels, g).transpose(0, 1)  # (4, 16, 32, 32)
+            expect_ref = ref.encode(lsm.vae, pixels, g).transpose(0, 1)
+            assert rel(masked[k], expect_masked) < 1e-3, rel(masked[k], expect_masked)
+            assert rel(refs[k], expect_ref) < 1e-3, rel(refs[k], expect_ref)
         expect_audio = torch.stack([ref.frame_tokens(features, start + i) for i in range(16)])   # (16, 50, width)
         assert rel(audio[k], expect_audio) < 1e-2, rel(audio[k], expect_audio)
     assert audio[len(starts):].abs().max() == 0                                    # the unconditional half: zero audio
