@@ -454,7 +454,7 @@ def dub_batches(lsm: LipSyncModel, wav: np.ndarray, n_out: int, faces_at, steps:
                 progress: bool = False, geometry: Geometry = Geometry(), timing: dict | None = None, windows_per_batch: int = 8):
     "Re-draw the output's mouths in playing order, a batch of 16-frame windows at a time: yields (first, faces (k, s, s, 3)) for output frames first.. first + k - 1; `faces_at(first, end)` gives the input's aligned faces there."
     from tqdm.auto import tqdm
-    n, spf, size = max(n_out, OFFICIAL_AV.clip_frames), OFFICIAL_AV.samples_per_frame, lsm.face_size
+    n, spf = max(n_out, OFFICIAL_AV.clip_frames), OFFICIAL_AV.samples_per_frame
     audio = np.pad(wav, (0, max(0, n * spf - len(wav))))[:n * spf]              # as many frames as generated
     device, timing, t0 = next(lsm.model.parameters()).device, {} if timing is None else timing, time.perf_counter()
     with _generating(device):

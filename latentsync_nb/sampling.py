@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from .data import (OFFICIAL_AV, MaskConfig, MediaError, frames_to_tensor, keep_mask, latent_mask, mask_frames,
                                 mel_window, melspectrogram, mouth_mask)
@@ -155,7 +154,7 @@ def generate_clip(model: nn.Module, vae: nn.Module, frames: np.ndarray, wav: np.
                   colour_scale: float | None = COLOUR_SCALE) -> np.ndarray:
     "Aligned face frames (n, s, s, 3) uint8 with the mouth re-drawn to match wav; pixels outside the mask are kept exactly."
     from tqdm.auto import tqdm
-    n, s = len(frames), frames.shape[1]
+    n = len(frames)
     ref_frames = frames if ref_frames is None else ref_frames
     if len(ref_frames) != n: raise ValueError(f"ref_frames has {len(ref_frames)} frames, the clip {n}")
     gen = ClipGenerator(model, vae, wav, n, steps, guidance, seed, windows_per_batch, mask_cfg, cfg, whisper, start_noise)

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from .core import (CheckpointError, TrainLoop, default_device, freeze, load_state_strict, peak_memory_mb,
                                 read_checkpoint, save_checkpoint, save_figure)
@@ -255,7 +254,6 @@ def plot_training(history: dict, path=None):
 def build_objective(cfg: TrainConfig, vae: nn.Module) -> LatentSyncLoss:
     "The stage's LatentSyncLoss; judges are built only for terms with weight > 0."
     from latentsync_nb.perceptual import LipLPIPS
-    from latentsync_nb.syncnet import load_syncnet
     from latentsync_nb.trepa import TREPALoss, load_clip_encoder
     w, dtype = cfg.weights(), JUDGE_DTYPES[cfg.judge_dtype]
     half = lambda m: m if dtype is None else m.to(dtype)

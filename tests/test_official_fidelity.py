@@ -2,7 +2,6 @@
 UNet with random weights, configs/unet/stage2.yaml with data.resolution 256, an openai-format tiny.pt, a local diffusers
 VAE folder). What `dub_batches` hands the UNet is checked against tests/official_inputs_reference.py, written from the
 facts; fine-tuning from the release, exporting back to it, and the one-line errors of bad files."""
-import json
 from pathlib import Path
 
 import numpy as np
