@@ -467,7 +467,8 @@ def dub_batches(lsm: LipSyncModel, wav: np.ndarray, n_out: int, faces_at, steps:
         keep, stop, written = max(0, written - first), min(end, n_out), end        # the last batch may overlap the one before
         new, inputs = raw[keep:max(keep, stop - first)], faces[keep:max(keep, stop - first)]   # empty: all given already
         if len(new):                                                               # what generate_clip writes, exactly
-            new = composite_faces(new, inputs, inputs, geometry.mask, geometry.colour_match, soft_edge=geometry.paste == "mouth")
+            soft = geometry.paste == "mouth"
+            new = composite_faces(new, inputs, inputs, geometry.mask, geometry.colour_match, soft_edge=soft)
         timing["generate"] += time.perf_counter() - t0
         if len(new): yield first + keep, new
 

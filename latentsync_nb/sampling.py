@@ -76,13 +76,17 @@ def paste_faces(generated: np.ndarray, frames: np.ndarray, weight: np.ndarray) -
     "w * generated + (1 - w) * frames, rounded to uint8; where w is 0 the frames' pixels, unchanged."
     return (weight[..., None] * generated + (1 - weight[..., None]) * frames).round().astype(np.uint8)
 
-def composite_faces(generated: np.ndarray, frames: np.ndarray, ref_frames: np.ndarray, mask_cfg: MaskConfig = MaskConfig(),
-                    colour_match: bool = True, colour_scale: float | None = COLOUR_SCALE, soft_edge: bool = True) -> np.ndarray:
-    "The faces inference writes (n, s, s, 3): generated mouths (colour from the reference frames) pasted into the input faces."
+def composite_faces(generated: np.ndarray, frames: np.ndarray, ref_frames: np.ndarray,
+                    mask_cfg: MaskConfig = MaskConfig(), colour_match: bool = True,
+                    colour_scale: float | None = COLOUR_SCALE, soft_edge: bool = True) -> np.ndarray:
+    "The faces inference writes (n, s, s, 3): generated mouths, coloured like the references, in the input faces."
     if colour_match:
         generated = match_reference_colour(generated, ref_frames, mask_cfg, colour_scale)
     s = frames.shape[1]
-    weight = composite_weight(s, mask_cfg) if soft_edge else mouth_mask(s, mask_cfg)   # soft edge, or LatentSync's hard mask
+    if soft_edge:
+        weight = composite_weight(s, mask_cfg)
+    else:
+        weight = mouth_mask(s, mask_cfg)                                          # LatentSync's hard mask
     return paste_faces(generated, frames, weight)
 
 # %% ../nbs/05a_sampling.ipynb #b162037f

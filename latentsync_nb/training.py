@@ -328,15 +328,16 @@ def check_token_width(whisper: WhisperAudioEncoder, ucfg: UNetConfig, source) ->
                               f"{ucfg.cross_attention_dim}: use LatentSync's Whisper (tiny.pt, width 384) or one of that width")
 
 def initial_state(path, cfg: TrainConfig) -> dict:
-    "The weights `--init-from` names, as this project's keys: a latentsync-nb UNet checkpoint's, or an official latentsync_unet.pt's."
+    "The weights `--init-from` names, in this project's keys: a latentsync-nb UNet checkpoint or an official file."
     ck = read_checkpoint(path)
     if is_official_checkpoint(ck):
-        section = official_section(cfg) or {}
         stage = official_stage(ck["state_dict"])
-        if cfg.audio_encoder == "tiny" or not section:
-            raise CheckpointError(f"{path} is an official LatentSync UNet: train it with an official config (--config "
-                                  f"{cfg.stage if cfg.stage != 'stage1' else 'stage2'}, or --set unet_config=configs/unet/{stage}.yaml)")
-        if not cfg.unet_config:
+        if cfg.audio_encoder == "tiny" or official_section(cfg) is None:
+            raise CheckpointError(f"{path} is an official LatentSync UNet: train it with an official config "
+                                  f"(--config stage2, or --set unet_config=configs/unet/{stage}.yaml)")
+        if cfg.unet_config:
+            section = read_official_config(cfg.unet_config)[0]
+        else:
             section = OFFICIAL_UNET_CONFIGS[stage]                                # the released layout of the file's stage
         try:
             unet = unet_from_official(ck["state_dict"], section)
@@ -494,8 +495,9 @@ def load_official(path, device="cpu", unet_config=None, whisper: str = OFFICIAL_
     except ValueError as e:
         raise CheckpointError(f"{path}: {e}") from e
     model = freeze(LatentSyncModel(unet, None).to(device))
+    yaml_path = None if unet_config is None or isinstance(unet_config, dict) else str(unet_config)
     model.train_config = replace(TRAIN_PRESETS[stage], audio_encoder=str(whisper), vae=str(vae), face_size=face_size,
-                                 unet_config=None if unet_config is None or isinstance(unet_config, dict) else str(unet_config))
+                                 unet_config=yaml_path)
     model.official_stage = stage                                                  # inference cuts faces the official way
     return model
 
@@ -539,13 +541,17 @@ def export_official(train_checkpoint, out) -> Path:
         raise CheckpointError(f"{train_checkpoint} is not a latentsync-nb UNet checkpoint (OUT/unet.pt of `latentsync-nb train`)")
     cfg = TrainConfig(**{k: v for k, v in ck["config"].items() if k in TrainConfig.__dataclass_fields__})
     if official_section(cfg) is None or cfg.audio_encoder == "tiny":
-        raise CheckpointError(f"{train_checkpoint} holds the {cfg.unet!r} UNet, not LatentSync's layout: only a model trained "
-                              "with an official config (stage1 / stage2 / stage2_efficient, or unet_config) exports to latentsync_unet.pt")
+        raise CheckpointError(f"{train_checkpoint} holds the {cfg.unet!r} UNet, not LatentSync's layout: only a model "
+                              "trained with an official config (stage1, stage2, stage2_efficient or unet_config) "
+                              "exports to latentsync_unet.pt")
     unet = {k.removeprefix("unet.unet."): v.float() if v.is_floating_point() else v
             for k, v in ck["model"].items() if k.startswith("unet.unet.")}
     state = diffusers_to_official(unet)                                            # official key names
-    section = read_official_config(cfg.unet_config)[0] if cfg.unet_config else OFFICIAL_UNET_CONFIGS[official_stage(state)]
-    unet_from_official(state, section)                                             # it loads back: names, shapes and stage
+    if cfg.unet_config:
+        section = read_official_config(cfg.unet_config)[0]
+    else:
+        section = OFFICIAL_UNET_CONFIGS[official_stage(state)]
+    unet_from_official(state, section)                                            # it loads back: names, shapes, stage
     return save_checkpoint({"state_dict": state, "global_step": ck["step"]}, out)
 
 # %% ../nbs/06_training.ipynb #e175a0ea
