@@ -481,12 +481,12 @@ def _bench_infer(args):
 def add_study_commands(sub):
     "sweep: the loss-weight sweep that 08_explorer browses."
     s = _command(sub, "sweep", _sweep, "run (or resume) a loss-weight sweep of short stage-2 fine-tunes into a results file",
-                 "Queue a grid's missing runs (one weight at a time around recon 1, sync 0.05, lpips 0.1, trepa 10; every "
-                 "setting with --seeds seeds) in an Optuna study stored at --out, and run them. A killed sweep resumes where it "
+                 "Queue a grid's missing runs (one weight at a time around recon 1, sync 0.05, lpips 0.1, trepa 10, and the "
+                 "step-0 arm; every setting with --seeds seeds) in an Optuna study stored at --out, and run them. A killed sweep resumes where it "
                  "stopped; other machines join with the same database URL. Ends with a JSON line: the last finished run.")
     s.add_argument("--out", required=True, help="results file (SQLite) or a database URL shared by several machines")
     s.add_argument("--grid", default="official", help="official (sync, lpips, trepa axes), sync, or tiny (default: %(default)s)")
-    s.add_argument("--seeds", type=int, default=3, help="training seeds per setting (default: %(default)s)")
+    s.add_argument("--seeds", type=int, default=5, help="training seeds per setting (default: %(default)s)")
     s.add_argument("--only", default=None, metavar="NAME=VALUE,...", help='one setting instead of a grid, e.g. "sync=0.05,lpips=0.1,trepa=10"')
     s.add_argument("--budget", default="cpu", choices=["cpu", "smoke"], help="SweepConfig preset: steps per run and scoring (default: %(default)s)")
     s.add_argument("--steps", type=int, default=None, help="stage-2 steps per run (default: the budget's)")

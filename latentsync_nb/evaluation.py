@@ -72,9 +72,9 @@ def mouth_quality(generated: np.ndarray, truth: np.ndarray, mask_cfg: MaskConfig
                 flicker=round(float(flick(_grey(gen)) / flicker_gt), 3) if flicker_gt > 0 else 1.0)
 
 def _mouth_lpips(gen: np.ndarray, gt: np.ndarray, lpips=None) -> float:
-    "Mean LipLPIPS (lower half of the face) of float frames (n, s, s, 3) in [0, 255]; the random VGG16 backbone unless given."
+    "Mean LipLPIPS (lower half of the face) of float frames (n, s, s, 3) in [0, 255]; the tiny backbone unless given."
     from latentsync_nb.perceptual import LipLPIPS
-    lpips = lpips or LipLPIPS("random")
+    lpips = lpips or LipLPIPS("tiny")
     to = lambda x: torch.from_numpy(x).permute(0, 3, 1, 2) / 127.5 - 1                  # (n, 3, s, s) in [-1, 1]
     with torch.no_grad(): return float(lpips(to(gen), to(gt)).mean())
 
@@ -104,6 +104,8 @@ class EvalConfig:
     colour_scale: float | None = COLOUR_SCALE   # ... its blur, a fraction of the face size (None: one shift per channel)
     soft_edge: bool = True               # ... and the eroded, blurred paste weight (False: cut along the mask)
     start_noise: str = "shared"          # DDIM's starting noise (sampling.START_NOISE): "shared" as LatentSync's inference, or "mixed"
+    # mouth LPIPS: LipLPIPS backbone ("tiny": trained on data_samples; "imagenet" online)
+    lpips_backbone: str = "tiny"
 
 QUALITY = ("mouth_psnr", "mouth_ssim", "mouth_lpips", "colour_error", "seam", "flicker")
 
@@ -149,7 +151,7 @@ def evaluate_model(model, vae, judge, cfg: EvalConfig = EvalConfig(), samples=No
     "Held-out scores of a model: per clip and summarised (sync, offsets, own vs other audio, LSE-C/D, image quality and its VAE ceiling)."
     from tqdm.auto import tqdm
     from latentsync_nb.perceptual import LipLPIPS
-    clips, lpips = load_manifest(samples, split=cfg.split)[:cfg.max_clips], LipLPIPS("random")
+    clips, lpips = load_manifest(samples, split=cfg.split)[:cfg.max_clips], LipLPIPS(cfg.lpips_backbone)
     if len(clips) < 2: raise ValueError(f"evaluation needs at least 2 clips (each is also scored with another's audio); got {len(clips)}")
     rows, frames = [], {}
     for k, clip in enumerate(tqdm(clips, desc="evaluate", disable=not progress)):

@@ -12,24 +12,30 @@ import numpy as np
 
 from .data import SEED
 from .evaluation import QUALITY, EvalConfig, evaluate_model, json_line
+from .sampling import COLOUR_SCALE
 from .objective import TERMS, LossWeights
 from .syncnet import load_judge
-from .training import TRAIN_PRESETS, load_config, shipped_model_path, train
+from .training import load_config, load_trained, shipped_model_path, train
 from .vae import load_vae
 
 # %% auto #0
-__all__ = ['SWEPT', 'OFFICIAL_POINT', 'GRIDS', 'SWEEP_PRESETS', 'STRIP_FRAMES', 'METRICS', 'STUDY', 'COLUMNS', 'PANELS', 'BETTER',
-           'LIVE', 'parse_only', 'grid_settings', 'grid_points', 'SweepConfig', 'strip_png', 'png_array',
-           'curve_points', 'run_point', 'storage_url', 'open_sweep', 'sweep_worker', 'run_sweep', 'shipped_sweep_path',
-           'last_finished', 'setting_of', 'load_sweep', 'sweep_summary', 'record_profile', 'shares_of', 'plot_axis',
-           'plot_frames', 'plot_curves', 'plot_shares', 'comparison_table', 'results_explorer']
+__all__ = ['SWEPT', 'OFFICIAL_POINT', 'STAGE1_ONLY', 'GRIDS', 'SWEEP_PRESETS', 'STRIP_FRAMES', 'METRICS', 'STUDY', 'COLUMNS',
+           'MAIN_METRICS', 'SOURCES', 'PANELS', 'BETTER', 'STEP0', 'TRADE_OFF', 'MIN_SPAN', 'MOUTH_BOX', 'LIVE',
+           'parse_only', 'grid_settings', 'grid_points', 'SweepConfig', 'strip_png', 'png_array', 'curve_points',
+           'run_point', 'storage_url', 'open_sweep', 'sweep_worker', 'run_sweep', 'shipped_sweep_path', 'last_finished',
+           'setting_of', 'load_sweep', 'seeds_needed', 'sweep_summary', 'axis_effects', 'evidence_table',
+           'record_profile', 'shares_of', 'plot_axis', 'plot_frames', 'plot_curves', 'plot_shares', 'comparison_table',
+           'results_explorer']
 
 # %% ../nbs/08_explorer.ipynb #b97acb62
 SWEPT = ("sync", "lpips", "trepa")                     # the weights a sweep moves; recon stays 1
 OFFICIAL_POINT = {n: getattr(LossWeights(), n) for n in TERMS}   # recon 1, sync 0.05, lpips 0.1, trepa 10
+# the step-0 arm: no stage-2 step
+STAGE1_ONLY = {"recon": 1.0, "sync": 0.0, "lpips": 0.0, "trepa": 0.0, "steps": 0}
 GRIDS = {
-    "official": {"sync": (0.0, 0.01, 0.03, 0.05, 0.1, 0.5), "lpips": (0.0, 0.1, 1.0), "trepa": (0.0, 1.0, 10.0, 100.0)},
-    "sync": {"sync": (0.0, 0.01, 0.03, 0.05, 0.1, 0.5)},
+    "official": {"sync": (0.0, 0.01, 0.05, 0.2, 1.0, 5.0), "lpips": (0.0, 0.1, 1.0, 10.0),
+                 "trepa": (0.0, 10.0, 100.0, 1000.0)},
+    "sync": {"sync": (0.0, 0.01, 0.05, 0.2, 1.0, 5.0)},
     "tiny": {"sync": (0.0, 0.05)},                      # two settings: checks the machinery in seconds
 }
 
@@ -48,10 +54,13 @@ def parse_only(text: str) -> dict:
         if "=" not in part: raise ValueError(f"--only takes NAME=VALUE pairs separated by commas, got {part!r}")
         name, value = (s.strip() for s in part.split("=", 1))
         point[name] = _weight(name, value)
+    if not any(point[n] for n in SWEPT):
+        raise ValueError("sync, lpips and trepa all 0 is stage 1 continued: the grid's step-0 arm "
+                         "(the stage-1 model itself) is the run without stage-2 terms")
     return point
 
-def grid_settings(grid="official") -> list[dict]:
-    "A grid's settings: the official point, then one axis at a time around it (a grid name or {axis: values})."
+def grid_settings(grid="official", stage1_arm: bool = True) -> list[dict]:
+    "A grid's settings: the official point, one axis at a time around it, then the step-0 arm (STAGE1_ONLY)."
     if isinstance(grid, str):
         if grid not in GRIDS: raise ValueError(f"unknown grid {grid!r}: use one of {', '.join(GRIDS)}")
         grid = GRIDS[grid]
@@ -61,10 +70,11 @@ def grid_settings(grid="official") -> list[dict]:
         for v in values:
             s = {**OFFICIAL_POINT, name: _weight(name, v)}
             if s not in settings: settings.append(s)
+    if stage1_arm: settings.append(dict(STAGE1_ONLY))
     return settings
 
 def grid_points(grid="official", seeds: int = 3, only: str | None = None) -> list[dict]:
-    "Every run of a sweep, seed-major (all settings at seed 0 first): {recon, sync, lpips, trepa, seed}."
+    "Every run of a sweep, seed-major (all settings at seed 0 first): {recon, sync, lpips, trepa, seed} (+ steps 0)."
     if int(seeds) < 1: raise ValueError(f"seeds must be >= 1, got {seeds}")
     settings = [parse_only(only)] if only is not None else grid_settings(grid)
     return [dict(s, seed=k) for k in range(int(seeds)) for s in settings]
@@ -73,26 +83,33 @@ def grid_points(grid="official", seeds: int = 3, only: str | None = None) -> lis
 @dataclass(frozen=True)
 class SweepConfig:
     "What every run of a sweep shares: where it starts, its training budget and how it is scored."
-    steps: int = 40                      # stage-2 steps per run: the equal budget (steps, not minutes, so runs are deterministic)
+    # stage-2 steps per run: the equal budget (steps, not minutes: deterministic runs)
+    steps: int = 200
     preset: str = "tiny_stage2"          # the recipe the weights replace the losses of: a TRAIN_PRESETS name or a YAML file
     init_from: str | None = None         # None: the shipped stage-1 model
-    eval_steps: int = 10                 # DDIM steps when scoring (guidance 1.5)
-    eval_frames: int | None = 64         # first frames of each held-out clip scored
+    eval_steps: int = 20                 # DDIM steps when scoring (guidance 1.5), as `infer`
+    eval_frames: int | None = 48         # first frames of each held-out clip scored (three 16-frame windows)
     eval_clips: int | None = None        # held-out clips scored (None: all)
-    cache_latents: bool | None = None    # None: the preset's (encode each clip once; pays off over many steps, not over 2)
+    # None: the preset's (encode each clip once; pays off over many steps)
+    cache_latents: bool | None = None
     profile: bool = True                 # measure the loss / gradient shares the explorer shows (once per sweep)
-    start_noise: str = "mixed"           # DDIM's starting noise when scoring: the shipped sweep's (sampling.START_NOISE; inference: "shared")
-    colour_scale: float | None = None    # the paste-back's colour matching when scoring: the shipped sweep's, one shift per channel
+    # DDIM's starting noise when scoring (sampling.START_NOISE), as `infer`
+    start_noise: str = "shared"
+    colour_scale: float | None = COLOUR_SCALE   # the paste-back's colour matching when scoring, as `infer`
 
     def eval_config(self) -> EvalConfig:
+        "How each run is scored: `infer`'s sampling and paste-back on the held-out clips' first frames."
         return EvalConfig(steps=self.eval_steps, max_frames=self.eval_frames, max_clips=self.eval_clips,
-                          face_size=load_config(self.preset).face_size, start_noise=self.start_noise, colour_scale=self.colour_scale)
+                          face_size=load_config(self.preset).face_size, start_noise=self.start_noise,
+                          colour_scale=self.colour_scale)
 
     def start(self) -> Path:
+        "The stage-1 checkpoint every run starts from (and the step-0 arm scores as it is)."
         return Path(self.init_from) if self.init_from else shipped_model_path().with_name("latentsync_tiny_stage1.pt")
 
 SWEEP_PRESETS = {"cpu": SweepConfig(),
-                 "smoke": SweepConfig(steps=2, eval_steps=2, eval_frames=48, eval_clips=2, cache_latents=False, profile=False)}
+                 "smoke": SweepConfig(steps=2, eval_steps=2, eval_frames=48, eval_clips=2, cache_latents=False,
+                                      profile=False)}
 
 # %% ../nbs/08_explorer.ipynb #17de14ec
 STRIP_FRAMES = 4                                         # frames of the first held-out clip kept per run
@@ -127,26 +144,36 @@ def _vae_on(source: str, device):
     if key not in _VAES: _VAES[key] = load_vae(source, device=device)
     return _VAES[key]
 
-def run_point(point: dict, cfg: SweepConfig = SweepConfig(), judge=None, samples=None, progress: bool = False) -> dict:
-    "One sweep run: a stage-2 fine-tune with the point's weights and seed, scored on the held-out clips."
+def _train_point(point: dict, cfg: SweepConfig, samples, progress: bool) -> tuple:
+    "The point's stage-2 fine-tune from the stage-1 model: (model, history); the step-0 arm is the stage-1 model."
     import tempfile
-    judge = judge or load_judge()
+    if int(point.get("steps", cfg.steps)) == 0:
+        return load_trained(cfg.start()), dict(step=[], total=[], terms={})
+    weights = LossWeights(**{n: float(point.get(n, OFFICIAL_POINT[n])) for n in TERMS})
     tcfg = replace(load_config(cfg.preset), init_from=str(cfg.start()), max_steps=cfg.steps, max_minutes=None,
-                   validate_every=0, checkpoint_every=10**9, seed=SEED + int(point["seed"]),
-                   loss_weights=LossWeights(**{n: float(point.get(n, OFFICIAL_POINT[n])) for n in TERMS}))
+                   validate_every=0, checkpoint_every=10**9, seed=SEED + int(point["seed"]), loss_weights=weights)
     if cfg.cache_latents is not None: tcfg = replace(tcfg, cache_latents=cfg.cache_latents)
-    t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as d:
-        model, hist = train(tcfg, d, samples=samples, resume=False, progress=progress, log=lambda *a: None)
+        return train(tcfg, d, samples=samples, resume=False, progress=progress, log=lambda *a: None)
+
+def run_point(point: dict, cfg: SweepConfig = SweepConfig(), judge=None, samples=None, progress: bool = False) -> dict:
+    "One sweep run: a stage-2 fine-tune with the point's weights and seed, scored on the held-out clips as `infer`."
+    judge = judge or load_judge()
+    t0 = time.perf_counter()
+    model, hist = _train_point(point, cfg, samples, progress)
     minutes = (time.perf_counter() - t0) / 60
-    vae = _vae_on(tcfg.vae, next(model.parameters()).device)                       # where training left the model (CPU or GPU)
-    ev = evaluate_model(model, vae, judge, cfg.eval_config(), samples, keep_frames=True)
+    # where training left the model
+    vae = _vae_on(load_config(cfg.preset).vae, next(model.parameters()).device)
+    # the seed also draws the DDIM noise
+    eval_cfg = replace(cfg.eval_config(), seed=int(point["seed"]))
+    ev = evaluate_model(model, vae, judge, eval_cfg, samples, keep_frames=True)
     first = ev["clips"][0]["clip"]
     s = ev["summary"]
+    curves = {n: curve_points(v) for n, v in {"total": hist["total"], **hist["terms"]}.items()}
     return dict(metrics={k: s[k] for k in METRICS}, ceiling={f"vae_{k}": s[f"vae_{k}"] for k in QUALITY},
-                steps=len(hist["step"]), minutes=round(minutes, 2),
-                curves={n: curve_points(v) for n, v in {"total": hist["total"], **hist["terms"]}.items()},
-                strip=strip_png(ev["frames"][first]["generated"]), truth_strip=strip_png(ev["frames"][first]["ground_truth"]),
+                steps=len(hist["step"]), minutes=round(minutes, 2), curves=curves,
+                strip=strip_png(ev["frames"][first]["generated"]),
+                truth_strip=strip_png(ev["frames"][first]["ground_truth"]),
                 strip_clip=first, lpips_backbone=s["lpips_backbone"])
 
 # %% ../nbs/08_explorer.ipynb #c70cc136
@@ -175,7 +202,13 @@ def open_sweep(out, cfg: SweepConfig | None = None, heartbeat: float = 60.0):
                              "(runs of different budgets are not comparable)")
     return study
 
-def _key(p: dict) -> tuple: return tuple(round(float(p[n]), 6) for n in (*SWEPT, "seed"))
+def _stage2(p: dict) -> int:
+    "1 for a stage-2 run, 0 for the step-0 arm (a point with steps 0)."
+    return int(int(p.get("steps", 1)) != 0)
+
+def _key(p: dict) -> tuple:
+    "What makes a run a run: its weights, whether it trains at all, its seed."
+    return (*(round(float(p[n]), 6) for n in SWEPT), p.get("stage2", _stage2(p)), int(p["seed"]))
 
 def _trial_point(t) -> dict:
     "A trial's point: its parameters, or those it was queued with (a waiting or just started trial has none yet)."
@@ -189,7 +222,9 @@ def _queue_missing(study, points: list) -> int:
     have = {_key(p) for t in study.get_trials(deepcopy=False, states=(S.COMPLETE, S.WAITING, S.RUNNING))
             if set(SWEPT) <= set(p := _trial_point(t))}
     todo = [p for p in points if _key(p) not in have]
-    for p in todo: study.enqueue_trial({n: float(p[n]) for n in SWEPT} | {"seed": int(p["seed"])}, skip_if_exists=False)
+    for p in todo:
+        params = {n: float(p[n]) for n in SWEPT} | {"stage2": _stage2(p), "seed": int(p["seed"])}
+        study.enqueue_trial(params, skip_if_exists=False)
     return len(todo)
 
 # %% ../nbs/08_explorer.ipynb #f532e6fe
@@ -201,8 +236,9 @@ def _objective(cfg: SweepConfig, samples, progress: bool, done: list):
     def objective(trial):
         if not trial._fixed_params:                                 # the queue ran dry under another worker
             trial.study.stop(); raise optuna.TrialPruned("no queued point left")
-        point = {n: trial.suggest_float(n, 0.0, 1e6) for n in SWEPT} | {"seed": trial.suggest_int("seed", 0, 10**6)}
-        point["recon"] = OFFICIAL_POINT["recon"]
+        point = {n: trial.suggest_float(n, 0.0, 1e6) for n in SWEPT}
+        point |= {"seed": trial.suggest_int("seed", 0, 10**6), "recon": OFFICIAL_POINT["recon"]}
+        if not trial.suggest_int("stage2", 0, 1): point["steps"] = 0
         r = run_point(point, cfg, judge, samples, progress)
         for k, v in r.items(): trial.set_user_attr(k, v)
         done.append(dict(point, **r["metrics"], steps=r["steps"], minutes=r["minutes"]))
@@ -228,7 +264,8 @@ def sweep_worker(out, cfg: SweepConfig = SweepConfig(), minutes: float | None = 
         fail_stale_trials(study)
         n = _states(study)
         if n["waiting"]:
-            if cfg.profile and "profile" not in study.user_attrs: record_profile(out)   # the loss / gradient shares the explorer shows
+            # the shares the explorer shows
+            if cfg.profile and "profile" not in study.user_attrs: record_profile(out, cfg)
             study.optimize(objective, timeout=left(), callbacks=[report], catch=(FloatingPointError,))
         elif n["running"]: time.sleep(min(heartbeat, 10))          # another worker's run: it may go stale and come back
         else: break
@@ -315,8 +352,16 @@ def _interval(x: np.ndarray) -> tuple:
     h = float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
     return m, m - h, m + h
 
+def seeds_needed(diff: float, sd: float, most: int = 1000) -> int | None:
+    "Seeds for a paired 95% t interval of half-width below |diff|, given the paired differences' sd (None: > most)."
+    from scipy import stats
+    if not (np.isfinite(diff) and np.isfinite(sd)) or diff == 0: return None
+    for n in range(2, most + 1):
+        if stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n) < abs(diff): return n
+    return None
+
 def sweep_summary(df=None, metrics=(*METRICS[:-1],)):
-    "Per setting and metric: runs, mean and 95% interval; the paired difference from the official point, in how many seeds it has its sign."
+    "Per setting and metric: runs, mean and 95% interval, and the paired difference from the official point."
     import pandas as pd
     df = load_sweep() if df is None else df
     official = setting_of(OFFICIAL_POINT)
@@ -324,32 +369,99 @@ def sweep_summary(df=None, metrics=(*METRICS[:-1],)):
     rows = []
     for setting, g in df.groupby(list(SWEPT), sort=True):
         g = g.set_index("seed")
+        seeds = g.index.intersection(base.index)
         for m in metrics:
             mean, lo, hi = _interval(g[m].values)
-            seeds = g.index.intersection(base.index)
             dd = (g.loc[seeds, m] - base.loc[seeds, m]).values                   # per-seed paired differences
             d, dlo, dhi = _interval(dd) if len(seeds) else (math.nan,) * 3
-            same = int((np.sign(dd) == np.sign(d)).sum()) if len(seeds) and d != 0 else 0
-            rows.append(dict(zip(SWEPT, setting), metric=m, n=len(g), mean=mean, lo=lo, hi=hi, diff=d, diff_lo=dlo, diff_hi=dhi,
-                             same_sign=same))
+            sd = float(dd.std(ddof=1)) if len(dd) > 1 else math.nan
+            rows.append(dict(zip(SWEPT, setting), metric=m, n=len(g), mean=mean, lo=lo, hi=hi, diff=d, diff_lo=dlo,
+                             diff_hi=dhi, diff_sd=sd, resolved=bool(dlo > 0 or dhi < 0)))
+    return pd.DataFrame(rows)
+
+# what the acceptance of a weight reads
+MAIN_METRICS = ("sync_ratio", "lse_c", "mouth_psnr", "mouth_lpips", "flicker")
+
+def _on_axis(summary, axis: str):
+    "The summary rows of one axis: the other swept weights at their official values."
+    others = [np.isclose(summary[n], OFFICIAL_POINT[n]) for n in SWEPT if n != axis]
+    return summary[np.logical_and.reduce(others)]
+
+def _stage1_rows(summary):
+    "The step-0 arm's summary rows (the stage-1 model, no stage-2 step)."
+    return summary[np.logical_and.reduce([np.isclose(summary[n], 0.0) for n in SWEPT])]
+
+
+def axis_effects(summary, metrics=MAIN_METRICS):
+    "Per swept value of each axis (the others official) and main metric: paired difference, interval, resolved, seeds needed."
+    import pandas as pd
+    rows = []
+    for axis in SWEPT:
+        on = _on_axis(summary, axis)
+        for _, r in on[on.metric.isin(metrics) & ~np.isclose(on[axis], OFFICIAL_POINT[axis])].iterrows():
+            rows.append(dict(axis=axis, value=r[axis], metric=r.metric, n=r.n, diff=r["diff"], diff_lo=r.diff_lo,
+                             diff_hi=r.diff_hi, resolved=r.resolved, seeds_needed=seeds_needed(r["diff"], r.diff_sd)))
+    stage1 = _stage1_rows(summary)
+    for _, r in stage1[stage1.metric.isin(metrics)].iterrows():
+        rows.append(dict(axis="stage 2", value=0.0, metric=r.metric, n=r.n, diff=r["diff"], diff_lo=r.diff_lo,
+                         diff_hi=r.diff_hi, resolved=r.resolved, seeds_needed=seeds_needed(r["diff"], r.diff_sd)))
+    return pd.DataFrame(rows)
+
+SOURCES = {   # what supports each weight beyond this sweep: (kind, statement)
+    "recon": [("derived (units)", "the unit: every other weight is an exchange rate to the latent noise MSE (04_objective)")],
+    "sync": [("from the paper or its authors", "Wav2Lip used 0.03; LatentSync found 0.05 better; 0.05 follows Yaman et al. "
+              "2024, arXiv 2405.04327 (LatentSync's article on its weights)")],
+    "lpips": [("from the paper or its authors", "0.1 follows Yaman et al. 2024, arXiv 2405.04327 (LatentSync's article)")],
+    "trepa": [("from the paper or its authors", "10 was found by experiment (LatentSync's article)"),
+              ("derived (units)", "TREPA is 2(1 - cos) / D: D = 1408 on ViT-g, 96 here, so 10 on ViT-g weighs like about "
+               "0.7 here (04_objective)")],
+}
+
+def _effect(r) -> str:
+    "One paired difference in words: metric, difference, interval, setting."
+    where = "no stage-2 step" if r.axis == "stage 2" else f"{r.axis} {r.value:g}"
+    return f"{r.metric} {r['diff']:+.3g} [{r.diff_lo:+.3g}, {r.diff_hi:+.3g}] at {where} ({r.n} seeds)"
+
+def evidence_table(summary, metrics=MAIN_METRICS):
+    "Per weight: what supports it (derived, measured here with paired 95% intervals, the paper), and what is not settled."
+    import pandas as pd
+    effects = axis_effects(summary, metrics)
+    rows = [dict(weight=n, value=OFFICIAL_POINT[n], kind=k, evidence=e) for n in TERMS for k, e in SOURCES[n]]
+    for n in ("sync", "lpips", "trepa"):
+        mine = effects[effects.axis == n]
+        for _, r in mine[mine.resolved].iterrows():
+            rows.append(dict(weight=n, value=OFFICIAL_POINT[n], kind="measured here", evidence=_effect(r)))
+        open_ = mine[~mine.resolved & mine["diff"].notna()]
+        if len(open_):
+            # the nearest to resolved
+            r = open_.loc[open_.seeds_needed.fillna(10**9).astype(float).idxmin()]
+            need = f"{int(r.seeds_needed)} seeds would resolve it" if r.seeds_needed else "more seeds than is sensible"
+            rows.append(dict(weight=n, value=OFFICIAL_POINT[n], kind="not settled at this scale",
+                             evidence=f"nearest to resolved: {_effect(r)}; at the measured spread {need}"))
+    stage1 = effects[(effects.axis == "stage 2") & effects.resolved]
+    for _, r in stage1.iterrows():
+        rows.append(dict(weight="stage 2", value=math.nan, kind="measured here", evidence=_effect(r)))
     return pd.DataFrame(rows)
 
 # %% ../nbs/08_explorer.ipynb #41e6e498
-def record_profile(out, seed: int = 0) -> dict:
-    "Measure the loss and gradient shares of 04's imperfect prediction on two held-out windows; store them in the sweep."
+def record_profile(out, cfg: SweepConfig | None = None, seed: int = 0) -> dict:
+    "The loss and gradient shares at the sweep's starting model's own predictions on held-out windows; stored in the sweep."
     import torch
-    from latentsync_nb.data import frames_to_tensor, load_clip, load_manifest, mel_window, melspectrogram
-    from latentsync_nb.objective import mean_profile, measure_profiles
-    from latentsync_nb.training import build_objective
-    from latentsync_nb.vae import encode_clips
-    vae = load_vae("tiny")
-    objective = build_objective(TRAIN_PRESETS["tiny_stage2"], vae)
-    clips = [load_clip(c, 64) for c in load_manifest(split="test")[::5][:2]]        # one clip of each held-out speaker
-    px = torch.stack([frames_to_tensor(c.frames[20:36]) for c in clips])               # (2, 3, 16, 64, 64)
-    mels = torch.stack([torch.from_numpy(mel_window(c.mel, 20, 16))[None] for c in clips])   # (2, 1, 80, 52)
-    with torch.no_grad(): z = encode_clips(vae, px)
-    p = mean_profile(measure_profiles(objective, z, px, mels, seed=seed).values())
-    profile = dict(terms=list(p.terms), raw=p.raw.tolist(), gram=p.gram.tolist(), clips=[c.clip.id for c in clips])
+    from latentsync_nb.data import UNetDataset, load_manifest
+    from latentsync_nb.objective import mean_profile
+    from latentsync_nb.training import build_objective, latent_batch, operating_profiles
+    cfg = cfg or SweepConfig()
+    tcfg = load_config(cfg.preset)
+    vae = load_vae(tcfg.vae)
+    # every term, whatever the weights
+    objective = build_objective(replace(tcfg, loss_weights=LossWeights()), vae)
+    # one clip of each held-out speaker
+    clips = load_manifest(split="test")[::5][:2]
+    items = UNetDataset(clips, n_items=2, size=tcfg.face_size, seed=seed)
+    latents = latent_batch(torch.utils.data.default_collate([items[0], items[1]]), vae)
+    p = mean_profile(operating_profiles(load_trained(cfg.start()), objective, latents, seed=seed).values())
+    profile = dict(terms=list(p.terms), raw=p.raw.tolist(), gram=p.gram.tolist(), clips=[c.id for c in clips],
+                   model=cfg.start().name, where="the starting model's own predictions, 5 timesteps")
     open_sweep(out).set_user_attr("profile", profile)
     return profile
 
@@ -368,29 +480,58 @@ BETTER = {"sync_ratio": "higher", "lse_c": "higher", "lse_d": "lower", "offset_o
           "mouth_ssim": "higher", "mouth_lpips": "lower", "colour_error": "lower", "seam": "lower (1 = real face)",
           "flicker": "lower (1 = real face)"}
 
-def _label(setting) -> str: return ", ".join(f"{n} {v:g}" for n, v in zip(SWEPT, setting))
+STEP0 = tuple(float(STAGE1_ONLY[n]) for n in SWEPT)      # the step-0 arm's setting: no stage-2 term, no step
 
-def plot_axis(summary, axis: str, selected: tuple | None = None, ceiling: dict | None = None, metrics=PANELS):
-    "One panel per metric: mean and 95% interval at each swept value of `axis` (the others official); selected in red."
+def _label(setting) -> str:
+    "A setting as words: its weights, or the step-0 arm's name."
+    if tuple(setting) == STEP0: return "stage 1 only (step 0)"
+    return ", ".join(f"{n} {v:g}" for n, v in zip(SWEPT, setting))
+
+# sync against likeness and steadiness
+TRADE_OFF = ("sync_ratio", "lse_c", "mouth_psnr", "mouth_lpips", "flicker")
+MIN_SPAN = {"sync_ratio": 0.2, "lse_c": 0.1, "lse_d": 0.1, "offset_ok_frac": 0.5, "mouth_psnr": 1.0, "mouth_ssim": 0.05,
+            "mouth_lpips": 0.02, "colour_error": 1.0, "seam": 0.2, "flicker": 0.5}   # y ranges never narrower
+
+def _span(ax, lows, highs, metric: str):
+    "Set the y range to the data, widened to at least MIN_SPAN[metric] so that seed noise does not fill the panel."
+    lo, hi = np.nanmin(lows), np.nanmax(highs)
+    pad = max(MIN_SPAN.get(metric, 0.0) - (hi - lo), 0.0) / 2 + 0.05 * (hi - lo)
+    ax.set_ylim(lo - pad, hi + pad)
+
+def plot_axis(summary, axis: str, selected: tuple | None = None, ceiling: dict | None = None, metrics=TRADE_OFF):
+    "Per metric: mean (line) and 95% interval over seeds (band) along one weight; official boxed, stage 1 dashed."
     import matplotlib.pyplot as plt
-    others = {n: OFFICIAL_POINT[n] for n in SWEPT if n != axis}
-    on_axis = summary[np.logical_and.reduce([np.isclose(summary[n], v) for n, v in others.items()])]
+    on_axis, stage1 = _on_axis(summary, axis), _stage1_rows(summary)
     xs = sorted(on_axis[axis].unique())
-    fig, axs = plt.subplots(2, (len(metrics) + 1) // 2, figsize=(11, 4))
+    cols = min(len(metrics), 5)
+    rows = -(-len(metrics) // cols)
+    fig, axs = plt.subplots(rows, cols, figsize=(2.3 * cols, 2.2 * rows + 0.4), squeeze=False)
     for ax, m in zip(axs.flat, metrics):
         s = on_axis[on_axis.metric == m].sort_values(axis)
-        pos = [xs.index(v) for v in s[axis]]
-        err = np.array([s["mean"] - s["lo"], s["hi"] - s["mean"]])
-        ax.errorbar(pos, s["mean"], yerr=np.nan_to_num(err), fmt="o-", color="0.3", ms=4, capsize=3, lw=1)
+        pos = np.array([xs.index(v) for v in s[axis]])
+        lo, hi = s["lo"].fillna(s["mean"]).values, s["hi"].fillna(s["mean"]).values
+        ax.fill_between(pos, lo, hi, color="0.6", alpha=0.35, lw=0)
+        ax.plot(pos, s["mean"], "o-", color="0.25", ms=3.5, lw=1)
+        lows, highs = [lo.min()], [hi.max()]
+        s1 = stage1[stage1.metric == m]
+        if len(s1):
+            r = s1.iloc[0]
+            ax.axhline(r["mean"], color="tab:blue", ls="--", lw=1, label="stage 1 only (step 0)")
+            if np.isfinite(r.lo): ax.axhspan(r.lo, r.hi, color="tab:blue", alpha=0.12, lw=0)
+            lows.append(r.lo if np.isfinite(r.lo) else r["mean"]); highs.append(r.hi if np.isfinite(r.hi) else r["mean"])
         for p, v, mu in zip(pos, s[axis], s["mean"]):
-            if np.isclose(v, OFFICIAL_POINT[axis]): ax.plot(p, mu, "s", color="k", ms=7, mfc="none", label="official")
-            if selected is not None and np.isclose(v, selected[SWEPT.index(axis)]): ax.plot(p, mu, "o", color="tab:red", ms=7)
-        ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs], fontsize=7); ax.tick_params(labelsize=7)
-        vae = f"; VAE {ceiling[f'vae_{m}']:.3g}" if ceiling and f"vae_{m}" in ceiling else ""   # in words: a line would flatten the plot
-        ax.set_title(f"{m} ({BETTER[m]}{vae})", fontsize=8); ax.set_xlabel(f"{axis} weight", fontsize=7)
+            if np.isclose(v, OFFICIAL_POINT[axis]): ax.plot(p, mu, "s", color="k", ms=8, mfc="none", label="official")
+            if selected is not None and np.isclose(v, selected[SWEPT.index(axis)]): ax.plot(p, mu, "o", color="tab:red", ms=6)
+        _span(ax, lows, highs, m)
+        ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs], fontsize=7)
+        ax.tick_params(labelsize=7)
+        vae = f"; VAE {ceiling[f'vae_{m}']:.3g}" if ceiling and f"vae_{m}" in ceiling else ""
+        ax.set_title(f"{m} ({BETTER[m]}{vae})", fontsize=8)
+        ax.set_xlabel(f"{axis} weight", fontsize=7)
     for ax in axs.flat[len(metrics):]: ax.axis("off")
-    fig.suptitle(f"moving the {axis} weight ({', '.join(f'{n} {v:g}' for n, v in others.items())}); mean and 95% interval over seeds",
-                 fontsize=9)
+    axs.flat[0].legend(fontsize=6, loc="best")
+    others = ", ".join(f"{n} {OFFICIAL_POINT[n]:g}" for n in SWEPT if n != axis)
+    fig.suptitle(f"moving the {axis} weight ({others}): mean and 95% interval over seeds", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -400,16 +541,32 @@ def _strip(df, setting: tuple, seed: int = 0) -> np.ndarray | None:
     row = rows[rows.seed == seed].iloc[0] if (rows.seed == seed).any() else rows.iloc[0]
     return png_array(row["strip"])
 
-def plot_frames(df, setting: tuple, compare: tuple | None = None):
-    "The first held-out clip's lower faces: ground truth, the official setting's run and the chosen one's (seed 0)."
+# the mouth in a strip frame's lower half (rows, columns at 64 px)
+MOUTH_BOX = (slice(0, 26), slice(14, 50))
+
+def _mouths(strip: np.ndarray, scale: int = 4) -> np.ndarray:
+    "A strip's frames cut to the mouth, side by side, enlarged `scale` times (nearest: pixels stay pixels)."
+    s = strip.shape[1] // STRIP_FRAMES
+    rows, cols = MOUTH_BOX
+    crops = [strip[rows, k * s:(k + 1) * s][:, cols] for k in range(STRIP_FRAMES)]
+    return np.concatenate(crops, axis=1).repeat(scale, 0).repeat(scale, 1)
+
+def plot_frames(df, setting: tuple, compare: tuple | None = None, seed: int = 0):
+    "The first held-out clip's mouths (enlarged): ground truth, the compared run, the chosen one and their difference."
     import matplotlib.pyplot as plt
     compare = compare or setting_of(OFFICIAL_POINT)
-    rows = [("ground truth", png_array(df.truth_strip.iloc[0])), (_label(compare), _strip(df, compare)),
-            (_label(setting), _strip(df, setting))]
-    fig, axs = plt.subplots(len(rows), 1, figsize=(7, 1.1 * len(rows) + 0.3))
+    a, b = _strip(df, compare, seed), _strip(df, setting, seed)
+    for st, strip in ((compare, a), (setting, b)):
+        if strip is None: raise ValueError(f"the sweep has no finished run at {_label(st)}")
+    rows = [("ground truth", _mouths(png_array(df.truth_strip.iloc[0]))), (_label(compare), _mouths(a)),
+            (_label(setting), _mouths(b))]
+    diff = np.abs(b.astype(int) - a.astype(int)).mean(-1)                     # (h, w) grey levels
+    rows.append((f"|difference| x4 (mean {diff.mean():.1f} grey levels)", _mouths(np.clip(4 * diff, 0, 255)[..., None])))
+    fig, axs = plt.subplots(len(rows), 1, figsize=(6, 1.45 * len(rows) + 0.3))
     for ax, (name, img) in zip(axs, rows):
-        if img is not None: ax.imshow(img)
-        ax.set_title(name, fontsize=8, loc="left"); ax.axis("off")
+        ax.imshow(img.astype(np.uint8).squeeze(), cmap="magma" if img.shape[-1] == 1 else None, vmin=0, vmax=255)
+        ax.set_title(name, fontsize=8, loc="left")
+        ax.axis("off")
     fig.tight_layout()
     return fig
 
@@ -424,7 +581,7 @@ def plot_curves(df, setting: tuple, compare: tuple | None = None):
         for ax, n in zip(axs, TERMS):
             cs = [r["curves"][n] for r in runs if n in r["curves"]]
             if cs: ax.plot(np.mean(cs, 0), ls, color=TERM_COLOURS[n], lw=1.2, label=_label(st))
-    steps = int(df.steps.iloc[0])
+    steps = int(df.steps.max())
     for ax, n in zip(axs, TERMS):
         ax.set_title(f"{n} (raw)", fontsize=8); ax.tick_params(labelsize=7); ax.set_xlabel(f"training ({steps} steps)", fontsize=7)
     axs[0].legend(fontsize=6)
@@ -463,7 +620,7 @@ def comparison_table(summary, a: tuple, b: tuple, metrics=PANELS) -> str:
         if not len(ra) or not len(rb): continue
         ra, rb = ra.iloc[0], rb.iloc[0]
         rows.append(f"<tr><td>{m}</td><td>{_fmt(ra['mean'], ra.lo, ra.hi)}</td><td>{_fmt(rb['mean'], rb.lo, rb.hi)}</td>"
-                    f"<td>{_fmt(ra['diff'], ra.diff_lo, ra.diff_hi)} ({ra.same_sign}/{ra.n} seeds)</td><td>{BETTER[m]}</td></tr>")
+                    f"<td>{_fmt(ra['diff'], ra.diff_lo, ra.diff_hi)}{' *' if ra.resolved else ''}</td><td>{BETTER[m]}</td></tr>")
     head = (f"<tr><th>metric</th><th>{_label(a)}</th><th>{_label(b)}</th><th>left − official (paired by seed)</th>"
             "<th>better</th></tr>")
     return f"<table style='font-family:monospace;font-size:11px'>{head}{''.join(rows)}</table>"
@@ -476,8 +633,11 @@ def results_explorer(df=None, live: SweepConfig = LIVE):
     df = load_sweep() if df is None else df
     summary, official = sweep_summary(df), setting_of(OFFICIAL_POINT)
     settings = sorted({setting_of(r) for _, r in df.iterrows()})
-    if official not in settings: raise ValueError("the sweep has no run at the official weights: the explorer compares against it")
-    sliders = {n: W.SelectionSlider(options=[(f"{v:g}", v) for v in sorted({s[i] for s in settings})], value=official[i],
+    if official not in settings:
+        raise ValueError("the sweep has no run at the official weights: the explorer compares against it")
+    # the sliders' settings; step 0 is a band
+    trained = [s for s in settings if s != STEP0]
+    sliders = {n: W.SelectionSlider(options=[(f"{v:g}", v) for v in sorted({s[i] for s in trained})], value=official[i],
                                     description=n, continuous_update=False) for i, n in enumerate(SWEPT)}
     compare = W.Dropdown(options=[(_label(s), s) for s in settings], value=official, description="compare with",
                          layout=W.Layout(width="440px"), style={"description_width": "initial"})
@@ -505,7 +665,7 @@ def results_explorer(df=None, live: SweepConfig = LIVE):
         sel = summary[np.logical_and.reduce([np.isclose(summary[n], v) for n, v in zip(SWEPT, st)])]
         box.selected = dict(weights=weights, runs=int(sel.n.max()), metrics={r.metric: r["mean"] for _, r in sel.iterrows()})
         n = box.selected["runs"]
-        status.value = (f"<b>{_label(st)}</b>, recon 1: {n} seed{'s' if n != 1 else ''} × {int(df.steps.iloc[0])} stage-2 steps; "
+        status.value = (f"<b>{_label(st)}</b>, recon 1: {n} seed{'s' if n != 1 else ''} × {int(df.steps.max())} stage-2 steps; "
                         f"compared with <b>{_label(compare.value)}</b>")
         table.value = comparison_table(summary, st, compare.value)
         show("metrics", plot_axis(summary, box.axis, st, df.attrs.get("ceiling")))
@@ -534,7 +694,7 @@ def results_explorer(df=None, live: SweepConfig = LIVE):
             sweep = box.selected["metrics"]
             print("live run:   " + ", ".join(f"{m} {r['metrics'][m]:.3f}" for m in PANELS))
             print("sweep mean: " + ", ".join(f"{m} {sweep[m]:.3f}" for m in PANELS if m in sweep)
-                  + f"  ({int(df.steps.iloc[0])} steps; the live run is shorter and scored on fewer frames)")
+                  + f"  ({int(df.steps.max())} steps; the live run is shorter and scored on fewer frames)")
 
     for s in sliders.values(): s.observe(moved, names="value")
     compare.observe(update, names="value")

@@ -4,17 +4,23 @@
 
 # %% ../nbs/02_lpips.ipynb #9fff6c87
 from __future__ import annotations
-import warnings
+import math, warnings
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.error import URLError
 
+import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from .core import CheckpointError, freeze, load_state_strict, read_checkpoint
 
 # %% auto #0
-__all__ = ['check_pixels', 'lower_half', 'LPIPSWeightsError', 'vgg16_imagenet_state', 'LipLPIPS']
+__all__ = ['TINY_BACKBONE', 'AFC_KINDS', 'check_pixels', 'lower_half', 'LPIPSWeightsError', 'vgg16_imagenet_state',
+           'vgg16_features', 'shipped_lips_vgg_path', 'lips_vgg_state', 'LipLPIPS', 'jpeg', 'shift_image', 'blur_image',
+           'noisy_image', 'face_tensor', 'lower_mse', 'equal_mse_distortions', 'two_afc_set', 'lpips_distance',
+           'two_afc_accuracy', 'LipsBackboneConfig', 'lower_face_frames', 'gaussian_blur', 'train_lips_vgg']
 
 # %% ../nbs/02_lpips.ipynb #bf4b2395
 def check_pixels(pred: torch.Tensor, target: torch.Tensor, dims: tuple = (4, 5), what: str = "loss", tol: float = 0.5):
@@ -57,6 +63,8 @@ def vgg16_imagenet_state(source: str | Path | None = None, download: bool = True
         path = Path(source)
         if not path.is_file(): raise LPIPSWeightsError(f"VGG16 weights file {path} does not exist; {offline_help}")
         state = read_checkpoint(path)                                        # weights only; clear error if unreadable
+        if isinstance(state.get("features"), dict):                          # a train_lips_vgg file (below)
+            state = {f"features.{k}": v.float() for k, v in state["features"].items()}
     elif cached.is_file() or download:
         try: state = torch.hub.load_state_dict_from_url(url, map_location="cpu", weights_only=True, check_hash=True)
         except (URLError, OSError, RuntimeError) as e:
@@ -76,12 +84,36 @@ def _lpips_vgg(seed: int) -> nn.Module:
         torch.manual_seed(seed)
         return lpips.LPIPS(net="vgg", pretrained=True, pnet_rand=True, verbose=False)
 
+def vgg16_features() -> nn.Sequential:
+    "torchvision's VGG16 `features` (13 convolutions, 5 max-pools) without its classifier, initialised as torchvision does."
+    from torchvision.models.vgg import cfgs, make_layers
+    features = make_layers(cfgs["D"], batch_norm=False)
+    for m in features.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            nn.init.zeros_(m.bias)
+    return features
+
 def _load_vgg_features(net: nn.Module, state: dict, name: str):
-    "Copy a torchvision VGG16 state dict's `features.*` into lpips' sliced VGG `net` (strict)."
-    import torchvision
-    vgg = load_state_strict(torchvision.models.vgg16(weights=None), state, name)   # names, shapes, finite values
+    "Copy a torchvision VGG16 state dict's `features.*` into lpips' sliced VGG `net` (strict on the features)."
+    features = {k.removeprefix("features."): v for k, v in state.items() if k.startswith("features.")}
+    vgg = load_state_strict(vgg16_features(), features, name)                # names, shapes, finite values
     for sl in (net.slice1, net.slice2, net.slice3, net.slice4, net.slice5):
-        for idx, layer in sl.named_children(): layer.load_state_dict(vgg.features[int(idx)].state_dict())
+        for idx, layer in sl.named_children(): layer.load_state_dict(vgg[int(idx)].state_dict())
+
+def shipped_lips_vgg_path() -> Path:
+    "The VGG16 backbone trained on data_samples/ lower faces, shipped with the package (trained below)."
+    import latentsync_nb
+    return Path(latentsync_nb.__file__).resolve().parent / "weights" / "vgg16_lips_tiny.pt"
+
+def lips_vgg_state(path=None) -> dict:
+    "The shipped (or a `train_lips_vgg`) backbone as torchvision `features.*` tensors in float32."
+    ckpt = read_checkpoint(shipped_lips_vgg_path() if path is None else path)
+    if "features" not in ckpt:
+        raise LPIPSWeightsError(f"{path or shipped_lips_vgg_path()} holds no 'features': not a train_lips_vgg file")
+    return {f"features.{k}": v.float() for k, v in ckpt["features"].items()}
+
+TINY_BACKBONE = "VGG16 trained on data_samples' lower faces (mouth opening, spread, speaker; offline, not ImageNet)"
 
 class LipLPIPS(nn.Module):
     "LatentSync's LPIPS term: VGG LPIPS between generated and true faces in [-1, 1], lower half only, mean over frames."
@@ -89,6 +121,9 @@ class LipLPIPS(nn.Module):
         super().__init__()
         self.lpips = _lpips_vgg(seed)
         if backbone == "random": self.backbone = f"random VGG16 (seed {seed}; offline, not ImageNet)"
+        elif backbone == "tiny":
+            _load_vgg_features(self.lpips.net, lips_vgg_state(), TINY_BACKBONE)
+            self.backbone = TINY_BACKBONE
         elif backbone == "imagenet":
             _load_vgg_features(self.lpips.net, vgg16_imagenet_state(None, download), "torchvision VGG16 IMAGENET1K_V1")
             self.backbone = "ImageNet VGG16 (torchvision IMAGENET1K_V1)"
@@ -115,3 +150,199 @@ class LipLPIPS(nn.Module):
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         "The loss: mean LPIPS over all frames."
         return self.distances(pred, target).mean()
+
+# %% ../nbs/02_lpips.ipynb #f35b8dcf
+def jpeg(img: np.ndarray, quality: int) -> np.ndarray:
+    "An RGB uint8 image through JPEG at `quality` (blocking)."
+    import cv2
+    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(img[..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1].copy()
+
+def shift_image(img: np.ndarray, px: float) -> np.ndarray:
+    "An RGB uint8 image moved `px` pixels right (sub-pixel, bilinear, edges repeated)."
+    import cv2
+    h, w = img.shape[:2]
+    matrix = np.float32([[1, 0, px], [0, 1, 0]])
+    return cv2.warpAffine(img, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+def blur_image(img: np.ndarray, sigma: float) -> np.ndarray:
+    "Gaussian blur of an RGB uint8 image."
+    import cv2
+    return cv2.GaussianBlur(img, (0, 0), float(sigma))
+
+def noisy_image(img: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
+    "Gaussian noise of `sigma` grey levels on an RGB uint8 image."
+    noise = np.random.default_rng(seed).normal(0, sigma, img.shape)
+    return np.clip(img + noise, 0, 255).astype(np.uint8)
+
+def face_tensor(img: np.ndarray) -> torch.Tensor:
+    "uint8 (h, w, 3) -> (1, 3, h, w) in [-1, 1]."
+    return torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None].float() / 127.5 - 1
+
+def lower_mse(a: np.ndarray, b: np.ndarray) -> float:
+    "MSE of two uint8 faces' lower halves on [0, 1] pixels."
+    la, lb = (x[x.shape[0] // 2:].astype(np.float64) / 255 for x in (a, b))
+    return float(((la - lb) ** 2).mean())
+
+def _at_mse(ref: np.ndarray, make, lo: float, hi: float, target: float, steps: int = 18) -> np.ndarray:
+    "make(strength) whose lower-half MSE to `ref` is `target`, by bisection (MSE grows with strength)."
+    for _ in range(steps):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if lower_mse(ref, make(mid)) < target else (lo, mid)
+    return make((lo + hi) / 2)
+
+# %% ../nbs/02_lpips.ipynb #0327fc0b
+# each must look closer than a wrong mouth of the same MSE
+AFC_KINDS = ("blur", "shift", "noise", "blocking")
+
+def equal_mse_distortions(ref: np.ndarray, target: float) -> dict:
+    "Blur, shift, noise and blocking of `ref`, each at lower-half MSE `target` (within 15%; others left out)."
+    out = {"blur": _at_mse(ref, lambda s: blur_image(ref, s), 0.3, 4.0, target),
+           "shift": _at_mse(ref, lambda s: shift_image(ref, s), 0.0, 3.0, target),
+           "noise": _at_mse(ref, lambda s: noisy_image(ref, s), 0.0, 40.0, target)}
+    blocks = {q: jpeg(ref, q) for q in range(2, 60)}
+    out["blocking"] = blocks[min(blocks, key=lambda q: abs(lower_mse(ref, blocks[q]) - target))]
+    return {k: v for k, v in out.items() if abs(lower_mse(ref, v) / target - 1) < 0.15}
+
+def two_afc_set(split: str = "test", size: int = 64, per_clip: int = 6, change: float = 0.25, seconds: float = 2.0,
+                seed: int = 0, root=None) -> list[dict]:
+    "Triplets {ref, closer, farther, kind, mse}: a re-rendered wrong mouth vs each distortion at its lower-half MSE."
+    import cv2
+    from dataclasses import replace
+    from latentsync_nb.data import load_manifest
+    from latentsync_nb.samples import corpus_plan, render_clip
+    specs = {s.id: s for s in corpus_plan()}
+    small = lambda img: cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
+    rng, triplets = np.random.default_rng(seed), []
+    for clip in load_manifest(root, split=split):
+        spec = replace(specs[clip.id], seconds=seconds)                     # the first seconds, rendered
+        frames, _, meta = render_clip(spec)
+        for k in rng.choice(len(frames), per_clip, replace=False):
+            o = meta["mouth_open"][k]
+            other = o - change if o - change >= 0.05 else o + change          # the same face, another opening
+            mouth = lambda op, sp: (np.where(np.arange(len(op)) == k, other, op), sp)
+            ref, wrong = small(frames[k]), small(render_clip(spec, mouth=mouth)[0][k])
+            mse = lower_mse(ref, wrong)                                      # every distortion is matched to it
+            near = equal_mse_distortions(ref, mse)
+            for kind, img in near.items():
+                triplets.append(dict(ref=ref, closer=img, farther=wrong, kind=f"{kind} vs wrong mouth", mse=mse))
+            if "shift" in near and "blocking" in near:
+                triplets.append(dict(ref=ref, closer=near["shift"], farther=near["blocking"], kind="shift vs blocking",
+                                     mse=mse))
+    return triplets
+
+# %% ../nbs/02_lpips.ipynb #589bb3e4
+def lpips_distance(model: nn.Module):
+    "A LipLPIPS as a distance between two uint8 faces."
+    def distance(a: np.ndarray, b: np.ndarray) -> float:
+        with torch.no_grad(): return model(face_tensor(a), face_tensor(b)).item()
+    return distance
+
+def two_afc_accuracy(distance, triplets: list) -> dict:
+    "Fraction of triplets where distance(ref, closer) < distance(ref, farther): per kind and 'all'."
+    right = {}
+    for t in triplets:
+        right.setdefault(t["kind"], []).append(distance(t["ref"], t["closer"]) < distance(t["ref"], t["farther"]))
+    out = {k: round(float(np.mean(v)), 3) for k, v in right.items()}
+    return out | {"all": round(float(np.mean([x for v in right.values() for x in v])), 3)}
+
+# %% ../nbs/02_lpips.ipynb #25d53f8c
+@dataclass
+class LipsBackboneConfig:
+    "Training VGG16's features on data_samples' lower faces: the offline stand-in for ImageNet VGG16."
+    steps: int = 900
+    batch_size: int = 32
+    lr: float = 2e-4                 # AdamW; linear warm-up, cosine decay
+    warmup_steps: int = 50
+    weight_decay: float = 1e-4
+    max_shift: int = 2               # px at 64 px faces: random shifts the features must ignore
+    # Gaussian blur sigma (px), on half the faces: focus does not change a mouth
+    max_blur: float = 1.2
+    max_noise: float = 0.04          # pixel noise sigma ([-1, 1] units), on half the faces
+    speaker_weight: float = 0.5      # speaker cross-entropy next to the mouth regression
+    face_size: int = 64
+    seed: int = 0
+    log_every: int = 25
+
+def lower_face_frames(split: str = "train", size: int = 64, root=None) -> tuple:
+    "Every aligned frame's lower half (n, 3, s/2, s) in [-1, 1], its mouth (opening, spread) (n, 2), speaker (n,)."
+    import json
+    from latentsync_nb.data import load_clip, load_manifest
+    clips = [c for c in load_manifest(root, split=split) if c.aligned]
+    speakers = sorted({c.speaker for c in clips})
+    faces, mouths, who = [], [], []
+    for c in clips:
+        frames = torch.from_numpy(load_clip(c, size).frames).permute(0, 3, 1, 2).float() / 127.5 - 1
+        meta = json.loads(c.meta.read_text())
+        faces.append(lower_half(frames))
+        mouths.append(torch.tensor([meta["mouth_open"], meta["mouth_spread"]], dtype=torch.float32).T)
+        who.append(torch.full((len(frames),), speakers.index(c.speaker)))
+    return torch.cat(faces), torch.cat(mouths), torch.cat(who)
+
+# %% ../nbs/02_lpips.ipynb #ec20607e
+def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    "Gaussian blur of images (b, 3, h, w), edges repeated (differentiable, on any device)."
+    k = 2 * math.ceil(2 * sigma) + 1
+    t = torch.arange(k, dtype=x.dtype) - k // 2
+    w = torch.exp(-t ** 2 / (2 * sigma ** 2))
+    w = (w / w.sum()).view(1, 1, 1, k).repeat(3, 1, 1, 1)                 # one kernel per channel
+    x = F.conv2d(F.pad(x, (k // 2, k // 2, 0, 0), mode="replicate"), w, groups=3)
+    return F.conv2d(F.pad(x, (0, 0, k // 2, k // 2), mode="replicate"), w.transpose(2, 3), groups=3)
+
+def _nuisance(x: torch.Tensor, cfg: LipsBackboneConfig, g: torch.Generator) -> torch.Tensor:
+    "Changes that keep the labels: brightness, contrast, shifts, blur, noise, a mirror. x (b, 3, h, w) in [-1, 1]."
+    b = len(x)
+    gain = 1 + 0.15 * (torch.rand(b, 1, 1, 1, generator=g) - 0.5)
+    offset = 0.2 * (torch.rand(b, 1, 1, 1, generator=g) - 0.5)
+    x = x * gain + offset
+    shifts = torch.randint(-cfg.max_shift, cfg.max_shift + 1, (b, 2), generator=g).tolist()
+    x = torch.stack([torch.roll(img, (dy, dx), dims=(1, 2)) for img, (dy, dx) in zip(x, shifts)])
+    sigmas = (torch.rand(b, generator=g) * cfg.max_blur).tolist()
+    soft = torch.rand(b, generator=g) < 0.5
+    x = torch.stack([gaussian_blur(img[None], s)[0] if on and s > 0.3 else img for img, s, on in zip(x, sigmas, soft)])
+    noisy = (torch.rand(b, 1, 1, 1, generator=g) < 0.5).float()
+    x = x + noisy * cfg.max_noise * torch.rand(b, 1, 1, 1, generator=g) * torch.randn(x.shape, generator=g)
+    mirror = torch.rand(b, generator=g) < 0.5
+    return torch.where(mirror.view(-1, 1, 1, 1), x.flip(-1), x).clamp(-1, 1)
+
+def train_lips_vgg(cfg: LipsBackboneConfig = LipsBackboneConfig(), out=None, data=None,
+                   progress: bool = True) -> tuple[nn.Module, dict]:
+    "Train VGG16 features to read mouth opening, spread and speaker from lower faces; save them (float16) to `out`."
+    from dataclasses import asdict
+    from lpips.lpips import ScalingLayer
+    from latentsync_nb.core import TrainLoop, save_checkpoint
+    faces, mouths, who = data if data is not None else lower_face_frames(size=cfg.face_size)
+    mean, std = mouths.mean(0), mouths.std(0)
+    torch.manual_seed(cfg.seed)
+    g = torch.Generator().manual_seed(cfg.seed)
+    # LPIPS scales its input the same way
+    features, scale = vgg16_features(), ScalingLayer()
+    head = nn.Linear(512, 2 + int(who.max()) + 1)                           # opening, spread, speaker logits
+    params = [*features.parameters(), *head.parameters()]
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    history, running = {"step": [], "loss": []}, []
+    loop = TrainLoop(cfg.steps, desc="VGG16 on lower faces", progress=progress)
+    for step in loop:
+        idx = torch.randint(len(faces), (cfg.batch_size,), generator=g)
+        x = _nuisance(faces[idx], cfg, g)                                     # (b, 3, s/2, s)
+        out_ = head(features(scale(x)).mean(dim=(2, 3)))                      # (b, 2 + speakers)
+        loss = F.mse_loss(out_[:, :2], (mouths[idx] - mean) / std)
+        loss = loss + cfg.speaker_weight * F.cross_entropy(out_[:, 2:], who[idx])
+        warm = min(1.0, (step + 1) / cfg.warmup_steps)
+        for group in opt.param_groups: group["lr"] = cfg.lr * warm * 0.5 * (1 + math.cos(math.pi * step / cfg.steps))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        running.append(loss.detach())
+        loop.advance()
+        if loop.due(cfg.log_every):
+            history["step"].append(loop.step)
+            history["loss"].append(torch.stack(running).mean().item())
+            running = []
+    features = features.eval().requires_grad_(False)
+    if out is not None:
+        # float16 on disk: 29 MB instead of 59
+        half = {k: v.half() for k, v in features.state_dict().items()}
+        save_checkpoint(dict(features=half, config=asdict(cfg), history=history), out)
+    return features, history

@@ -27,9 +27,9 @@ from .vae import encode_clips
 
 # %% auto #0
 __all__ = ['TRAIN_PRESETS', 'JUDGE_DTYPES', 'OFFICIAL_FACE_SIZE', 'LatentSyncModel', 'tiny_model', 'latent_batch', 'LatentCache',
-           'training_step', 'TrainConfig', 'save_config', 'load_config', 'validation_score', 'plot_training',
-           'build_objective', 'sync_judge', 'official_section', 'unet_layout', 'build_model', 'WhisperTokenCache',
-           'check_token_width', 'initial_state', 'train', 'read_official_config', 'load_official',
+           'training_step', 'operating_profiles', 'TrainConfig', 'save_config', 'load_config', 'validation_score',
+           'plot_training', 'build_objective', 'sync_judge', 'official_section', 'unet_layout', 'build_model',
+           'WhisperTokenCache', 'check_token_width', 'initial_state', 'train', 'read_official_config', 'load_official',
            'is_official_checkpoint', 'load_trained', 'shipped_model_path', 'export_model', 'export_official',
            'train_tiny', 'bench_train_step']
 
@@ -125,6 +125,24 @@ def training_step(model: LatentSyncModel, objective: LatentSyncLoss, latents: di
     return objective(eps_hat, eps[..., rows, :], noisy[..., rows, :], timesteps, latents["gt"], latents["mel"],
                      known_latents=latents["masked"])
 
+# %% ../nbs/06_training.ipynb #ad221af7
+def operating_profiles(model: LatentSyncModel, objective: LatentSyncLoss, latents: dict,
+                       timesteps=(50, 250, 500, 750, 950), seed: int = 0, noise_alpha: float = 1.0) -> dict:
+    "The objective's term profiles ({t: TermProfile}) at a model's own noise predictions on a latent batch."
+    from latentsync_nb.objective import profile_terms
+    z0 = latents["z0"]
+    g = torch.Generator().manual_seed(seed)
+    profiles = {}
+    for t in timesteps:
+        eps = mixed_noise(tuple(z0.shape), noise_alpha, g, z0.device)
+        ts = torch.full((len(z0),), int(t), device=z0.device)
+        noisy = objective.scheduler.add_noise(z0, eps, ts)
+        with torch.no_grad(): eps_hat = model({**latents, "noisy": noisy}, ts)       # (b, 4, f, r, w)
+        rows = slice(z0.shape[-2] - eps_hat.shape[-2], None)                          # the generated rows
+        profiles[int(t)] = profile_terms(objective, eps_hat, eps[..., rows, :], noisy[..., rows, :], ts, latents["gt"],
+                                         latents["mel"], known_latents=latents["masked"], label=f"t={int(t)}")
+    return profiles
+
 # %% ../nbs/06_training.ipynb #1a216a48
 @dataclass
 class TrainConfig:
@@ -145,7 +163,8 @@ class TrainConfig:
     noise_alpha: float = 1.0                 # mixed noise
     loss_weights: LossWeights | None = None  # None: the stage's preset (LOSS_PRESETS); a dict is turned into LossWeights
     syncnet: str | None = None               # None: the shipped tiny SyncNet
-    lpips_backbone: str = "random"           # "imagenet" on a machine with the weights
+    # LipLPIPS backbone: "tiny" (trained offline), "imagenet", "random", a file
+    lpips_backbone: str = "tiny"
     trepa_encoder: str = "tiny"              # "tiny" or the VideoMAE-v2 checkpoint file
     init_from: str | None = None             # a checkpoint to start from: stage 1 (for stage 2, or more stage 1) or stage 2 (more stage 2)
     max_nonfinite: int = 5

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_trepa.ipynb #6be8750e
 from __future__ import annotations
-import math, time, warnings
+import copy, math, time, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 
@@ -17,13 +17,14 @@ from torch.utils.checkpoint import checkpoint
 from .data import load_face_clips
 from .core import (CheckpointError, TrainLoop, default_device, freeze, load_state_strict, peak_memory_mb,
                                 proc_status_mb, read_checkpoint, reset_peak_rss, resolve_checkpoint, save_checkpoint)
-from .perceptual import check_pixels
+from .perceptual import check_pixels, gaussian_blur
 
 # %% auto #0
-__all__ = ['TREPA_PRESETS', 'OFFICIAL_TREPA_FILE', 'OFFICIAL_TREPA_PATH', 'VideoEncoderConfig', 'ClipEncoder', 'TREPALoss',
-           'is_videomae_v2_layout', 'convert_videomae_v2', 'shipped_trepa_path', 'save_clip_encoder',
+__all__ = ['TREPA_PRESETS', 'OFFICIAL_TREPA_FILE', 'OFFICIAL_TREPA_PATH', 'SHIPPED_TREPA', 'VideoEncoderConfig', 'ClipEncoder',
+           'TREPALoss', 'is_videomae_v2_layout', 'convert_videomae_v2', 'shipped_trepa_path', 'save_clip_encoder',
            'load_clip_encoder', 'MAETrainConfig', 'tube_mask', 'tubelet_targets', 'random_windows', 'pretrain_videomae',
-           'flicker', 'brighten', 'shift_frames', 'jitter', 'shuffle_frames', 'bench_one_loss', 'bench_losses']
+           'flicker', 'brighten', 'shift_frames', 'jitter', 'shuffle_frames', 'MotionTuneConfig', 'frame_signs',
+           'soften', 'vae_round_trip_clip', 'damage_pairs', 'tune_motion', 'bench_one_loss', 'bench_losses']
 
 # %% ../nbs/03_trepa.ipynb #0ac821be
 @dataclass
@@ -171,18 +172,23 @@ def convert_videomae_v2(state: dict) -> tuple[dict, list]:
     return out, ignored
 
 # %% ../nbs/03_trepa.ipynb #d234c48b
-def shipped_trepa_path() -> Path:
-    "The tiny VideoMAE checkpoint shipped inside the package (pretrained on data_samples/)."
+# pretrained, then taught motion (below): what TREPA uses
+SHIPPED_TREPA = {"tiny": "videomae_tiny.pt",
+                 "tiny-mae": "videomae_tiny_mae.pt"}       # the masked-autoencoder step alone
+
+def shipped_trepa_path(name: str = "tiny") -> Path:
+    "A tiny VideoMAE checkpoint shipped inside the package ('tiny' or 'tiny-mae'), trained on data_samples/."
     import latentsync_nb
-    return Path(latentsync_nb.__file__).resolve().parent / "weights" / "videomae_tiny.pt"
+    return Path(latentsync_nb.__file__).resolve().parent / "weights" / SHIPPED_TREPA[name]
 
 def save_clip_encoder(encoder: ClipEncoder, path, **extra) -> Path:
     "Write a ClipEncoder checkpoint (config + weights, loadable with weights_only=True) atomically."
     return save_checkpoint({"config": asdict(encoder.config), "state_dict": encoder.state_dict(), **extra}, path)
 
 def load_clip_encoder(source: str | Path = "tiny", config: VideoEncoderConfig | None = None) -> ClipEncoder:
-    "A frozen ClipEncoder from 'tiny', a local file (our layout or the original VideoMAE-v2 one) or a Hub file."
-    path = shipped_trepa_path() if str(source) == "tiny" else resolve_checkpoint(source, default_file=OFFICIAL_TREPA_FILE)
+    "A frozen ClipEncoder from 'tiny' / 'tiny-mae', a local file (ours or the original VideoMAE-v2 layout) or a Hub file."
+    if str(source) in SHIPPED_TREPA: path = shipped_trepa_path(str(source))
+    else: path = resolve_checkpoint(source, default_file=OFFICIAL_TREPA_FILE)
     ckpt = read_checkpoint(path)
     if "config" in ckpt and "state_dict" in ckpt:                             # our own format
         cfg = config or VideoEncoderConfig(**ckpt["config"])
@@ -322,6 +328,142 @@ def shuffle_frames(clip: torch.Tensor, seed: int = 0) -> torch.Tensor:
     while True:
         order = torch.randperm(clip.shape[2], generator=g)
         if not torch.equal(order, torch.arange(clip.shape[2])): return clip[:, :, order]
+
+# %% ../nbs/03_trepa.ipynb #28f3b05d
+@dataclass
+class MotionTuneConfig:
+    "Fine-tuning a tiny VideoMAE so that temporal damage moves its clip vector more than static damage of the same size."
+    steps: int = 600
+    batch_size: int = 6              # windows per step; each brings 4 (temporal, static) pairs
+    lr: float = 5e-4                 # AdamW; linear warm-up, cosine decay
+    warmup_steps: int = 50
+    weight_decay: float = 0.05
+    # wanted: temporal damage at least this many times as far as its static twin
+    ratio: float = 4.0
+    max_amount: float = 0.2          # brightness steps up to this ([-1, 1] units)
+    max_px: int = 3                  # frame shifts up to this many pixels (at the encoder's size)
+    min_lag: int = 4                 # the mouth out of step by min_lag..max_lag frames
+    max_lag: int = 12
+    # lips out of step vs this VAE's round trip (a perfect prediction, decoded); None: vs a Gaussian blur
+    vae: str | None = None
+    seed: int = 0
+    log_every: int = 25
+
+def _uniform(g: torch.Generator, lo: float, hi: float) -> float:
+    return lo + (hi - lo) * torch.rand(1, generator=g).item()
+
+def _int(g: torch.Generator, lo: int, hi: int) -> int:
+    return int(torch.randint(lo, hi + 1, (1,), generator=g))
+
+def frame_signs(f: int, g: torch.Generator) -> torch.Tensor:
+    "+1 / -1 per frame: at random, alternating, or in runs of 2 or 4 frames (f,)."
+    kind = _int(g, 0, 3)
+    if kind == 0: return torch.randint(0, 2, (f,), generator=g).float() * 2 - 1
+    run = (1, 2, 4)[kind - 1]
+    return 1 - 2 * ((torch.arange(f) // run) % 2).float()
+
+def soften(clip: torch.Tensor, sigma: float) -> torch.Tensor:
+    "Gaussian blur of every frame of clips (b, 3, f, h, w) (the LPIPS notebook's `gaussian_blur`)."
+    b, f = clip.shape[0], clip.shape[2]
+    frames = clip.transpose(1, 2).flatten(0, 1)                                   # (b*f, 3, h, w)
+    return gaussian_blur(frames, sigma).unflatten(0, (b, f)).transpose(1, 2)
+
+# %% ../nbs/03_trepa.ipynb #0715d9b0
+@torch.no_grad()
+def vae_round_trip_clip(vae: nn.Module, clip: torch.Tensor, chunk: int = 16) -> torch.Tensor:
+    "A whole clip (3, n, s, s) in [-1, 1] encoded and decoded by the VAE, clamped: what a perfect prediction decodes to."
+    from latentsync_nb.vae import decode_latents, encode_clips
+    parts = [decode_latents(vae, encode_clips(vae, clip[None, :, i:i + chunk]))[0] for i in range(0, clip.shape[1], chunk)]
+    return torch.cat(parts, dim=1).clamp(-1, 1)
+
+def damage_pairs(clip: torch.Tensor, start: int, keep: torch.Tensor, cfg: MotionTuneConfig, g: torch.Generator,
+                 frames: int = 16, decoded: torch.Tensor | None = None) -> tuple:
+    "The window clip[:, start:start+frames] (1, 3, f, s, s) and four (temporal, static twin) pairs of it, in [-1, 1]."
+    w = clip[None, :, start:start + frames]                                        # (1, 3, f, s, s)
+    a = _uniform(g, 0.04, cfg.max_amount)
+    twin_sign = 1.0 if _int(g, 0, 1) else -1.0
+    pairs = [(w + a * frame_signs(frames, g).view(1, 1, -1, 1, 1), w + twin_sign * a)]          # flicker
+    px = _int(g, 1, cfg.max_px)
+    shifts = ((torch.randint(0, 2, (frames,), generator=g) * 2 - 1) * px).tolist()
+    pairs.append((shift_frames(w, shifts), shift_frames(w, [shifts[0]] * frames)))                # jitter
+    order = torch.randperm(frames, generator=g)
+    pairs.append((w[:, :, order], w + _uniform(g, 0.02, 0.06)))                                   # order
+    lag = _int(g, cfg.min_lag, cfg.max_lag) * (1 if _int(g, 0, 1) else -1)
+    other = min(max(start + lag, 0), clip.shape[1] - frames)
+    # clipped at an end
+    if abs(other - start) < cfg.min_lag:
+        other = start - lag if 0 <= start - lag <= clip.shape[1] - frames else other
+    # (3, n, s, s)
+    src = clip if decoded is None else decoded
+    late = src[None, :, start:start + frames] * keep + src[None, :, other:other + frames] * (1 - keep)
+    perfect = soften(w, _uniform(g, 0.6, 1.5)) if decoded is None else decoded[None, :, start:start + frames]
+    # lips out of step
+    pairs.append((late, perfect))
+    return w, [(t.clamp(-1, 1), s.clamp(-1, 1)) for t, s in pairs]
+
+# %% ../nbs/03_trepa.ipynb #3776ca1a
+def tune_motion(cfg: MotionTuneConfig = MotionTuneConfig(), out=None, encoder: ClipEncoder | None = None, clips=None,
+                progress: bool = True) -> tuple[ClipEncoder, dict]:
+    "Fine-tune a pretrained ClipEncoder (default: the shipped masked-autoencoder one) to weigh motion over appearance."
+    from latentsync_nb.data import keep_mask
+    from latentsync_nb.vae import load_vae
+    # start from the shipped MAE encoder
+    shipped = encoder is None
+    encoder = copy.deepcopy(load_clip_encoder("tiny-mae") if shipped else encoder).train().requires_grad_(True)
+    # its features(): TREPA's own pipeline
+    loss_fn = TREPALoss(encoder)
+    loss_fn.encoder.requires_grad_(True)
+    s = encoder.config.image_size
+    # (n, 3, s, s) in [0, 1] each
+    clips = clips if clips is not None else load_face_clips(s)
+    clips = [c.permute(1, 0, 2, 3) * 2 - 1 for c in clips]                         # (3, n, s, s) in [-1, 1]
+    # 1 = kept, 0 = the mouth region
+    keep = torch.from_numpy(keep_mask(s))
+    decoded = [vae_round_trip_clip(load_vae(cfg.vae), c) for c in clips] if cfg.vae else [None] * len(clips)
+    torch.manual_seed(cfg.seed)
+    g = torch.Generator().manual_seed(cfg.seed)
+    opt = torch.optim.AdamW(encoder.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    f = encoder.config.num_frames
+    history, running = {"step": [], "loss": [], "log_ratio": []}, []
+    loop = TrainLoop(cfg.steps, desc="motion tuning", progress=progress)
+    for step in loop:
+        cleans, temporal, static = [], [], []
+        for _ in range(cfg.batch_size):
+            j = _int(g, 0, len(clips) - 1)
+            w, pairs = damage_pairs(clips[j], _int(g, 0, clips[j].shape[1] - f), keep, cfg, g, f, decoded[j])
+            mirror = (lambda x: x.flip(-1)) if _int(g, 0, 1) else (lambda x: x)
+            cleans.append(mirror(w))
+            temporal += [mirror(t) for t, _ in pairs]
+            static += [mirror(st) for _, st in pairs]
+        k = len(temporal) // cfg.batch_size
+        # (b + 2bk, d), unit vectors
+        z = loss_fn.features(torch.cat(cleans + temporal + static))
+        b = cfg.batch_size
+        zc = z[:b].repeat_interleave(k, 0)
+        d_t = ((z[b:b + b * k] - zc) ** 2).sum(1)
+        d_s = ((z[b + b * k:] - zc) ** 2).sum(1)
+        log_ratio = torch.log(d_t + 1e-8) - torch.log(d_s + 1e-8)
+        loss = F.softplus(math.log(cfg.ratio) - log_ratio).mean()
+        warm = min(1.0, (step + 1) / cfg.warmup_steps)
+        for group in opt.param_groups: group["lr"] = cfg.lr * warm * 0.5 * (1 + math.cos(math.pi * step / cfg.steps))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(encoder.parameters(), 1.0)
+        opt.step()
+        running.append(torch.stack([loss.detach(), log_ratio.detach().mean()]))
+        loop.advance()
+        if loop.due(cfg.log_every):
+            mean = torch.stack(running).mean(0).tolist()
+            history["step"].append(loop.step)
+            history["loss"].append(mean[0])
+            history["log_ratio"].append(mean[1])
+            running = []
+    encoder = freeze(encoder)
+    if out is not None:
+        mae = read_checkpoint(shipped_trepa_path("tiny-mae")) if shipped else {}
+        save_clip_encoder(encoder, out, motion=asdict(cfg), motion_history=history,
+                          **{k: mae[k] for k in ("pretraining", "history") if k in mae})
+    return encoder, history
 
 # %% ../nbs/03_trepa.ipynb #4b723e84
 def _build_loss(loss: str, config: str, device: str, dtype: torch.dtype | None, checkpointing: bool) -> nn.Module:

@@ -27,15 +27,16 @@ def test_killed_sweep_resumes_without_redoing_finished_runs(cli_inproc, tmp_path
     r = cli_inproc(*args)                                                     # resumed here, without a new interpreter
     assert r.returncode == 0, r.stderr
     done = _complete(db)
-    assert len(done) == 2 and done[0] == first[0], done                      # the finished run was not redone
-    assert len({p for _, p in done}) == 2                                     # both settings, once each
+    assert len(done) == 3 and done[0] == first[0], done                      # the finished run was not redone
+    assert len({p for _, p in done}) == 3                                     # official, sync 0, step 0: once each
     last = json.loads(r.stdout.strip().splitlines()[-1])
     assert {"sync", "lpips", "trepa", "seed", "sync_ratio", "mouth_psnr", "flicker"} <= set(last)
     r = cli_inproc(*args)                                                     # nothing left to do: nothing is redone
     assert r.returncode == 0 and _complete(db) == done and "0 queued now" in r.stdout
     from latentsync_nb.explorer import load_sweep, results_explorer
     df = load_sweep(db)
-    assert len(df) == 2 and df[["sync_ratio", "mouth_psnr", "seam", "flicker"]].notna().all().all()
+    assert len(df) == 3 and df[["sync_ratio", "mouth_psnr", "seam", "flicker"]].notna().all().all()
+    assert sorted(df.steps) == [0, 2, 2]                                      # the step-0 arm trains nothing
     box = results_explorer(df)
     box.sliders["sync"].value = 0.0
     assert box.selected["weights"]["sync"] == 0.0 and "<b>sync 0, lpips 0.1, trepa 10</b>" in box.status.value
@@ -57,3 +58,20 @@ def test_bad_grids_get_a_clear_error(cli_inproc, tmp_path):
     assert r.returncode == 0 and json.loads(r.stdout.strip().splitlines()[-1]) == {}
     r = cli_inproc("sweep", "--out", out, "--grid", "tiny", "--budget", "smoke", "--steps", "3", "--minutes", "0")
     assert r.returncode == 1 and "use another --out" in r.stderr
+
+def test_colab_sweep_cell_runs_the_same_grid():
+    "The Colab notebook's official-size sweep cell parses as a `sweep` command over the grid 08 ships, step-0 arm included."
+    import shlex
+    from latentsync_nb.cli import build_parser
+    from latentsync_nb.explorer import GRIDS, STAGE1_ONLY, grid_points
+    nb = json.loads((Path(__file__).parent.parent / "nbs" / "colab_training.ipynb").read_text())
+    cell = next("".join(c["source"]) for c in nb["cells"] if "latentsync-nb sweep" in "".join(c["source"]))
+    line = cell[cell.index("!latentsync-nb sweep") + 1:].replace("\\\n", " ")
+    args = build_parser().parse_args(shlex.split(line)[1:])
+    assert args.grid == "official" and args.seeds >= 3
+    points = grid_points(args.grid, args.seeds)
+    for axis, values in GRIDS["official"].items():
+        assert {p[axis] for p in points} >= set(values)
+    assert max(GRIDS["official"]["sync"]) >= 5 and max(GRIDS["official"]["lpips"]) >= 10
+    assert max(GRIDS["official"]["trepa"]) >= 1000
+    assert sum(p.get("steps") == 0 for p in points) == args.seeds and dict(points[-1], seed=0) == dict(STAGE1_ONLY, seed=0)

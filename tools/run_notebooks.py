@@ -4,6 +4,8 @@ Usage: python tools/run_notebooks.py [--flags slow] [nbs/00_data.ipynb ...]   (d
 Cells marked `#| eval: false` or with a test flag (`#| slow`, `#| notest`) are skipped, as under nbdev_test;
 `--flags slow` runs the `slow` cells too (their outputs are kept otherwise).
 Run `nbdev_clean` afterwards. Outputs stay small: figures are saved as 72 dpi JPEGs.
+Widgets displayed by the notebook keep their state in the notebook's metadata (as Jupyter saves it), so that a rendered
+page (nbviewer, the docs) shows them as they were left, without a kernel.
 """
 import os, subprocess, sys
 from pathlib import Path
@@ -27,7 +29,17 @@ def run(path: Path):
     shell.run_cell("%config InlineBackend.figure_formats = ['jpeg']")
     shell.run_cell("%config InlineBackend.print_figure_kwargs = {'bbox_inches': 'tight', 'dpi': 72, 'pil_kwargs': {'quality': 75}}")
     shell.run_all(nb, exc_stop=True, preproc=_skip)
+    state = widget_state()
+    if state: nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": state}
+    else: nb.metadata.pop("widgets", None)
     write_nb(nb, path)
+
+def widget_state() -> dict | None:
+    "The state of every widget this process made, in Jupyter's notebook-metadata format (None if there is none)."
+    try: from ipywidgets import Widget
+    except ImportError: return None
+    state = Widget.get_manager_state(drop_defaults=True)
+    return state if state["state"] else None
 
 if __name__ == "__main__":
     args = sys.argv[1:]
