@@ -19,8 +19,8 @@ from .training import load_config, load_trained, shipped_model_path, train
 from .vae import load_vae
 
 # %% auto #0
-__all__ = ['SWEPT', 'OFFICIAL_POINT', 'STAGE1_ONLY', 'GRIDS', 'SWEEP_PRESETS', 'STRIP_FRAMES', 'METRICS', 'STUDY', 'COLUMNS',
-           'MAIN_METRICS', 'SOURCES', 'PANELS', 'BETTER', 'STEP0', 'TRADE_OFF', 'MIN_SPAN', 'MOUTH_BOX', 'LIVE',
+__all__ = ['SWEPT', 'OFFICIAL_POINT', 'STAGE1_ONLY', 'STEP0', 'GRIDS', 'SWEEP_PRESETS', 'STRIP_FRAMES', 'METRICS', 'STUDY',
+           'COLUMNS', 'MAIN_METRICS', 'SOURCES', 'PANELS', 'BETTER', 'TRADE_OFF', 'MIN_SPAN', 'MOUTH_BOX', 'LIVE',
            'parse_only', 'grid_settings', 'grid_points', 'SweepConfig', 'strip_png', 'png_array', 'curve_points',
            'run_point', 'storage_url', 'open_sweep', 'sweep_worker', 'run_sweep', 'shipped_sweep_path', 'last_finished',
            'setting_of', 'load_sweep', 'seeds_needed', 'sweep_summary', 'axis_effects', 'evidence_table',
@@ -32,6 +32,7 @@ SWEPT = ("sync", "lpips", "trepa")                     # the weights a sweep mov
 OFFICIAL_POINT = {n: getattr(LossWeights(), n) for n in TERMS}   # recon 1, sync 0.05, lpips 0.1, trepa 10
 # the step-0 arm: no stage-2 step
 STAGE1_ONLY = {"recon": 1.0, "sync": 0.0, "lpips": 0.0, "trepa": 0.0, "steps": 0}
+STEP0 = tuple(float(STAGE1_ONLY[n]) for n in SWEPT)      # the step-0 arm's setting: no stage-2 term, no step
 GRIDS = {
     "official": {"sync": (0.0, 0.01, 0.05, 0.2, 1.0, 5.0), "lpips": (0.0, 0.1, 1.0, 10.0),
                  "trepa": (0.0, 10.0, 100.0, 1000.0)},
@@ -431,7 +432,10 @@ def evidence_table(summary, metrics=MAIN_METRICS):
         mine = effects[effects.axis == n]
         for _, r in mine[mine.resolved].iterrows():
             rows.append(dict(weight=n, value=OFFICIAL_POINT[n], kind="measured here", evidence=_effect(r)))
-        open_ = mine[~mine.resolved & mine["diff"].notna()]
+        open_ = mine[~mine.resolved & mine["diff"].notna() & (mine.n >= 2)]
+        if len(mine) and not len(open_) and not mine.resolved.any():
+            rows.append(dict(weight=n, value=OFFICIAL_POINT[n], kind="not settled at this scale",
+                             evidence=f"{int(mine.n.max())} seed so far: no interval yet"))
         if len(open_):
             # the nearest to resolved
             r = open_.loc[open_.seeds_needed.fillna(10**9).astype(float).idxmin()]
@@ -479,8 +483,6 @@ PANELS = ("sync_ratio", "lse_c", "lse_d", "offset_ok_frac", "mouth_psnr", "mouth
 BETTER = {"sync_ratio": "higher", "lse_c": "higher", "lse_d": "lower", "offset_ok_frac": "higher", "mouth_psnr": "higher",
           "mouth_ssim": "higher", "mouth_lpips": "lower", "colour_error": "lower", "seam": "lower (1 = real face)",
           "flicker": "lower (1 = real face)"}
-
-STEP0 = tuple(float(STAGE1_ONLY[n]) for n in SWEPT)      # the step-0 arm's setting: no stage-2 term, no step
 
 def _label(setting) -> str:
     "A setting as words: its weights, or the step-0 arm's name."
