@@ -520,10 +520,12 @@ def plot_axis(summary, axis: str, selected: tuple | None = None, ceiling: dict |
             r = s1.iloc[0]
             ax.axhline(r["mean"], color="tab:blue", ls="--", lw=1, label="stage 1 only (step 0)")
             if np.isfinite(r.lo): ax.axhspan(r.lo, r.hi, color="tab:blue", alpha=0.12, lw=0)
-            lows.append(r.lo if np.isfinite(r.lo) else r["mean"]); highs.append(r.hi if np.isfinite(r.hi) else r["mean"])
+            lows.append(r.lo if np.isfinite(r.lo) else r["mean"])
+            highs.append(r.hi if np.isfinite(r.hi) else r["mean"])
         for p, v, mu in zip(pos, s[axis], s["mean"]):
             if np.isclose(v, OFFICIAL_POINT[axis]): ax.plot(p, mu, "s", color="k", ms=8, mfc="none", label="official")
-            if selected is not None and np.isclose(v, selected[SWEPT.index(axis)]): ax.plot(p, mu, "o", color="tab:red", ms=6)
+            if selected is not None and np.isclose(v, selected[SWEPT.index(axis)]):
+                ax.plot(p, mu, "o", color="tab:red", ms=6)
         _span(ax, lows, highs, m)
         ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs], fontsize=7)
         ax.tick_params(labelsize=7)
