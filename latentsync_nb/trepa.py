@@ -24,7 +24,7 @@ __all__ = ['TREPA_PRESETS', 'OFFICIAL_TREPA_FILE', 'OFFICIAL_TREPA_PATH', 'SHIPP
            'TREPALoss', 'is_videomae_v2_layout', 'convert_videomae_v2', 'shipped_trepa_path', 'save_clip_encoder',
            'load_clip_encoder', 'MAETrainConfig', 'tube_mask', 'tubelet_targets', 'random_windows', 'pretrain_videomae',
            'flicker', 'brighten', 'shift_frames', 'jitter', 'shuffle_frames', 'MotionTuneConfig', 'frame_signs',
-           'soften', 'vae_round_trip_clip', 'damage_pairs', 'tune_motion', 'bench_one_loss', 'bench_losses']
+           'soften', 'damage_pairs', 'tune_motion', 'bench_one_loss', 'bench_losses']
 
 # %% ../nbs/03_trepa.ipynb #0ac821be
 @dataclass
@@ -344,8 +344,6 @@ class MotionTuneConfig:
     max_px: int = 3                  # frame shifts up to this many pixels (at the encoder's size)
     min_lag: int = 4                 # the mouth out of step by min_lag..max_lag frames
     max_lag: int = 12
-    # lips out of step vs this VAE's round trip (a perfect prediction, decoded); None: vs a Gaussian blur
-    vae: str | None = None
     seed: int = 0
     log_every: int = 25
 
@@ -369,13 +367,6 @@ def soften(clip: torch.Tensor, sigma: float) -> torch.Tensor:
     return gaussian_blur(frames, sigma).unflatten(0, (b, f)).transpose(1, 2)
 
 # %% ../nbs/03_trepa.ipynb #0715d9b0
-@torch.no_grad()
-def vae_round_trip_clip(vae: nn.Module, clip: torch.Tensor, chunk: int = 16) -> torch.Tensor:
-    "A whole clip (3, n, s, s) in [-1, 1] encoded and decoded by the VAE, clamped: what a perfect prediction decodes to."
-    from latentsync_nb.vae import decode_latents, encode_clips
-    parts = [decode_latents(vae, encode_clips(vae, clip[None, :, i:i + chunk]))[0] for i in range(0, clip.shape[1], chunk)]
-    return torch.cat(parts, dim=1).clamp(-1, 1)
-
 def damage_pairs(clip: torch.Tensor, start: int, keep: torch.Tensor, cfg: MotionTuneConfig, g: torch.Generator,
                  frames: int = 16, decoded: torch.Tensor | None = None) -> tuple:
     "The window clip[:, start:start+frames] (1, 3, f, s, s) and four (temporal, static twin) pairs of it, in [-1, 1]."
@@ -403,10 +394,11 @@ def damage_pairs(clip: torch.Tensor, start: int, keep: torch.Tensor, cfg: Motion
 
 # %% ../nbs/03_trepa.ipynb #3776ca1a
 def tune_motion(cfg: MotionTuneConfig = MotionTuneConfig(), out=None, encoder: ClipEncoder | None = None, clips=None,
-                progress: bool = True) -> tuple[ClipEncoder, dict]:
+                progress: bool = True, round_trip=None) -> tuple[ClipEncoder, dict]:
     "Fine-tune a pretrained ClipEncoder (default: the shipped masked-autoencoder one) to weigh motion over appearance."
+    # round_trip: clip (3, n, s, s) -> what a perfect prediction decodes to (e.g. the VAE notebook's
+    # `round_trip_clip`); None: the late lips are paired with a Gaussian blur
     from latentsync_nb.data import keep_mask
-    from latentsync_nb.vae import load_vae
     # start from the shipped MAE encoder
     shipped = encoder is None
     encoder = copy.deepcopy(load_clip_encoder("tiny-mae") if shipped else encoder).train().requires_grad_(True)
@@ -419,7 +411,7 @@ def tune_motion(cfg: MotionTuneConfig = MotionTuneConfig(), out=None, encoder: C
     clips = [c.permute(1, 0, 2, 3) * 2 - 1 for c in clips]                         # (3, n, s, s) in [-1, 1]
     # 1 = kept, 0 = the mouth region
     keep = torch.from_numpy(keep_mask(s))
-    decoded = [vae_round_trip_clip(load_vae(cfg.vae), c) for c in clips] if cfg.vae else [None] * len(clips)
+    decoded = [round_trip(c) if round_trip else None for c in clips]
     torch.manual_seed(cfg.seed)
     g = torch.Generator().manual_seed(cfg.seed)
     opt = torch.optim.AdamW(encoder.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)

@@ -16,8 +16,8 @@ from .core import CheckpointError, TrainLoop, freeze, load_state_strict, read_ch
 from .data import load_face_clips
 
 # %% auto #0
-__all__ = ['OFFICIAL_VAE', 'VAE_PRESETS', 'VAEConfig', 'encode_clips', 'decode_latents', 'shipped_vae_path', 'save_vae',
-           'load_vae', 'VAETrainConfig', 'augment_faces', 'train_vae']
+__all__ = ['OFFICIAL_VAE', 'VAE_PRESETS', 'VAEConfig', 'encode_clips', 'decode_latents', 'round_trip_clip', 'shipped_vae_path',
+           'save_vae', 'load_vae', 'VAETrainConfig', 'augment_faces', 'train_vae']
 
 # %% ../nbs/03a_vae.ipynb #20891983
 OFFICIAL_VAE = "stabilityai/sd-vae-ft-mse"
@@ -67,6 +67,15 @@ def decode_latents(vae: nn.Module, latents: torch.Tensor, scaling_factor: float 
     frames = latents.transpose(1, 2).reshape(b * f, c, h, w) / s                      # (b*f, c, h, w)
     pixels = vae.decode(frames.to(next(vae.parameters()).dtype)).sample             # (b*f, 3, H, W)
     return pixels.reshape(b, f, *pixels.shape[1:]).transpose(1, 2).float()          # (b, 3, f, H, W)
+
+@torch.no_grad()
+def round_trip_clip(vae: nn.Module, clip: torch.Tensor, chunk: int = 16) -> torch.Tensor:
+    "A whole clip (3, n, H, W) in [-1, 1] encoded and decoded in chunks, clamped: what a perfect prediction decodes to."
+    parts = []
+    for i in range(0, clip.shape[1], chunk):
+        latents = encode_clips(vae, clip[None, :, i:i + chunk])                     # (1, c, chunk, h, w)
+        parts.append(decode_latents(vae, latents)[0])
+    return torch.cat(parts, dim=1).clamp(-1, 1)
 
 # %% ../nbs/03a_vae.ipynb #10bdde3b
 def shipped_vae_path() -> Path:
