@@ -143,13 +143,21 @@ def _swap_norm(parent: nn.Module, name: str, kind: type) -> None:
 
 def use_norm_spans(unet: nn.Module, cfg: UNetConfig) -> nn.Module:
     "Make a diffusers UNet's ResNet/output GroupNorms and motion-module GroupNorms span frames or clips as `cfg` says."
+    # diffusers internals: imported by name, so a rename upstream fails here instead of skipping the swap
     from diffusers.models.resnet import ResnetBlock2D
-    for module in list(unet.modules()):
-        if isinstance(module, ResnetBlock2D):                                      # frames in the batch: per frame by default
-            if cfg.resnet_norm == "clip": _swap_norm(module, "norm1", ClipGroupNorm); _swap_norm(module, "norm2", ClipGroupNorm)
-        elif type(module).__name__ == "AnimateDiffTransformer3D":                  # sees (b, c, f, h, w): per clip by default
-            if cfg.motion_norm == "frame": _swap_norm(module, "norm", FrameGroupNorm)
-    if cfg.resnet_norm == "clip": _swap_norm(unet, "conv_norm_out", ClipGroupNorm)
+    from diffusers.models.unets.unet_motion_model import AnimateDiffTransformer3D
+    resnets = [m for m in unet.modules() if isinstance(m, ResnetBlock2D)]
+    motion = [m for m in unet.modules() if isinstance(m, AnimateDiffTransformer3D)]
+    assert resnets, "no diffusers ResnetBlock2D found: has diffusers changed its UNet blocks?"
+    # ResNet blocks see frames in the batch: per frame by default
+    for module in resnets if cfg.resnet_norm == "clip" else []:
+        _swap_norm(module, "norm1", ClipGroupNorm)
+        _swap_norm(module, "norm2", ClipGroupNorm)
+    # motion modules see (b, c, f, h, w): per clip by default
+    for module in motion if cfg.motion_norm == "frame" else []:
+        _swap_norm(module, "norm", FrameGroupNorm)
+    if cfg.resnet_norm == "clip":
+        _swap_norm(unet, "conv_norm_out", ClipGroupNorm)
     return unet
 
 # %% ../nbs/05_model.ipynb #3df349c5
@@ -163,7 +171,9 @@ class LatentSyncUNet(nn.Module):
         if motion: self.add_motion()
 
     @property
-    def has_motion(self) -> bool: return type(self.unet).__name__ == "UNetMotionModel"
+    def has_motion(self) -> bool:
+        from diffusers import UNetMotionModel
+        return isinstance(self.unet, UNetMotionModel)
 
     def add_motion(self) -> "LatentSyncUNet":
         "Stage 1 -> stage 2: add zero-initialised motion modules; the output is unchanged until they train."

@@ -17,12 +17,12 @@ def test_readme_is_rendered_from_index():
 def test_exactly_two_setup_commands():
     demo, tests = _setup_commands()
     assert demo == "pip install -e . && latentsync-nb demo"
-    assert tests == 'pip install -e ".[dev]" && bash tools/test.sh'
+    assert tests == 'pip install -c constraints.txt -e ".[dev]" && bash tools/test.sh'
 
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     install, test_cmd = _setup_commands()[1].split(" && ")
-    assert 'quiet_pip -e ".[dev]"' in ci and install.startswith("pip install")
+    assert 'quiet_pip -e ".[dev]" -c constraints.txt' in ci and install.startswith("pip install -c constraints.txt")
     ci_lines = [l.strip() for l in ci.splitlines() if l.strip() and not l.strip().startswith("#")]
     assert test_cmd in ci_lines
 
