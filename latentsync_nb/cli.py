@@ -4,14 +4,15 @@
 
 # %% ../nbs/90_cli.ipynb #de9212ff
 from __future__ import annotations
-import argparse, dataclasses, json, sys, time
+import argparse, dataclasses, json, math, sys, time, typing
 from pathlib import Path
 
 import numpy as np
 
 # %% auto #0
-__all__ = ['SAMPLES_HELP', 'render_sample', 'bench_mel', 'add_media_commands', 'add_training_commands', 'add_bench_commands',
-           'bench_gpu', 'add_study_commands', 'build_parser', 'main']
+__all__ = ['SAMPLES_HELP', 'DEBUG_HELP', 'PIP_NAMES', 'OOM_HELP', 'render_sample', 'bench_mel', 'typed_value',
+           'add_media_commands', 'add_training_commands', 'add_bench_commands', 'bench_gpu', 'add_study_commands',
+           'build_parser', 'error_line', 'main']
 
 # %% ../nbs/90_cli.ipynb #4b107a9e
 def render_sample(clip_id: str = "s6_00", out_dir="latentsync_demo", samples=None) -> Path:
@@ -63,15 +64,46 @@ def bench_mel(seconds: float = 60.0, repeats: int = 5) -> dict:
 # %% ../nbs/90_cli.ipynb #41635382
 SAMPLES_HELP = "corpus folder (default: the shipped data_samples/)"
 
+DEBUG_HELP = "on an error, show Python's traceback instead of the one-line message"
+
 def _command(sub, name: str, run, help: str, description: str | None = None) -> argparse.ArgumentParser:
-    "Add subcommand `name` whose handler is `run(args)`."
+    "Add subcommand `name` whose handler is `run(args)`; it also takes --debug (before or after its name)."
     p = sub.add_parser(name, help=help, description=description or help)
     p.set_defaults(run=run)
+    # SUPPRESS: a --debug given before the command name is not overwritten by this one's default
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     return p
 
 def _require(ok: bool, message: str):
     "Refuse a bad option value with a one-line message (exit code 1)."
     if not ok: raise ValueError(message)
+
+_TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
+
+def typed_value(cls, key: str, text: str):
+    "The text of `--set key=text` read as the type of dataclass field `cls.key` says; a ValueError names the type."
+    hint = typing.get_type_hints(cls)[key]
+    kinds = [k for k in (typing.get_args(hint) or (hint,)) if k is not type(None)]
+    if len(kinds) < len(typing.get_args(hint) or (hint,)) and text.lower() in ("none", "null"):
+        return None
+    kind = kinds[0]
+    wanted = f"--set {key}={text}: {key} takes {getattr(kind, '__name__', kind)}"
+    if kind is bool:
+        _require(text.lower() in _TRUE + _FALSE, f"{wanted} (true or false)")
+        return text.lower() in _TRUE
+    if kind in (int, float):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise ValueError(f"{wanted}, got {text!r}") from None
+        _require(math.isfinite(value), f"{wanted}, a finite number")
+        return value
+    if kind is str:
+        return text
+    try:
+        return json.loads(text)                                                   # a nested config as JSON
+    except json.JSONDecodeError:
+        raise ValueError(f"{wanted} written as JSON, e.g. {key}={{\"sync\": 0.05}}") from None
 
 def add_media_commands(sub):
     "demo, show-sample, infer, eval, make-samples: the commands that read and write audio and video."
@@ -121,6 +153,7 @@ def add_media_commands(sub):
     e.add_argument("--audio", default=None, help="audio file to judge against (default: the video's own track)")
     e.add_argument("--checkpoint", default=None, help="SyncNet checkpoint file or hub id (default: the shipped tiny one)")
     e.add_argument("--max-offset", type=int, default=15, help="largest offset in frames (default: %(default)s)")
+    e.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
     e.add_argument("--json", action="store_true", help="print the result as one JSON object")
     e.add_argument("--align", default="auto", choices=["auto", "yes", "no"],
                    help="detect and align the face first: auto = unless the video is already an aligned face crop (default)")
@@ -155,6 +188,7 @@ def _show_sample(args): print(f"wrote {render_sample(args.clip, args.out, args.s
 def _infer(args):
     from latentsync_nb.inference import lipsync
     _require(args.steps >= 1, "--steps must be >= 1")
+    _require(math.isfinite(args.guidance) and args.guidance >= 0, f"--guidance must be a number >= 0, got {args.guidance}")
     official = {k: v for k, v in (("unet_config", args.unet_config), ("whisper", args.whisper), ("vae", args.vae)) if v is not None}
     r = lipsync(args.video, args.audio, args.out, args.checkpoint, args.steps, args.guidance, args.seed, args.device,
                 args.detector, progress=True, geometry=args.geometry, **official)
@@ -166,16 +200,20 @@ def _infer(args):
     if args.json: print(json.dumps(r))
 
 def _eval(args):
+    from latentsync_nb.core import default_device
+    _require(args.max_offset >= 0, f"--max-offset must be >= 0 (frames either way), got {args.max_offset}")
     audio = args.audio if args.audio is not None else args.video
+    device = default_device(args.device)
     if args.align == "no":
         from latentsync_nb.syncnet import evaluate_video
-        r = evaluate_video(args.video, args.audio, args.checkpoint, args.max_offset)
+        r = evaluate_video(args.video, args.audio, args.checkpoint, args.max_offset, device=device)
     else:
         from latentsync_nb.data import read_audio, read_video
         from latentsync_nb.inference import judge_frames
         from latentsync_nb.syncnet import load_syncnet
-        r = dict(video=str(args.video), audio=str(audio), **judge_frames(load_syncnet(args.checkpoint), read_video(args.video),
-                                                                        read_audio(audio), args.align, max_offset=args.max_offset))
+        judge = load_syncnet(args.checkpoint, device=device)
+        scores = judge_frames(judge, read_video(args.video), read_audio(audio), args.align, max_offset=args.max_offset)
+        r = dict(video=str(args.video), audio=str(audio), **scores)
     if args.json: print(json.dumps(r)); return
     print(f"{r['video']} with audio {r['audio']} ({r['windows']} windows)")
     print(f"best offset {r['best_offset']:+d} frames   LSE-D {r['lse_d']:.3f}   LSE-C {r['lse_c']:.3f}   "
@@ -295,8 +333,7 @@ def _train_config(args):
     for item in args.set:
         key, sep, value = item.partition("=")
         _require(bool(sep) and key in fields, f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(fields)}")
-        try: over[key] = json.loads(value)
-        except json.JSONDecodeError: over[key] = value                              # plain strings need no quotes
+        over[key] = typed_value(type(base), key, value)
     _positive_ints(over, ("max_steps", "batch_size", "checkpoint_every"))
     return dataclasses.replace(base, **over)
 
@@ -327,6 +364,7 @@ def _eval_model(args):
     from latentsync_nb.training import load_trained, shipped_model_path
     from latentsync_nb.vae import load_vae
     _require(args.sample_steps >= 1 and (args.clips is None or args.clips >= 2), "--sample-steps must be >= 1 and --clips >= 2")
+    _require(math.isfinite(args.guidance) and args.guidance >= 0, f"--guidance must be a number >= 0, got {args.guidance}")
     _require(args.frames is None or args.frames >= 46, "--frames must be >= 46 (16-frame windows at audio offsets up to ±15)")
     _require(args.colour_scale is None or args.colour_scale >= 0, "--colour-scale must be >= 0 (0: one shift per channel)")
     r = evaluate_model(load_trained(args.checkpoint or shipped_model_path()), load_vae("tiny"), load_judge(),
@@ -514,6 +552,7 @@ def _sweep(args):
 def build_parser() -> argparse.ArgumentParser:
     "The `latentsync-nb` argument parser with all subcommands."
     p = argparse.ArgumentParser(prog="latentsync-nb", description="LatentSync, notebook by notebook: run what the notebooks build.")
+    p.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_media_commands(sub)
     add_training_commands(sub)
@@ -521,16 +560,43 @@ def build_parser() -> argparse.ArgumentParser:
     add_study_commands(sub)
     return p
 
+# pip's name for a module that only some commands import
+PIP_NAMES = {"insightface": "insightface onnxruntime", "onnxruntime": "onnxruntime", "cv2": "opencv-python-headless",
+             "playwright": "playwright", "yaml": "pyyaml", "skimage": "scikit-image"}
+OOM_HELP = ("lower --batch-size, use --set mixed_precision=fp16 judge_dtype=fp16 decode_chunk=1, train the "
+            "stage2_efficient preset, or free the GPU of other processes")
+
+def error_line(e: BaseException) -> str:
+    "One line saying what went wrong and what to do about it (the traceback is for --debug)."
+    import torch
+    from latentsync_nb.data import MediaError
+    first = (str(e).strip().splitlines() or [""])[0]
+    if isinstance(e, torch.cuda.OutOfMemoryError):
+        return f"the GPU ran out of memory ({first[:120]}): {OOM_HELP}"
+    if isinstance(e, ImportError):
+        if "pip install" in str(e):
+            return " ".join(str(e).split())
+        root = (e.name or "a package").split(".")[0]
+        return f"{root} is not installed, and this command needs it: pip install {PIP_NAMES.get(root, root)}"
+    expected = (MediaError, FileNotFoundError, ValueError, IsADirectoryError, PermissionError, FloatingPointError)
+    if isinstance(e, expected):
+        return " ".join(str(e).split())                                           # the library's own message, one line
+    return f"{type(e).__name__}: {first} (unexpected: run again with --debug for the traceback, and report it)"
+
 def main(argv=None) -> int:
     "Entry point of the `latentsync-nb` console script."
-    args = build_parser().parse_args(argv)                  # before the heavy imports: --help answers at once
-    from latentsync_nb.data import MediaError
-    try: args.run(args); return 0
-    except (MediaError, FileNotFoundError, ValueError, IsADirectoryError, PermissionError, FloatingPointError) as e:
-        print(f"latentsync-nb {args.command}: error: {e}", file=sys.stderr)
-        return 1
+    # parsed before the heavy imports: --help answers at once
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+        return 0
     except KeyboardInterrupt:
         print(f"latentsync-nb {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:
+        if args.debug:
+            raise
+        print(f"latentsync-nb {args.command}: error: {error_line(e)}", file=sys.stderr)
+        return 1
 
 if __name__ == "__main__" and "__file__" in globals(): sys.exit(main())          # python -m latentsync_nb.cli (not in a notebook)

@@ -13,8 +13,8 @@ import torch.nn as nn
 from .data import atomic_path
 
 # %% auto #0
-__all__ = ['CheckpointError', 'resolve_checkpoint', 'read_checkpoint', 'save_checkpoint', 'load_state_strict', 'freeze',
-           'default_device', 'proc_status_mb', 'reset_peak_rss', 'peak_memory_mb', 'save_figure', 'TrainLoop']
+__all__ = ['CheckpointError', 'resolve_checkpoint', 'read_checkpoint', 'require_keys', 'save_checkpoint', 'load_state_strict',
+           'freeze', 'default_device', 'proc_status_mb', 'reset_peak_rss', 'peak_memory_mb', 'save_figure', 'TrainLoop']
 
 # %% ../nbs/00b_core.ipynb #2745fe89
 class CheckpointError(ValueError):
@@ -53,6 +53,15 @@ def read_checkpoint(path) -> dict:
     if not isinstance(ckpt, dict): raise CheckpointError(f"{path} holds a {type(ckpt).__name__}, not a checkpoint dict.")
     return ckpt
 
+def require_keys(ckpt: dict, keys, path, what: str, hint: str = "") -> dict:
+    "`ckpt` if it holds every key in `keys`, else a CheckpointError saying it is not `what` (and `hint`: what to do)."
+    missing = [k for k in keys if k not in ckpt]
+    if missing:
+        found = ", ".join(sorted(map(str, ckpt))[:6]) or "nothing"
+        lacks = ", ".join(map(repr, missing))
+        raise CheckpointError(f"{path} is not {what}: it has no {lacks} (it holds {found}). {hint}".strip())
+    return ckpt
+
 def save_checkpoint(checkpoint: dict, path) -> Path:
     "torch.save a checkpoint dict atomically (temporary file, then rename); creates the folder."
     with atomic_path(path) as tmp: torch.save(checkpoint, tmp)
@@ -81,8 +90,20 @@ def freeze(module: nn.Module) -> nn.Module:
 
 # %% ../nbs/00b_core.ipynb #ce6551ca
 def default_device(device=None) -> str:
-    "`device` if given, else 'cuda' when a GPU is present, else 'cpu'."
-    return str(device) if device else ("cuda" if torch.cuda.is_available() else "cpu")
+    "`device` if given (checked: it must exist here), else 'cuda' when a GPU is present, else 'cpu'."
+    if not device:
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        d = torch.device(str(device))
+    except RuntimeError:
+        raise ValueError(f"device {str(device)!r} is not a torch device name (cpu, cuda, cuda:1, mps)") from None
+    if d.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {str(device)!r}: torch sees no CUDA GPU on this machine; use cpu")
+    if d.type == "cuda" and (d.index or 0) >= torch.cuda.device_count():
+        raise ValueError(f"device {str(device)!r}: only {torch.cuda.device_count()} CUDA GPU(s) are visible")
+    if d.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device {str(device)!r}: Apple's MPS is not available here; use cpu")
+    return str(device)
 
 def proc_status_mb(field: str) -> float:
     "A memory figure of this process from /proc/self/status (Linux), in MB: VmRSS (now) or VmHWM (peak); 0 elsewhere."

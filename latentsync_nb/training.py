@@ -4,6 +4,7 @@
 
 # %% ../nbs/06_training.ipynb #081be767
 from __future__ import annotations
+import math
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -13,7 +14,7 @@ import torch
 import torch.nn as nn
 
 from .core import (CheckpointError, TrainLoop, default_device, freeze, load_state_strict, peak_memory_mb,
-                                read_checkpoint, save_checkpoint, save_figure)
+                                read_checkpoint, require_keys, save_checkpoint, save_figure)
 from .data import (SEED, MaskConfig, UNetDataset, atomic_path, frames_to_tensor, keep_mask, latent_mask,
                                 load_clip, load_manifest, mask_frames, recolour)
 from .model import (OFFICIAL_UNET_CONFIGS, OFFICIAL_WHISPER, LatentSyncUNet, TinyAudioEncoder, UNET_PRESETS,
@@ -26,12 +27,12 @@ from .trepa import OFFICIAL_TREPA_PATH
 from .vae import encode_clips
 
 # %% auto #0
-__all__ = ['TRAIN_PRESETS', 'JUDGE_DTYPES', 'OFFICIAL_FACE_SIZE', 'LatentSyncModel', 'tiny_model', 'latent_batch', 'LatentCache',
-           'training_step', 'operating_profiles', 'TrainConfig', 'save_config', 'load_config', 'validation_score',
-           'plot_training', 'build_objective', 'sync_judge', 'official_section', 'unet_layout', 'build_model',
-           'WhisperTokenCache', 'check_token_width', 'initial_state', 'train', 'read_official_config', 'load_official',
-           'is_official_checkpoint', 'load_trained', 'shipped_model_path', 'export_model', 'export_official',
-           'train_tiny', 'bench_train_step']
+__all__ = ['TRAIN_PRESETS', 'JUDGE_DTYPES', 'RESUME_KEYS', 'OFFICIAL_FACE_SIZE', 'LatentSyncModel', 'tiny_model', 'latent_batch',
+           'LatentCache', 'training_step', 'operating_profiles', 'TrainConfig', 'check_train_config', 'save_config',
+           'load_config', 'validation_score', 'plot_training', 'build_objective', 'sync_judge', 'official_section',
+           'unet_layout', 'build_model', 'WhisperTokenCache', 'check_token_width', 'initial_state', 'train',
+           'read_official_config', 'load_official', 'is_official_checkpoint', 'load_trained', 'shipped_model_path',
+           'export_model', 'export_official', 'train_tiny', 'bench_train_step']
 
 # %% ../nbs/06_training.ipynb #98ad3f8d
 class LatentSyncModel(nn.Module):
@@ -182,12 +183,39 @@ class TrainConfig:
     force_judge: bool = False                # accept a sync judge trained on faces of another size than face_size
 
     def __post_init__(self):
-        if isinstance(self.loss_weights, dict): self.loss_weights = LossWeights(**self.loss_weights)   # from YAML / JSON
-        if self.stage not in LOSS_PRESETS: raise ValueError(f"unknown stage {self.stage!r}: use one of {', '.join(LOSS_PRESETS)}")
+        # from YAML / JSON
+        if isinstance(self.loss_weights, dict):
+            self.loss_weights = LossWeights(**self.loss_weights)
+        check_train_config(self)
 
     def weights(self) -> LossWeights:
         "The loss weights: `loss_weights` if given, else the stage's preset."
         return self.loss_weights or LOSS_PRESETS[self.stage]
+
+def _one_of(name: str, value, allowed) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+
+def _at_least(cfg, low, names) -> None:
+    for name in names:
+        value = getattr(cfg, name)
+        if value is not None and not (isinstance(value, (int, float)) and value >= low):
+            raise ValueError(f"{name} must be >= {low}, got {value!r}")
+
+def check_train_config(cfg: TrainConfig) -> None:
+    "Refuse a TrainConfig that cannot run, with a message naming the field (unknown choices, sizes < 1, NaN rates)."
+    _one_of("stage", cfg.stage, list(LOSS_PRESETS))
+    _one_of("unet", cfg.unet, list(UNET_PRESETS))
+    _one_of("mixed_precision", cfg.mixed_precision, ["no", "fp16", "bf16"])
+    _one_of("judge_dtype", cfg.judge_dtype, [None, "fp16", "bf16"])
+    _one_of("mask", cfg.mask, ["ellipse", "official"])
+    _at_least(cfg, 1, ["face_size", "batch_size", "max_steps", "grad_accum", "checkpoint_every", "n_items",
+                       "decode_chunk"])
+    _at_least(cfg, 0, ["max_nonfinite", "validate_every", "colour_variants", "noise_alpha"])
+    for name in ("lr", "max_grad_norm", "max_minutes"):
+        value = getattr(cfg, name)
+        if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive number, got {value!r}")
 
 TRAIN_PRESETS = {
     "tiny_stage1": TrainConfig(batch_size=8, lr=5e-4, max_steps=4000, checkpoint_every=250, cache_latents=True,
@@ -283,6 +311,8 @@ def build_objective(cfg: TrainConfig, vae: nn.Module) -> LatentSyncLoss:
                           decode_chunk=cfg.decode_chunk)
 
 JUDGE_DTYPES = {None: None, "fp16": torch.float16, "bf16": torch.bfloat16}
+# what a `train` checkpoint holds to resume exactly
+RESUME_KEYS = ("model", "optimizer", "history", "step")
 
 def sync_judge(cfg: TrainConfig) -> nn.Module:
     "The SyncNet of the sync loss; one trained on faces of another size than the run's is refused unless `force_judge`."
@@ -420,7 +450,8 @@ def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
     history, step = {"step": [], "total": [], "terms": {}, "skipped": []}, 0
     if resuming:
-        ck = read_checkpoint(ckpt_path)
+        ck = require_keys(read_checkpoint(ckpt_path), RESUME_KEYS, ckpt_path, "a resumable `train` checkpoint",
+                          "An exported model has no optimiser state: start a new --out folder with --init-from it.")
         load_state_strict(model, ck["model"], str(ckpt_path))
         opt.load_state_dict(ck["optimizer"])
         history, step = ck["history"], ck["step"]
@@ -548,7 +579,8 @@ def shipped_model_path() -> Path:
 
 def export_model(train_checkpoint, out=None, half: bool = True) -> Path:
     "Weights (fp16 by default), config and loss history of a `train` checkpoint, without the optimiser; atomic."
-    ck = read_checkpoint(train_checkpoint)
+    ck = require_keys(read_checkpoint(train_checkpoint), ["model", "config", "step", "history"], train_checkpoint,
+                      "a latentsync-nb UNet checkpoint", "Give OUT/unet.pt of `latentsync-nb train`.")
     state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in ck["model"].items()}
     out = Path(out) if out is not None else shipped_model_path()
     return save_checkpoint(dict(model=state, config=ck["config"], step=ck["step"], history=ck["history"]), out)
