@@ -304,9 +304,10 @@ def _train_syncnet(args):
     _positive_ints(over, ("max_steps", "batch_size", "eval_every", "eval_pairs"))
     _, hist = train_syncnet(dataclasses.replace(SYNC_TRAIN_PRESETS[args.config], **over), args.out, samples=args.samples,
                             resume=not args.no_resume)
-    if hist["val_acc_list"]:
-        print(f"step {hist['val_step_list'][-1]}: held-out accuracy {hist['val_acc_list'][-1]:.3f}, "
-              f"loss {hist['val_loss_list'][-1]:.3f}; checkpoint {Path(args.out) / 'syncnet.pt'}")
+    if hist.get("val"):
+        last = hist["val"][-1]
+        print(f"step {last['step']}: held-out accuracy {last['acc']:.3f}, loss {last['loss']:.3f}; "
+              f"checkpoint {Path(args.out) / 'syncnet.pt'}")
 
 def _export_syncnet(args):
     from latentsync_nb.syncnet import export_syncnet
@@ -338,6 +339,7 @@ def _train_config(args):
     return dataclasses.replace(base, **over)
 
 def _train(args):
+    from latentsync_nb.core import loss_terms
     from latentsync_nb.training import train
     cfg = _train_config(args)
     if args.print_config:
@@ -345,7 +347,7 @@ def _train(args):
         print(yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False), end=""); return
     _require(bool(args.out), "--out DIR is required (the run folder for the checkpoint)")
     _, hist = train(cfg, args.out, samples=args.samples, resume=not args.no_resume)
-    last = {n: v[-1] for n, v in hist["terms"].items()}
+    last = {n: v[-1] for n, v in loss_terms(hist).items()}
     print(f"step {hist['step'][-1] if hist['step'] else 0}: " + ", ".join(f"{n} {v:.4f}" for n, v in last.items())
           + f"; checkpoint {Path(args.out) / 'unet.pt'}")
 

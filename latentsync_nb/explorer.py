@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .core import loss_terms
 from .data import SEED
 from .evaluation import QUALITY, EvalConfig, evaluate_model, json_line
 from .sampling import COLOUR_SCALE
@@ -149,10 +150,11 @@ def _train_point(point: dict, cfg: SweepConfig, samples, progress: bool) -> tupl
     "The point's stage-2 fine-tune from the stage-1 model: (model, history); the step-0 arm is the stage-1 model."
     import tempfile
     if int(point.get("steps", cfg.steps)) == 0:
-        return load_trained(cfg.start()), dict(step=[], total=[], terms={})
+        return load_trained(cfg.start()), dict(step=[], loss=[])
     weights = LossWeights(**{n: float(point.get(n, OFFICIAL_POINT[n])) for n in TERMS})
     tcfg = replace(load_config(cfg.preset), init_from=str(cfg.start()), max_steps=cfg.steps, max_minutes=None,
-                   validate_every=0, checkpoint_every=10**9, seed=SEED + int(point["seed"]), loss_weights=weights)
+                   validate_every=0, checkpoint_every=10**9, seed=SEED + int(point["seed"]), loss_weights=weights,
+                   log_every=1)
     if cfg.cache_latents is not None: tcfg = replace(tcfg, cache_latents=cfg.cache_latents)
     with tempfile.TemporaryDirectory() as d:
         return train(tcfg, d, samples=samples, resume=False, progress=progress, log=lambda *a: None)
@@ -170,9 +172,9 @@ def run_point(point: dict, cfg: SweepConfig = SweepConfig(), judge=None, samples
     ev = evaluate_model(model, vae, judge, eval_cfg, samples, keep_frames=True)
     first = ev["clips"][0]["clip"]
     s = ev["summary"]
-    curves = {n: curve_points(v) for n, v in {"total": hist["total"], **hist["terms"]}.items()}
+    curves = {n: curve_points(v) for n, v in {"total": hist["loss"], **loss_terms(hist)}.items()}
     return dict(metrics={k: s[k] for k in METRICS}, ceiling={f"vae_{k}": s[f"vae_{k}"] for k in QUALITY},
-                steps=len(hist["step"]), minutes=round(minutes, 2), curves=curves,
+                steps=hist["step"][-1] if hist["step"] else 0, minutes=round(minutes, 2), curves=curves,
                 strip=strip_png(ev["frames"][first]["generated"]),
                 truth_strip=strip_png(ev["frames"][first]["ground_truth"]),
                 strip_clip=first, lpips_backbone=s["lpips_backbone"])

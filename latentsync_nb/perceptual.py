@@ -263,6 +263,7 @@ class LipsBackboneConfig:
     face_size: int = 64
     seed: int = 0
     log_every: int = 25
+    checkpoint_every: int = 100      # steps between resumable checkpoints (when given a file)
 
 def lower_face_frames(split: str = "train", size: int = 64, root=None) -> tuple:
     "Every aligned frame's lower half (n, 3, s/2, s) in [-1, 1], its mouth (opening, spread) (n, 2), speaker (n,)."
@@ -306,43 +307,40 @@ def _nuisance(x: torch.Tensor, cfg: LipsBackboneConfig, g: torch.Generator) -> t
     return torch.where(mirror.view(-1, 1, 1, 1), x.flip(-1), x).clamp(-1, 1)
 
 def train_lips_vgg(cfg: LipsBackboneConfig = LipsBackboneConfig(), out=None, data=None,
-                   progress: bool = True) -> tuple[nn.Module, dict]:
+                   progress: bool = True, checkpoint=None, cbs=()) -> tuple[nn.Module, dict]:
     "Train VGG16 features to read mouth opening, spread and speaker from lower faces; save them (float16) to `out`."
     from dataclasses import asdict
+    from diffusers.optimization import get_cosine_schedule_with_warmup
     from lpips.lpips import ScalingLayer
-    from latentsync_nb.core import TrainLoop, save_checkpoint
+    from latentsync_nb.core import Learner, save_checkpoint, standard_callbacks
     faces, mouths, who = data if data is not None else lower_face_frames(size=cfg.face_size)
-    mean, std = mouths.mean(0), mouths.std(0)
+    targets = (mouths - mouths.mean(0)) / mouths.std(0)                      # (n, 2), standardised
     torch.manual_seed(cfg.seed)
     g = torch.Generator().manual_seed(cfg.seed)
-    # LPIPS scales its input the same way
-    features, scale = vgg16_features(), ScalingLayer()
-    head = nn.Linear(512, 2 + int(who.max()) + 1)                           # opening, spread, speaker logits
-    params = [*features.parameters(), *head.parameters()]
-    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    history, running = {"step": [], "loss": []}, []
-    loop = TrainLoop(cfg.steps, desc="VGG16 on lower faces", progress=progress)
-    for step in loop:
+    # the features, and a head reading opening, spread and speaker logits off their mean
+    net = nn.ModuleDict(dict(features=vgg16_features(), head=nn.Linear(512, 2 + int(who.max()) + 1)))
+    scale = ScalingLayer()                                                   # LPIPS scales its input the same way
+
+    def batch_fn(step: int) -> tuple:
         idx = torch.randint(len(faces), (cfg.batch_size,), generator=g)
-        x = _nuisance(faces[idx], cfg, g)                                     # (b, 3, s/2, s)
-        out_ = head(features(scale(x)).mean(dim=(2, 3)))                      # (b, 2 + speakers)
-        loss = F.mse_loss(out_[:, :2], (mouths[idx] - mean) / std)
-        loss = loss + cfg.speaker_weight * F.cross_entropy(out_[:, 2:], who[idx])
-        warm = min(1.0, (step + 1) / cfg.warmup_steps)
-        for group in opt.param_groups: group["lr"] = cfg.lr * warm * 0.5 * (1 + math.cos(math.pi * step / cfg.steps))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        running.append(loss.detach())
-        loop.advance()
-        if loop.due(cfg.log_every):
-            history["step"].append(loop.step)
-            history["loss"].append(torch.stack(running).mean().item())
-            running = []
-    features = features.eval().requires_grad_(False)
+        return _nuisance(faces[idx], cfg, g), targets[idx], who[idx]            # (b, 3, s/2, s), (b, 2), (b,)
+
+    def step_fn(net, batch: tuple):
+        x, mouth, speaker = batch
+        out_ = net["head"](net["features"](scale(x)).mean(dim=(2, 3)))          # (b, 2 + speakers)
+        mouth_mse = F.mse_loss(out_[:, :2], mouth)
+        speaker_ce = F.cross_entropy(out_[:, 2:], speaker)
+        return mouth_mse + cfg.speaker_weight * speaker_ce, {"mouth_mse": mouth_mse, "speaker_ce": speaker_ce}
+
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = get_cosine_schedule_with_warmup(opt, cfg.warmup_steps, cfg.steps)
+    cbs = standard_callbacks("VGG16 on lower faces", cfg.log_every, progress, checkpoint, cfg.checkpoint_every,
+                             extra=lambda: dict(config=asdict(cfg)), more=cbs)
+    learn = Learner(net, opt, step_fn, batch_fn, cfg.steps, cbs, sched=sched, max_grad_norm=1.0,
+                    generators={"batches": g}).fit()
+    features = net["features"].eval().requires_grad_(False)
     if out is not None:
         # float16 on disk: 29 MB instead of 59
         half = {k: v.half() for k, v in features.state_dict().items()}
-        save_checkpoint(dict(features=half, config=asdict(cfg), history=history), out)
-    return features, history
+        save_checkpoint(dict(features=half, config=asdict(cfg), history=learn.history), out)
+    return features, learn.history

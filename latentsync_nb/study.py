@@ -29,7 +29,8 @@ def compare_recipes(init_from, recipes: dict, minutes: float, out_dir, eval_cfg:
         model = load_trained(Path(out_dir) / name.replace(" ", "_") / "unet.pt")
         ev = evaluate_model(model, vae, judge, eval_cfg, samples, keep_frames=True)
         first = ev["clips"][0]["clip"]
-        results[name] = dict(steps=len(hist["step"]), **ev["summary"], example=(first, ev["frames"][first]["generated"]))
+        steps = hist["step"][-1] if hist["step"] else 0
+        results[name] = dict(steps=steps, **ev["summary"], example=(first, ev["frames"][first]["generated"]))
         log(f"{name}: {results[name]['steps']} steps, " + json_line(ev["summary"]))
     return results
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_syncnet.ipynb #288256b1
 from __future__ import annotations
-import copy, math, time
+import copy, math
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 
@@ -15,8 +15,9 @@ import torch.nn.functional as F
 from diffusers.models.attention import FeedForward
 from diffusers.models.attention_processor import Attention
 
-from .core import (CheckpointError, TrainLoop, freeze, load_state_strict, read_checkpoint, resolve_checkpoint,
-                                save_checkpoint, save_figure)
+from .core import (CheckpointError, EveryCB, Learner, StepBatches, freeze, load_state_strict,
+                                make_accelerator, read_checkpoint, read_history, resolve_checkpoint, save_checkpoint,
+                                save_figure, standard_callbacks)
 from .data import (SEED, MediaError, OFFICIAL_AV, SyncNetDataset, load_manifest, mel_window_len,
                                  mel_start, n_windows, frames_to_tensor, read_video, read_audio,
                                  melspectrogram)
@@ -25,7 +26,7 @@ from .data import (SEED, MediaError, OFFICIAL_AV, SyncNetDataset, load_manifest,
 __all__ = ['SYNCNET_PRESETS', 'OFFICIAL_SYNCNET', 'SYNC_TRAIN_PRESETS', 'EVAL_SEED', 'JUDGE_SEED', 'JUDGE_TRAIN', 'EncoderConfig',
            'SyncNetConfig', 'syncnet_config', 'ResnetBlock2D', 'AttentionBlock2D', 'DownEncoder2D', 'StableSyncNet',
            'sync_score', 'sync_loss', 'read_manifest', 'state_layout', 'shipped_syncnet_path', 'load_syncnet',
-           'save_syncnet', 'SyncTrainConfig', 'eval_pairs', 'heldout_accuracy', 'plot_history', 'lr_at',
+           'save_syncnet', 'SyncTrainConfig', 'eval_pairs', 'heldout_accuracy', 'plot_history', 'sync_schedule',
            'train_syncnet', 'prepare_faces', 'window_embeddings', 'sync_offsets', 'evaluate_video', 'shift_audio',
            'export_syncnet', 'bench_syncnet', 'shipped_judge_path', 'load_judge']
 
@@ -261,6 +262,8 @@ def load_syncnet(path_or_hub_id=None, config=None, device="cpu") -> StableSyncNe
 
 def _syncnet_from(ckpt: dict, source, config=None) -> StableSyncNet:
     "Build the model of a checkpoint dict (config from `config`, else the file, else the released one) and load it strictly."
+    if "model" in ckpt and "state_dict" not in ckpt:                               # a run's checkpoint (train_syncnet)
+        ckpt = {**ckpt, "state_dict": ckpt["model"]}
     if "state_dict" not in ckpt:
         raise CheckpointError(f"{source} has no 'state_dict' entry (keys: {sorted(ckpt)[:5]}): not a SyncNet checkpoint.")
     model = StableSyncNet.from_config(config if config is not None else ckpt.get("config", "syncnet_16_pixel_attn"))
@@ -278,7 +281,7 @@ class SyncTrainConfig:
     model: str | dict = "tiny"
     batch_size: int = 64
     lr: float = 1e-4
-    lr_schedule: str = "cosine"          # "constant" (official) or "cosine" (decays to 10% at max_steps)
+    lr_schedule: str = "cosine"          # "constant" (official) or "cosine" (decays to 0 at max_steps; diffusers')
     max_steps: int = 4000
     max_minutes: float | None = None     # stop early after this much wall time
     eval_every: int = 100
@@ -291,6 +294,7 @@ class SyncTrainConfig:
     num_workers: int = 0
     train_split: str = "train"
     eval_split: str = "test"
+    log_every: int = 10                  # steps averaged into one history point
 
 SYNC_TRAIN_PRESETS = {
     "tiny": SyncTrainConfig(),
@@ -323,90 +327,70 @@ def heldout_accuracy(model: StableSyncNet, pairs: dict, batch_size: int = 128) -
 
 # %% ../nbs/01_syncnet.ipynb #e024bca2
 def plot_history(history: dict, path=None, title="SyncNet training"):
-    "Loss and held-out accuracy curves; saved to `path` (atomically) when given."
+    "Training loss, held-out loss and accuracy (its `val` points); saved to `path` (atomically) when given."
     import matplotlib.pyplot as plt
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3))
-    steps, loss = np.array(history["train_step_list"]), np.array(history["train_loss_list"])
-    if len(loss):
-        k = max(1, len(loss) // 50)
-        ax1.plot(steps, loss, alpha=0.25, lw=0.6, label="train (per step)")
+    steps, loss = np.array(history["step"]), np.array(history["loss"])
+    k = max(1, len(loss) // 50)
+    ax1.plot(steps, loss, alpha=0.25 if k > 1 else 1.0, lw=0.6, label="train")
+    if k > 1:
         ax1.plot(steps[k - 1:], np.convolve(loss, np.ones(k) / k, mode="valid"), label=f"train (mean of {k})")
-    ax1.plot(history["val_step_list"], history["val_loss_list"], "o-", ms=3, label="held-out")
+    val = history.get("val", [])
+    ax1.plot([v["step"] for v in val], [v["loss"] for v in val], "o-", ms=3, label="held-out")
     ax1.axhline(math.log(2), ls="--", c="gray", lw=0.8, label="ln 2 (chance)")
-    ax1.set_xlabel("step"); ax1.set_ylabel("sync loss"); ax1.legend(fontsize=7)
-    ax2.plot(history["val_step_list"], history["val_acc_list"], "o-", ms=3, c="C2")
-    ax2.axhline(0.5, ls="--", c="gray", lw=0.8); ax2.set_ylim(0.4, 1.0)
-    ax2.set_xlabel("step"); ax2.set_ylabel("held-out accuracy")
-    fig.suptitle(title, fontsize=10); fig.tight_layout()
-    if path is not None: save_figure(fig, path)
+    ax1.set(xlabel="step", ylabel="sync loss")
+    ax1.legend(fontsize=7)
+    ax2.plot([v["step"] for v in val], [v["acc"] for v in val], "o-", ms=3, c="C2")
+    ax2.axhline(0.5, ls="--", c="gray", lw=0.8)
+    ax2.set(xlabel="step", ylabel="held-out accuracy", ylim=(0.4, 1.0))
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    if path is not None:
+        save_figure(fig, path)
     return fig
 
-def lr_at(cfg: SyncTrainConfig, step: int) -> float:
-    "Learning rate at `step`: constant, or cosine decay from `lr` to 10% of it at `max_steps`."
-    if cfg.lr_schedule == "constant": return cfg.lr
-    if cfg.lr_schedule != "cosine": raise ValueError(f"unknown lr_schedule {cfg.lr_schedule!r}: use 'constant' or 'cosine'")
-    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(step / cfg.max_steps, 1.0))))
+def sync_schedule(opt, cfg: SyncTrainConfig):
+    "The learning-rate schedule `cfg.lr_schedule` from diffusers.optimization: 'constant', or 'cosine' to 0."
+    from diffusers.optimization import get_scheduler
+    if cfg.lr_schedule not in ("constant", "cosine"):
+        raise ValueError(f"unknown lr_schedule {cfg.lr_schedule!r}: use 'constant' or 'cosine'")
+    return get_scheduler(cfg.lr_schedule, opt, num_warmup_steps=0, num_training_steps=cfg.max_steps)
 
-def _new_history() -> dict:
-    return {k: [] for k in ("train_step_list", "train_loss_list", "val_step_list", "val_loss_list", "val_acc_list", "val_time_list")}
 
+# %% ../nbs/01_syncnet.ipynb #51f0df5e
 def train_syncnet(cfg: SyncTrainConfig, out_dir, samples=None, resume: bool = True, progress: bool = True,
-                  log=print) -> tuple[StableSyncNet, dict]:
+                  log=print, device=None, cbs=()) -> tuple[StableSyncNet, dict]:
     "Train (or resume) a SyncNet; checkpoints and chart go to `out_dir`. Returns the model and its history."
-    from accelerate import Accelerator
-    from torch.utils.data import DataLoader, Subset
-    out_dir = Path(out_dir); ckpt_path = out_dir / "syncnet.pt"
-    acc = Accelerator(mixed_precision=cfg.mixed_precision)
+    out_dir = Path(out_dir)
+    acc = make_accelerator(device, cfg.mixed_precision)
     torch.manual_seed(cfg.seed)
     model = StableSyncNet.from_config(cfg.model)
     model.enable_gradient_checkpointing(cfg.gradient_checkpointing)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
-    history, step, elapsed = _new_history(), 0, 0.0
-    if resume and ckpt_path.exists():
-        ck = read_checkpoint(ckpt_path)
-        load_state_strict(model, ck["state_dict"], str(ckpt_path))
-        opt.load_state_dict(ck["optimizer"])
-        history, step, elapsed = ck["history"], ck["global_step"], ck.get("elapsed_s", 0.0)
-        torch.set_rng_state(ck["torch_rng"])
-        log(f"resumed from {ckpt_path} at step {step}")
     face = model.config.face_size
-    train_ds = SyncNetDataset(load_manifest(samples, split=cfg.train_split), n_items=cfg.max_steps * cfg.batch_size,
-                              size=face, seed=cfg.seed, min_offset=cfg.min_offset)
+    train_ds = SyncNetDataset(load_manifest(samples, split=cfg.train_split), size=face, seed=cfg.seed,
+                              n_items=cfg.max_steps * cfg.batch_size * acc.num_processes, min_offset=cfg.min_offset)
     pairs = eval_pairs(cfg, face, samples)
-    loader = DataLoader(Subset(train_ds, range(step * cfg.batch_size, len(train_ds))), batch_size=cfg.batch_size,
-                        num_workers=cfg.num_workers, shuffle=False)
-    model, opt, loader = acc.prepare(model, opt, loader)
 
-    def checkpoint():
-        if acc.is_main_process:
-            save_syncnet(acc.unwrap_model(model), ckpt_path, optimizer=opt.state_dict(), global_step=loop.step, history=history,
-                         elapsed_s=loop.elapsed_s, torch_rng=torch.get_rng_state(), train_config=asdict(cfg))
+    def step_fn(model, batch: dict) -> torch.Tensor:
+        v, a = model(batch["frames"], batch["mel"])
+        return acc.unwrap_model(model).sync_loss(v.float(), a.float(), batch["label"])
 
-    loop = TrainLoop(cfg.max_steps, step, cfg.max_minutes, "train-syncnet", progress and acc.is_main_process, elapsed)
-    model.train()
-    for step, batch in zip(loop, loader):
-        with acc.autocast():
-            v, a = model(batch["frames"], batch["mel"])
-            loss = acc.unwrap_model(model).sync_loss(v.float(), a.float(), batch["label"])
-        if not torch.isfinite(loss): raise FloatingPointError(f"non-finite SyncNet loss at step {step}; lower the learning rate")
-        opt.zero_grad(set_to_none=True)
-        for group in opt.param_groups: group["lr"] = lr_at(cfg, step)
-        acc.backward(loss)
-        acc.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
-        opt.step()
-        history["train_step_list"].append(step + 1); history["train_loss_list"].append(round(loss.item(), 5))
-        loop.advance(loss=f"{loss.item():.3f}")
-        if loop.due(cfg.eval_every):                                           # every eval_every steps and at the end
-            accuracy, vloss = heldout_accuracy(acc.unwrap_model(model), pairs)
-            for k, val in (("val_step_list", loop.step), ("val_loss_list", round(vloss, 5)), ("val_acc_list", round(accuracy, 5)),
-                           ("val_time_list", round(loop.elapsed_s, 1))): history[k].append(val)
-            loop.bar.set_postfix(loss=f"{loss.item():.3f}", heldout_acc=f"{accuracy:.3f}")
-            checkpoint()
-    loop.close()
-    if acc.is_main_process and history["val_step_list"]:
+    def evaluate(learn):
+        accuracy, loss = heldout_accuracy(acc.unwrap_model(learn.model), pairs)
+        point = dict(step=learn.step, loss=round(loss, 5), acc=round(accuracy, 5), seconds=round(learn.elapsed_s, 1))
+        learn.history.setdefault("val", []).append(point)
+
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
+    extra = lambda: dict(config=model.config.to_dict(), train_config=asdict(cfg))
+    cbs = [*standard_callbacks("train-syncnet", cfg.log_every, progress, out_dir / "syncnet.pt", cfg.eval_every,
+                               extra, cfg.max_minutes, resume=resume, log=log),
+           EveryCB(evaluate, cfg.eval_every, at_end=True), *cbs]
+    learn = Learner(model, opt, step_fn, StepBatches(train_ds, cfg.batch_size, acc, cfg.num_workers), cfg.max_steps,
+                    cbs, sched=sync_schedule(opt, cfg), max_grad_norm=cfg.max_grad_norm, accelerator=acc).fit()
+    if acc.is_main_process and learn.history.get("val"):
         import matplotlib.pyplot as plt
-        plt.close(plot_history(history, out_dir / "training.png"))
-    return acc.unwrap_model(model).eval(), history
+        plt.close(plot_history(learn.history, out_dir / "training.png"))
+    return acc.unwrap_model(learn.model).eval(), learn.history
 
 # %% ../nbs/01_syncnet.ipynb #53136a99
 def prepare_faces(frames: np.ndarray, face_size: int) -> torch.Tensor:
@@ -480,7 +464,8 @@ def export_syncnet(train_checkpoint, out=None) -> Path:
     path = resolve_checkpoint(train_checkpoint)
     ck = read_checkpoint(path)
     model = _syncnet_from(ck, path)
-    keep = {k: ck[k] for k in ("global_step", "history", "train_config") if k in ck}
+    keep = dict(global_step=ck.get("step", ck.get("global_step")), history=read_history(ck))
+    keep.update({k: ck[k] for k in ("train_config",) if k in ck})
     return save_syncnet(model, out if out is not None else shipped_syncnet_path(), **keep)
 
 # %% ../nbs/01_syncnet.ipynb #ba9b90c6
@@ -494,10 +479,11 @@ def bench_syncnet(minutes: float = 10.0, pairs: int = 1024, samples=None, progre
     retrain_cfg = SyncTrainConfig(**{**asdict(cfg), "max_minutes": minutes, "max_steps": steps, "eval_every": 50})
     with tempfile.TemporaryDirectory() as d:
         _, hist = train_syncnet(retrain_cfg, d, samples=samples, resume=False, progress=progress, log=lambda *a: None)
-    first = lambda thr: next((t for t, a in zip(hist["val_time_list"], hist["val_acc_list"]) if a >= thr), None)
+    val = hist.get("val", [])
+    first = lambda thr: next((v["seconds"] for v in val if v["acc"] >= thr), None)
     return dict(heldout_accuracy=round(acc, 4), pairs=pairs, retrain_s_to_90=first(0.90), retrain_s_to_95=first(0.95),
-                retrain_minutes=minutes, retrain_steps=hist["train_step_list"][-1] if hist["train_step_list"] else 0,
-                retrain_final_accuracy=hist["val_acc_list"][-1] if hist["val_acc_list"] else None)
+                retrain_minutes=minutes, retrain_steps=hist["step"][-1] if hist.get("step") else 0,
+                retrain_final_accuracy=val[-1]["acc"] if val else None)
 
 # %% ../nbs/01_syncnet.ipynb #52c556e2
 JUDGE_SEED = 2026

@@ -13,8 +13,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .core import (CheckpointError, TrainLoop, default_device, freeze, load_state_strict, peak_memory_mb,
-                                read_checkpoint, require_keys, save_checkpoint, save_figure)
+from .core import (CheckpointError, EveryCB, HistoryCB, Learner, StepTimerCB, default_device, freeze,
+                                load_state_strict, loss_terms, make_accelerator, peak_memory_mb, read_checkpoint,
+                                require_keys, save_checkpoint, save_figure, standard_callbacks)
 from .data import (SEED, MaskConfig, UNetDataset, atomic_path, frames_to_tensor, keep_mask, latent_mask,
                                 load_clip, load_manifest, mask_frames, recolour)
 from .model import (OFFICIAL_UNET_CONFIGS, OFFICIAL_WHISPER, LatentSyncUNet, TinyAudioEncoder, UNET_PRESETS,
@@ -27,10 +28,10 @@ from .trepa import OFFICIAL_TREPA_PATH
 from .vae import encode_clips
 
 # %% auto #0
-__all__ = ['TRAIN_PRESETS', 'JUDGE_DTYPES', 'RESUME_KEYS', 'OFFICIAL_FACE_SIZE', 'LatentSyncModel', 'tiny_model', 'latent_batch',
-           'LatentCache', 'training_step', 'operating_profiles', 'TrainConfig', 'check_train_config', 'save_config',
-           'load_config', 'validation_score', 'plot_training', 'build_objective', 'sync_judge', 'official_section',
-           'unet_layout', 'build_model', 'WhisperTokenCache', 'check_token_width', 'initial_state', 'train',
+__all__ = ['TRAIN_PRESETS', 'JUDGE_DTYPES', 'OFFICIAL_FACE_SIZE', 'LatentSyncModel', 'tiny_model', 'latent_batch', 'LatentCache',
+           'training_step', 'operating_profiles', 'TrainConfig', 'check_train_config', 'save_config', 'load_config',
+           'validation_score', 'plot_training', 'build_objective', 'sync_judge', 'official_section', 'unet_layout',
+           'build_model', 'WhisperTokenCache', 'check_token_width', 'initial_state', 'unet_batches', 'train',
            'read_official_config', 'load_official', 'is_official_checkpoint', 'load_trained', 'shipped_model_path',
            'export_model', 'export_official', 'train_tiny', 'bench_train_step']
 
@@ -169,6 +170,7 @@ class TrainConfig:
     trepa_encoder: str = "tiny"              # "tiny" or the VideoMAE-v2 checkpoint file
     init_from: str | None = None             # a checkpoint to start from: stage 1 (for stage 2, or more stage 1) or stage 2 (more stage 2)
     max_nonfinite: int = 5
+    log_every: int = 10                      # steps averaged into one history point (read from the device then)
     n_items: int = 100_000                   # dataset length (items are deterministic in their index)
     cache_latents: bool = False              # encode each clip once (LatentCache) instead of three encodes per step
     max_minutes: float | None = None         # also stop (with a checkpoint) after this much wall time
@@ -210,7 +212,7 @@ def check_train_config(cfg: TrainConfig) -> None:
     _one_of("judge_dtype", cfg.judge_dtype, [None, "fp16", "bf16"])
     _one_of("mask", cfg.mask, ["ellipse", "official"])
     _at_least(cfg, 1, ["face_size", "batch_size", "max_steps", "grad_accum", "checkpoint_every", "n_items",
-                       "decode_chunk"])
+                       "decode_chunk", "log_every"])
     _at_least(cfg, 0, ["max_nonfinite", "validate_every", "colour_variants", "noise_alpha"])
     for name in ("lr", "max_grad_norm", "max_minutes"):
         value = getattr(cfg, name)
@@ -280,7 +282,7 @@ def validation_score(model, vae, clip: str | None = None, frames: int = 48, step
 def plot_training(history: dict, path=None):
     "Loss terms per step (smoothed) and validation sync ratios of a `train` history; saved to `path` if given."
     import matplotlib.pyplot as plt
-    terms = history["terms"]
+    terms = loss_terms(history)
     fig, axes = plt.subplots(1, len(terms) + 1, figsize=(3 * (len(terms) + 1), 2.4))
     for ax, (name, values) in zip(axes, terms.items()):
         v = np.asarray(values, dtype=float)
@@ -311,8 +313,6 @@ def build_objective(cfg: TrainConfig, vae: nn.Module) -> LatentSyncLoss:
                           decode_chunk=cfg.decode_chunk)
 
 JUDGE_DTYPES = {None: None, "fp16": torch.float16, "bf16": torch.bfloat16}
-# what a `train` checkpoint holds to resume exactly
-RESUME_KEYS = ("model", "optimizer", "history", "step")
 
 def sync_judge(cfg: TrainConfig) -> nn.Module:
     "The SyncNet of the sync loss; one trained on faces of another size than the run's is refused unless `force_judge`."
@@ -427,82 +427,66 @@ def _batch_latents(data: UNetDataset, indices: list, vae, cache: LatentCache | N
     if tokens is not None: latents["audio_tokens"] = tokens.batch(indices)
     return latents
 
-def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress: bool = True, log=print):
-    "Train (or resume) a LatentSync UNet; checkpoint OUT/unet.pt. Returns the model and the per-step history."
-    from accelerate import Accelerator
-    from latentsync_nb.vae import load_vae
-    if cfg.judge_dtype not in JUDGE_DTYPES: raise ValueError(f"judge_dtype must be one of {list(JUDGE_DTYPES)}, got {cfg.judge_dtype!r}")
-    out_dir = Path(out_dir); ckpt_path = out_dir / "unet.pt"
-    resuming = resume and ckpt_path.exists()
+def _check_start(cfg: TrainConfig, resuming: bool, log=print) -> TrainConfig:
+    "Refuse a stage-2 run with nothing to start from; take the face size of an official UNet config."
     if cfg.stage != "stage1" and not (resuming or cfg.init_from or cfg.from_scratch):
-        raise ValueError(f"{cfg.stage} trains only the motion modules and attention of a trained UNet: pass --init-from (the "
-                         "released latentsync_unet.pt or a stage-1 checkpoint), or --from-scratch to start from random weights")
+        raise ValueError(f"{cfg.stage} trains only the motion modules and attention of a trained UNet: pass --init-from "
+                         "(the released latentsync_unet.pt or a stage-1 checkpoint), or --from-scratch to start from "
+                         "random weights")
     if cfg.unet_config:
         face = read_official_config(cfg.unet_config)[1]
         if face != cfg.face_size:
             log(f"face size {face} px: data.resolution of {cfg.unet_config}")
             cfg = replace(cfg, face_size=face)
+    return cfg
+
+def unet_batches(cfg: TrainConfig, data: UNetDataset, vae, acc, cache=None, tokens=None):
+    "The Learner's batch_fn: step -> (latent batch, one noise generator per clip), this process's share of the step."
+    def batch_fn(step: int) -> tuple:
+        first = (step * cfg.batch_size * acc.num_processes + acc.process_index * cfg.batch_size) % len(data)
+        indices = [(first + k) % len(data) for k in range(cfg.batch_size)]
+        return _batch_latents(data, indices, vae, cache, tokens, acc.device), _item_generators(cfg, step, indices)
+    return batch_fn
+
+def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress: bool = True, log=print, cbs=()):
+    "Train (or resume) a LatentSync UNet; checkpoint OUT/unet.pt. Returns the model and its history."
+    from latentsync_nb.vae import load_vae
+    out_dir = Path(out_dir)
+    ckpt_path = out_dir / "unet.pt"
+    resuming = resume and ckpt_path.exists()
+    cfg = _check_start(cfg, resuming, log)
     whisper = _whisper_for(cfg)
-    acc = Accelerator(cpu=cfg.cpu, mixed_precision=cfg.mixed_precision, gradient_accumulation_steps=cfg.grad_accum)
+    acc = make_accelerator("cpu" if cfg.cpu else None, cfg.mixed_precision, cfg.grad_accum)
     model = _stage_model(cfg, None if resuming else cfg.init_from, log)
     vae = load_vae(cfg.vae, device=acc.device, dtype=JUDGE_DTYPES[cfg.judge_dtype])
     objective = build_objective(cfg, vae).to(acc.device)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
-    history, step = {"step": [], "total": [], "terms": {}, "skipped": []}, 0
-    if resuming:
-        ck = require_keys(read_checkpoint(ckpt_path), RESUME_KEYS, ckpt_path, "a resumable `train` checkpoint",
-                          "An exported model has no optimiser state: start a new --out folder with --init-from it.")
-        load_state_strict(model, ck["model"], str(ckpt_path))
-        opt.load_state_dict(ck["optimizer"])
-        history, step = ck["history"], ck["step"]
-        log(f"resumed from {ckpt_path} at step {step}")
-    model, opt = acc.prepare(model, opt)
     data = UNetDataset(load_manifest(samples, split="train"), n_items=cfg.n_items, size=cfg.face_size, seed=cfg.seed,
                        colour_variants=cfg.colour_variants, mask_cfg=MaskConfig(shape=cfg.mask))
     cache = LatentCache(vae, data) if cfg.cache_latents else None
     tokens = WhisperTokenCache(whisper.to(acc.device), data, acc.device) if whisper is not None else None
-    loop = TrainLoop(cfg.max_steps, step, cfg.max_minutes, f"train {cfg.stage}", progress and acc.is_main_process)
 
-    def validate():
+    def step_fn(model, batch: tuple):
+        latents, generators = batch
+        record = training_step(model, objective, latents, generators, cfg.noise_alpha)
+        return record.total, {n: t.raw for n, t in record.terms.items()}
+
+    def validate(learn):
         "Generate a held-out clip's first 48 frames, score them with the judge; add the point to the history and chart."
         if acc.is_main_process:
-            v = validation_score(acc.unwrap_model(model), vae, samples=samples, whisper=whisper, face_size=cfg.face_size)
-            history.setdefault("val", []).append(dict(step=loop.step, **v))
-            loop.bar.write(f"step {loop.step}: validation clip sync ratio {v['sync_ratio']:.2f}, best offset {v['best_offset']:+d}")
-            plot_training(history, out_dir / "training.png")
-            model.train()
+            unet = acc.unwrap_model(learn.model)
+            v = validation_score(unet, vae, samples=samples, whisper=whisper, face_size=cfg.face_size)
+            learn.history.setdefault("val", []).append(dict(step=learn.step, **v))
+            log(f"step {learn.step}: validation clip sync ratio {v['sync_ratio']:.2f}, best offset {v['best_offset']:+d}")
+            plot_training(learn.history, out_dir / "training.png")
         acc.wait_for_everyone()
 
-    def checkpoint():
-        if acc.is_main_process:
-            save_checkpoint(dict(model=acc.unwrap_model(model).state_dict(), optimizer=opt.state_dict(), step=loop.step,
-                                 history=history, config=asdict(cfg)), ckpt_path)
-        acc.wait_for_everyone()
-
-    model.train(); nonfinite = 0
-    for step in loop:
-        first = (step * cfg.batch_size * acc.num_processes + acc.process_index * cfg.batch_size) % len(data)
-        indices = [(first + k) % len(data) for k in range(cfg.batch_size)]
-        latents = _batch_latents(data, indices, vae, cache, tokens, acc.device)
-        with acc.accumulate(model), acc.autocast():
-            record = training_step(model, objective, latents, _item_generators(cfg, step, indices), cfg.noise_alpha)
-            loss = record.total
-            if not torch.isfinite(loss):
-                nonfinite += 1; history["skipped"].append(step); opt.zero_grad(set_to_none=True)
-                if nonfinite >= cfg.max_nonfinite:
-                    raise FloatingPointError(f"{nonfinite} non-finite losses in a row (last at step {step}); the last good "
-                                             f"checkpoint is {ckpt_path}: lower the learning rate or check the data")
-                loop.advance(); continue
-            nonfinite = 0
-            acc.backward(loss)
-            if acc.sync_gradients: acc.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
-            opt.step(); opt.zero_grad(set_to_none=True)
-        history["step"].append(step + 1); history["total"].append(round(loss.item(), 6))
-        for n, t in record.terms.items(): history["terms"].setdefault(n, []).append(round(t.raw.item(), 6))
-        loop.advance(**{n: f"{t.raw.item():.3f}" for n, t in record.terms.items()})
-        if loop.due(cfg.validate_every, at_end=False): validate()
-        if loop.due(cfg.checkpoint_every): checkpoint()
-    return _finish(acc, model), history
+    cbs = [*standard_callbacks(f"train {cfg.stage}", cfg.log_every, progress, ckpt_path, cfg.checkpoint_every,
+                               lambda: dict(config=asdict(cfg)), cfg.max_minutes, cfg.max_nonfinite, resume, log),
+           EveryCB(validate, cfg.validate_every), *cbs]
+    learn = Learner(model, opt, step_fn, unet_batches(cfg, data, vae, acc, cache, tokens), cfg.max_steps, cbs,
+                    max_grad_norm=cfg.max_grad_norm, accelerator=acc).fit()
+    return _finish(acc, learn.model), learn.history
 
 def _finish(acc, model) -> LatentSyncModel:
     "Wait for every process, unwrap the model (eval mode) and end accelerate's run (a clean exit for DDP on gloo)."
@@ -620,13 +604,12 @@ def train_tiny(out_dir, stage1_steps: int | None = None, stage2_steps: int | Non
                       **({"init_from": str(out_dir / "stage1" / "unet.pt")} if stage == "stage2" else {}))
         t0 = time.perf_counter()
         _, hist = train(cfg, out_dir / stage, samples=samples, progress=progress, log=log)
-        rates[stage] = dict(steps=len(hist["step"]), wall_s=round(time.perf_counter() - t0, 1))
+        rates[stage] = dict(steps=hist["step"][-1] if hist["step"] else 0, wall_s=round(time.perf_counter() - t0, 1))
     return dict(checkpoint=out_dir / "stage2" / "unet.pt", stage1_checkpoint=out_dir / "stage1" / "unet.pt", **rates)
 
 # %% ../nbs/06_training.ipynb #23695da8
 def bench_train_step(stage: str = "stage2", steps: int = 1, device: str | None = None) -> dict:
     "Seconds per step and peak memory of official-size training (random weights, one 16-frame 256 px clip, batch 1)."
-    from accelerate import Accelerator
     from diffusers.utils import logging as diffusers_logging
     from latentsync_nb.perceptual import LipLPIPS
     from latentsync_nb.syncnet import StableSyncNet, syncnet_config
@@ -635,7 +618,7 @@ def bench_train_step(stage: str = "stage2", steps: int = 1, device: str | None =
     cfg = TRAIN_PRESETS[stage]
     device = default_device(device)
     cuda = str(device).startswith("cuda")
-    acc = Accelerator(cpu=not cuda, mixed_precision=cfg.mixed_precision if cuda else "no")
+    acc = make_accelerator(device, cfg.mixed_precision if cuda else "no")
     judge_dtype = torch.float16 if cuda else torch.bfloat16                      # frozen judges in half precision
     torch.manual_seed(0)
     model = build_model(cfg)
@@ -650,7 +633,6 @@ def bench_train_step(stage: str = "stage2", steps: int = 1, device: str | None =
                                trepa=lambda: TREPALoss(ClipEncoder(TREPA_PRESETS["official"]), gradient_checkpointing=True,
                                                        dtype=judge_dtype), decode_chunk=cfg.decode_chunk).to(acc.device)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr, foreach=cuda)  # CPU: no temporaries
-    model, opt = acc.prepare(model, opt)
     g = torch.Generator().manual_seed(0)
     f, s, h = 16, cfg.face_size, _latent_side(cfg)
     z = lambda c: torch.randn(1, c, f, h, h, generator=g).to(acc.device)
@@ -658,22 +640,21 @@ def bench_train_step(stage: str = "stage2", steps: int = 1, device: str | None =
                    gt=(torch.rand(1, 3, f, s, s, generator=g) * 2 - 1).to(acc.device),
                    mel=torch.randn(1, 1, 80, 52, generator=g).to(acc.device),
                    audio_tokens=torch.randn(1, f, 50, 384, generator=g).to(acc.device))
-    if cuda: torch.cuda.reset_peak_memory_stats()
-    times = []
-    for step in range(steps):
-        if cuda: torch.cuda.synchronize()
-        t0 = time.perf_counter()
-        with acc.autocast():
-            record = training_step(model, objective, latents, torch.Generator().manual_seed(step))
-        acc.backward(record.total)
-        acc.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
-        opt.step(); opt.zero_grad(set_to_none=True)
-        if cuda: torch.cuda.synchronize()
-        times.append(time.perf_counter() - t0)
+
+    def step_fn(model, generator):
+        record = training_step(model, objective, latents, generator)
+        return record.total, {n: t.raw for n, t in record.terms.items()}
+
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    timer = StepTimerCB()
+    learn = Learner(model, opt, step_fn, lambda step: torch.Generator().manual_seed(step), steps,
+                    [HistoryCB(steps), timer], max_grad_norm=cfg.max_grad_norm, accelerator=acc).fit()
     peak = peak_memory_mb(device)
+    terms = {n: float(f"{v[-1]:.4g}") for n, v in loss_terms(learn.history).items()}
     return dict(config=stage, device=str(acc.device), card=torch.cuda.get_device_name() if cuda else "cpu", steps=steps,
-                s_per_step=round(float(np.median(times)), 2), peak_mb=round(peak, 1), trainable_m=round(trainable / 1e6, 1),
-                terms={n: float(f"{t.raw.item():.4g}") for n, t in record.terms.items()}, batch=1, frames=f, size=s)
+                s_per_step=round(float(np.median(timer.times)), 2), peak_mb=round(peak, 1),
+                trainable_m=round(trainable / 1e6, 1), terms=terms, batch=1, frames=f, size=s)
 
 def _latent_side(cfg) -> int:
     "Latent side of a training config's faces: face size over the VAE's downsampling (8 for SD's VAE, 4 for the tiny one)."

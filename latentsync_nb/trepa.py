@@ -15,8 +15,9 @@ import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
 from .data import load_face_clips
-from .core import (CheckpointError, TrainLoop, default_device, freeze, load_state_strict, peak_memory_mb,
-                                proc_status_mb, read_checkpoint, reset_peak_rss, resolve_checkpoint, save_checkpoint)
+from .core import (CheckpointError, Learner, default_device, freeze, load_state_strict, make_accelerator,
+                                peak_memory_mb, proc_status_mb, read_checkpoint, reset_peak_rss, resolve_checkpoint,
+                                save_checkpoint, standard_callbacks)
 from .perceptual import check_pixels, gaussian_blur
 
 # %% auto #0
@@ -222,6 +223,7 @@ class MAETrainConfig:
     decoder_intermediate_size: int = 256
     seed: int = 0
     log_every: int = 50
+    checkpoint_every: int = 500          # steps between resumable checkpoints (when given a file)
 
 def tube_mask(batch: int, cfg: VideoEncoderConfig, ratio: float, generator: torch.Generator) -> torch.Tensor:
     "Boolean (batch, n_tokens), True = hidden: the same random spatial positions hidden at every time step."
@@ -252,48 +254,46 @@ def random_windows(clips: list, n: int, frames: int, generator: torch.Generator,
         out.append(w.flip(-1) if flip and torch.rand(1, generator=generator).item() < 0.5 else w)
     return torch.stack(out)
 
-def _lr_at(step: int, cfg: MAETrainConfig) -> float:
-    if step < cfg.warmup_steps: return cfg.lr * (step + 1) / cfg.warmup_steps
-    return cfg.lr * 0.5 * (1 + math.cos(math.pi * (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)))
-
 def pretrain_videomae(cfg: MAETrainConfig = MAETrainConfig(), out=None, clips=None, device="cpu",
-                      progress: bool = True) -> tuple[ClipEncoder, dict]:
-    "Pretrain a VideoMAE by tube-masked autoencoding; returns its encoder as a ClipEncoder and the loss history."
+                      progress: bool = True, checkpoint=None, cbs=()) -> tuple[ClipEncoder, dict]:
+    "Pretrain a VideoMAE by tube-masked autoencoding (resuming from `checkpoint`); returns its encoder and history."
+    from diffusers.optimization import get_cosine_schedule_with_warmup
     from transformers import VideoMAEForPreTraining
     enc_cfg = TREPA_PRESETS[cfg.encoder]
     torch.manual_seed(cfg.seed)
     g = torch.Generator().manual_seed(cfg.seed)
-    model = VideoMAEForPreTraining(enc_cfg.videomae_config(
-        decoder_hidden_size=cfg.decoder_hidden_size, decoder_num_hidden_layers=cfg.decoder_num_hidden_layers,
-        decoder_num_attention_heads=cfg.decoder_num_attention_heads,
-        decoder_intermediate_size=cfg.decoder_intermediate_size)).to(device).train()
+    decoder = dict(decoder_hidden_size=cfg.decoder_hidden_size, decoder_num_hidden_layers=cfg.decoder_num_hidden_layers,
+                   decoder_num_attention_heads=cfg.decoder_num_attention_heads,
+                   decoder_intermediate_size=cfg.decoder_intermediate_size)
+    model = VideoMAEForPreTraining(enc_cfg.videomae_config(**decoder))
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.95), weight_decay=cfg.weight_decay)
     clips = clips if clips is not None else load_face_clips(enc_cfg.image_size)
-    history, running = {"step": [], "loss": [], "seconds": []}, []
-    loop = TrainLoop(cfg.steps, desc="VideoMAE pretraining", progress=progress)
-    for step in loop:
-        video = random_windows(clips, cfg.batch_size, enc_cfg.num_frames, g)                 # (b, f, 3, s, s)
-        mask = tube_mask(cfg.batch_size, enc_cfg, cfg.mask_ratio, g)
-        targets = tubelet_targets(video, enc_cfg)                                              # (b, n, t*p*p*3)
-        target = targets[mask].view(cfg.batch_size, -1, targets.shape[-1])                     # hidden ones only
-        pred = model(pixel_values=video.to(device), bool_masked_pos=mask.to(device)).logits      # (b, n_hidden, t*p*p*3)
-        loss = F.mse_loss(pred, target.to(device))
-        for group in opt.param_groups: group["lr"] = _lr_at(step, cfg)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        running.append(loss.item())
-        loop.advance()
-        if loop.due(cfg.log_every):
-            history["step"].append(loop.step); history["loss"].append(float(np.mean(running)))
-            history["seconds"].append(loop.elapsed_s); running = []
-            loop.bar.set_postfix(loss=f"{history['loss'][-1]:.3f}")
+    acc = make_accelerator(device)
+
+    def batch_fn(step: int) -> tuple:
+        video = random_windows(clips, cfg.batch_size, enc_cfg.num_frames, g)              # (b, f, 3, s, s)
+        mask = tube_mask(cfg.batch_size, enc_cfg, cfg.mask_ratio, g)                       # (b, n), True = hidden
+        targets = tubelet_targets(video, enc_cfg)                                          # (b, n, t*p*p*3)
+        target = targets[mask].view(cfg.batch_size, -1, targets.shape[-1])                 # the hidden ones
+        return video.to(acc.device), mask.to(acc.device), target.to(acc.device)
+
+    def step_fn(model, batch: tuple) -> torch.Tensor:
+        video, mask, target = batch
+        pred = model(pixel_values=video, bool_masked_pos=mask).logits                      # (b, n_hidden, t*p*p*3)
+        return F.mse_loss(pred, target)
+
+    sched = get_cosine_schedule_with_warmup(opt, cfg.warmup_steps, cfg.steps)
+    cbs = standard_callbacks("VideoMAE pretraining", cfg.log_every, progress, checkpoint, cfg.checkpoint_every,
+                             extra=lambda: dict(config=asdict(cfg)), more=cbs)
+    learn = Learner(model, opt, step_fn, batch_fn, cfg.steps, cbs, sched=sched, max_grad_norm=1.0,
+                    accelerator=acc, generators={"batches": g}).fit()
     encoder = ClipEncoder(enc_cfg)
-    encoder.videomae.load_state_dict(model.videomae.state_dict())                          # fc_norm stays identity
+    # fc_norm stays identity
+    encoder.videomae.load_state_dict(acc.unwrap_model(learn.model).videomae.state_dict())
     encoder = freeze(encoder.cpu())
-    if out is not None: save_clip_encoder(encoder, out, pretraining=asdict(cfg), history=history)
-    return encoder, history
+    if out is not None:
+        save_clip_encoder(encoder, out, pretraining=asdict(cfg), history=learn.history)
+    return encoder, learn.history
 
 # %% ../nbs/03_trepa.ipynb #53e2265e
 def flicker(clip: torch.Tensor, amount: float = 0.1, alternate: bool = False, seed: int = 0) -> torch.Tensor:
@@ -346,6 +346,7 @@ class MotionTuneConfig:
     max_lag: int = 12
     seed: int = 0
     log_every: int = 25
+    checkpoint_every: int = 100      # steps between resumable checkpoints (when given a file)
 
 def _uniform(g: torch.Generator, lo: float, hi: float) -> float:
     return lo + (hi - lo) * torch.rand(1, generator=g).item()
@@ -394,10 +395,11 @@ def damage_pairs(clip: torch.Tensor, start: int, keep: torch.Tensor, cfg: Motion
 
 # %% ../nbs/03_trepa.ipynb #3776ca1a
 def tune_motion(cfg: MotionTuneConfig = MotionTuneConfig(), out=None, encoder: ClipEncoder | None = None, clips=None,
-                progress: bool = True, round_trip=None) -> tuple[ClipEncoder, dict]:
+                progress: bool = True, round_trip=None, checkpoint=None, cbs=()) -> tuple[ClipEncoder, dict]:
     "Fine-tune a pretrained ClipEncoder (default: the shipped masked-autoencoder one) to weigh motion over appearance."
     # round_trip: clip (3, n, s, s) -> what a perfect prediction decodes to (e.g. the VAE notebook's
     # `round_trip_clip`); None: the late lips are paired with a Gaussian blur
+    from diffusers.optimization import get_cosine_schedule_with_warmup
     from latentsync_nb.data import keep_mask
     # start from the shipped MAE encoder
     shipped = encoder is None
@@ -416,9 +418,9 @@ def tune_motion(cfg: MotionTuneConfig = MotionTuneConfig(), out=None, encoder: C
     g = torch.Generator().manual_seed(cfg.seed)
     opt = torch.optim.AdamW(encoder.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     f = encoder.config.num_frames
-    history, running = {"step": [], "loss": [], "log_ratio": []}, []
-    loop = TrainLoop(cfg.steps, desc="motion tuning", progress=progress)
-    for step in loop:
+
+    def batch_fn(step: int) -> tuple:
+        "Clean windows, their temporal damage and its static twins (each mirrored with its window)."
         cleans, temporal, static = [], [], []
         for _ in range(cfg.batch_size):
             j = _int(g, 0, len(clips) - 1)
@@ -427,29 +429,23 @@ def tune_motion(cfg: MotionTuneConfig = MotionTuneConfig(), out=None, encoder: C
             cleans.append(mirror(w))
             temporal += [mirror(t) for t, _ in pairs]
             static += [mirror(st) for _, st in pairs]
-        k = len(temporal) // cfg.batch_size
-        # (b + 2bk, d), unit vectors
-        z = loss_fn.features(torch.cat(cleans + temporal + static))
+        return torch.cat(cleans + temporal + static), len(temporal) // cfg.batch_size
+
+    def step_fn(encoder, batch: tuple):
+        clips_in, k = batch
         b = cfg.batch_size
+        z = loss_fn.features(clips_in)                                             # (b + 2bk, d), unit vectors
         zc = z[:b].repeat_interleave(k, 0)
         d_t = ((z[b:b + b * k] - zc) ** 2).sum(1)
         d_s = ((z[b + b * k:] - zc) ** 2).sum(1)
         log_ratio = torch.log(d_t + 1e-8) - torch.log(d_s + 1e-8)
-        loss = F.softplus(math.log(cfg.ratio) - log_ratio).mean()
-        warm = min(1.0, (step + 1) / cfg.warmup_steps)
-        for group in opt.param_groups: group["lr"] = cfg.lr * warm * 0.5 * (1 + math.cos(math.pi * step / cfg.steps))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(encoder.parameters(), 1.0)
-        opt.step()
-        running.append(torch.stack([loss.detach(), log_ratio.detach().mean()]))
-        loop.advance()
-        if loop.due(cfg.log_every):
-            mean = torch.stack(running).mean(0).tolist()
-            history["step"].append(loop.step)
-            history["loss"].append(mean[0])
-            history["log_ratio"].append(mean[1])
-            running = []
+        return F.softplus(math.log(cfg.ratio) - log_ratio).mean(), {"log_ratio": log_ratio.mean()}
+
+    sched = get_cosine_schedule_with_warmup(opt, cfg.warmup_steps, cfg.steps)
+    cbs = standard_callbacks("motion tuning", cfg.log_every, progress, checkpoint, cfg.checkpoint_every,
+                             extra=lambda: dict(config=asdict(cfg)), more=cbs)
+    history = Learner(encoder, opt, step_fn, batch_fn, cfg.steps, cbs, sched=sched, max_grad_norm=1.0,
+                      generators={"batches": g}).fit().history
     encoder = freeze(encoder)
     if out is not None:
         mae = read_checkpoint(shipped_trepa_path("tiny-mae")) if shipped else {}

@@ -4,7 +4,6 @@
 
 # %% ../nbs/03a_vae.ipynb #d2f047d7
 from __future__ import annotations
-import time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 
@@ -12,7 +11,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .core import CheckpointError, TrainLoop, freeze, load_state_strict, read_checkpoint, save_checkpoint
+from .core import (CheckpointError, Learner, freeze, load_state_strict, make_accelerator, read_checkpoint,
+                                save_checkpoint, standard_callbacks)
 from .data import load_face_clips
 
 # %% auto #0
@@ -124,6 +124,7 @@ class VAETrainConfig:
     augment: bool = True                 # random colour permutation / gain and flips: only 6 training speakers
     seed: int = 0
     log_every: int = 50
+    checkpoint_every: int = 250          # steps between resumable checkpoints (when train_vae is given a file)
 
 def augment_faces(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     "Random per-image RGB permutation, per-channel gain (0.8-1.2) and left-right flip of faces (n, 3, s, s) in [-1, 1]."
@@ -136,36 +137,36 @@ def augment_faces(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return torch.where(flip[:, None, None, None], x.flip(-1), x)
 
 def train_vae(cfg: VAETrainConfig = VAETrainConfig(), frames: torch.Tensor | None = None, out=None,
-              progress: bool = True) -> tuple[nn.Module, dict]:
-    "Train a VAE on face frames (n, 3, s, s) in [-1, 1]; set its scaling factor to 1 / std of the latents."
+              progress: bool = True, checkpoint=None, device=None, cbs=()) -> tuple[nn.Module, dict]:
+    "Train a VAE on face frames (n, 3, s, s) in [-1, 1] (resuming from `checkpoint`); scale its latents to unit std."
     vcfg = VAE_PRESETS[cfg.vae]
     if frames is None:
         frames = torch.cat(load_face_clips(vcfg.face_size)) * 2 - 1                    # (n, 3, s, s)
     torch.manual_seed(cfg.seed)
     g = torch.Generator().manual_seed(cfg.seed)
-    vae = vcfg.build().train()
-    opt = torch.optim.AdamW(vae.parameters(), lr=cfg.lr)
-    hist, running = {"step": [], "mse": [], "kl": [], "seconds": []}, []
-    loop = TrainLoop(cfg.steps, desc="VAE", progress=progress)
-    for step in loop:
-        x = frames[torch.randint(len(frames), (cfg.batch_size,), generator=g)]
-        if cfg.augment: x = augment_faces(x, g)
+    vae = vcfg.build()
+    acc = make_accelerator(device)
+
+    def batch_fn(step: int) -> torch.Tensor:
+        x = frames[torch.randint(len(frames), (cfg.batch_size,), generator=g)]      # (b, 3, s, s)
+        return (augment_faces(x, g) if cfg.augment else x).to(acc.device)
+
+    def step_fn(vae, x: torch.Tensor):
         post = vae.encode(x).latent_dist
         rec = vae.decode(post.sample(generator=g)).sample
         mse, kl = F.mse_loss(rec, x), post.kl().mean() / x[0].numel()
-        opt.zero_grad(set_to_none=True)
-        (mse + cfg.kl_weight * kl).backward()
-        opt.step()
-        running.append((mse.item(), kl.item()))
-        loop.advance(mse=f"{mse.item():.4f}")
-        if loop.due(cfg.log_every):
-            m = torch.tensor(running).mean(0).tolist(); running = []
-            hist["step"].append(loop.step); hist["mse"].append(m[0]); hist["kl"].append(m[1]); hist["seconds"].append(loop.elapsed_s)
-    freeze(vae)
+        return mse + cfg.kl_weight * kl, {"mse": mse, "kl": kl}
+
+    cbs = standard_callbacks("VAE", cfg.log_every, progress, checkpoint, cfg.checkpoint_every,
+                             extra=lambda: dict(config=asdict(cfg)), more=cbs)
+    learn = Learner(vae, torch.optim.AdamW(vae.parameters(), lr=cfg.lr), step_fn, batch_fn, cfg.steps, cbs,
+                    accelerator=acc, generators={"batches": g}).fit()
+    vae = freeze(acc.unwrap_model(learn.model).cpu())
     with torch.no_grad():
         sample = frames[torch.randperm(len(frames), generator=g)[:256]]
         std = vae.encode(sample).latent_dist.mean.std().item()
     vae.register_to_config(scaling_factor=1.0 / std)
     vcfg = VAEConfig(**{**asdict(vcfg), "scaling_factor": 1.0 / std})
-    if out is not None: save_vae(vae, vcfg, out, training=asdict(cfg), history=hist)
-    return vae, hist
+    if out is not None:
+        save_vae(vae, vcfg, out, training=asdict(cfg), history=learn.history)
+    return vae, learn.history

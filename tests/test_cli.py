@@ -134,7 +134,7 @@ def test_resuming_from_an_exported_model_says_what_to_do(cli_inproc, tmp_path):
     (run / "unet.pt").write_bytes(exported.read_bytes())
     r = cli_inproc("train", "--config", "tiny-stage2", "--out", run, "--steps", "1")
     assert r.returncode == 1 and r.stderr.count("\n") == 1
-    assert "is not a resumable `train` checkpoint: it has no 'optimizer'" in r.stderr and "--init-from" in r.stderr
+    assert "is not a resumable checkpoint: it has no 'optimizer'" in r.stderr and "--init-from" in r.stderr
     assert sorted(p.name for p in run.iterdir()) == ["unet.pt"]
     assert (run / "unet.pt").read_bytes() == exported.read_bytes()
 

@@ -95,13 +95,13 @@ def test_killed_run_resumes_with_the_same_losses(cli_inproc, tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     a = torch.load(tmp_path / "full" / "syncnet.pt", weights_only=True)["history"]
     b = torch.load(run / "syncnet.pt", weights_only=True)["history"]
-    assert len(b["train_loss_list"]) == 8
-    assert np.allclose(a["train_loss_list"], b["train_loss_list"], atol=1e-4)
-    assert a["val_acc_list"] == b["val_acc_list"]
+    assert b["step"][-1] == 8 and b["step"] == a["step"]
+    assert np.allclose(a["loss"], b["loss"], atol=1e-4)
+    assert [v["acc"] for v in a["val"]] == [v["acc"] for v in b["val"]]
     assert not [p for p in run.iterdir() if p.name.startswith(".")]          # no temp files left behind
     assert sorted(p.name for p in run.iterdir()) == ["syncnet.pt", "training.png"]
     longer = cli_inproc(*args[:2], "10", *args[3:], "--out", run)                     # a finished run trained on to more steps
     assert longer.returncode == 0, longer.stderr
     c = torch.load(run / "syncnet.pt", weights_only=True)
-    assert c["global_step"] == 10 and c["history"]["val_step_list"] == [2, 4, 6, 8, 10]
-    assert c["history"]["train_loss_list"][:8] == b["train_loss_list"]
+    assert c["step"] == 10 and [v["step"] for v in c["history"]["val"]] == [2, 4, 6, 8, 10]
+    assert c["history"]["loss"][:len(b["loss"])] == b["loss"]
