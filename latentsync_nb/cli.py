@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['SAMPLES_HELP', 'DEBUG_HELP', 'PIP_NAMES', 'OOM_HELP', 'render_sample', 'bench_mel', 'typed_value',
-           'add_media_commands', 'add_training_commands', 'add_bench_commands', 'bench_gpu', 'add_study_commands',
-           'build_parser', 'error_line', 'main']
+__all__ = ['SAMPLES_HELP', 'DEBUG_HELP', 'TRAIN_DEVICE_HELP', 'PIP_NAMES', 'OOM_HELP', 'render_sample', 'bench_mel',
+           'typed_value', 'add_media_commands', 'add_training_commands', 'add_bench_commands', 'bench_gpu',
+           'add_study_commands', 'build_parser', 'error_line', 'main']
 
 # %% ../nbs/90_cli.ipynb #4b107a9e
 def render_sample(clip_id: str = "s6_00", out_dir="latentsync_demo", samples=None) -> Path:
@@ -225,6 +225,8 @@ def _make_samples(args):
     print(f"wrote the sample corpus to {out} (manifest: {Path(out) / 'manifest.json'})")
 
 # %% ../nbs/90_cli.ipynb #863e2304
+TRAIN_DEVICE_HELP = "cpu, cuda or mps (default: accelerate's choice, a GPU if there is one)"
+
 def add_training_commands(sub):
     "train-syncnet, export-syncnet, pretrain-videomae, train, export-model, eval-model: train, ship and score models."
     t = _command(sub, "train-syncnet", _train_syncnet, "train a SyncNet on a corpus (resumes from OUT/syncnet.pt)",
@@ -240,6 +242,7 @@ def add_training_commands(sub):
     t.add_argument("--mixed-precision", choices=["no", "fp16", "bf16"], help="autocast precision (GPU)")
     t.add_argument("--samples", default=None, help=SAMPLES_HELP)
     t.add_argument("--no-resume", action="store_true", help="start from scratch even if OUT/syncnet.pt exists")
+    t.add_argument("--device", default=None, help=TRAIN_DEVICE_HELP)
     x = _command(sub, "export-syncnet", _export_syncnet, "strip a training checkpoint to weights + config + history",
                  "Write a training checkpoint's weights, config and history (no optimizer) to --out.")
     x.add_argument("checkpoint", help="training checkpoint (OUT/syncnet.pt of train-syncnet)")
@@ -250,6 +253,7 @@ def add_training_commands(sub):
     v.add_argument("--out", required=True, help="checkpoint file to write (load it with load_clip_encoder(OUT))")
     v.add_argument("--steps", type=int, default=None, help="optimisation steps (default: 3000)")
     v.add_argument("--samples", default=None, help=SAMPLES_HELP)
+    v.add_argument("--device", default="cpu", help="cpu, cuda ... (default: %(default)s)")
     tr = _command(sub, "train", _train, "train the LatentSync UNet, stage 1 or 2 (resumes from OUT/unet.pt)",
                   "Train the LatentSync UNet with a preset recipe; any TrainConfig field can be overridden with --set "
                   "KEY=VALUE. Writes OUT/unet.pt every --checkpoint-every steps.")
@@ -268,6 +272,7 @@ def add_training_commands(sub):
     tr.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="override any TrainConfig field, e.g. lr=2e-5")
     tr.add_argument("--samples", default=None, help=SAMPLES_HELP)
     tr.add_argument("--no-resume", action="store_true", help="start from scratch even if OUT/unet.pt exists")
+    tr.add_argument("--device", default=None, help=TRAIN_DEVICE_HELP)
     xm = _command(sub, "export-model", _export_model, "strip a UNet training checkpoint to fp16 weights + config + history",
                   "Write a `train` checkpoint's weights (fp16), config and history, without the optimiser.")
     xm.add_argument("checkpoint", help="training checkpoint (OUT/unet.pt of train)")
@@ -302,8 +307,8 @@ def _train_syncnet(args):
                                   eval_every=args.eval_every, eval_pairs=args.eval_pairs,
                                   mixed_precision=args.mixed_precision).items() if v is not None}
     _positive_ints(over, ("max_steps", "batch_size", "eval_every", "eval_pairs"))
-    _, hist = train_syncnet(dataclasses.replace(SYNC_TRAIN_PRESETS[args.config], **over), args.out, samples=args.samples,
-                            resume=not args.no_resume)
+    cfg = dataclasses.replace(SYNC_TRAIN_PRESETS[args.config], **over)
+    _, hist = train_syncnet(cfg, args.out, samples=args.samples, resume=not args.no_resume, device=args.device)
     if hist.get("val"):
         last = hist["val"][-1]
         print(f"step {last['step']}: held-out accuracy {last['acc']:.3f}, loss {last['loss']:.3f}; "
@@ -314,13 +319,14 @@ def _export_syncnet(args):
     print(f"wrote {export_syncnet(args.checkpoint, args.out)}")
 
 def _pretrain_videomae(args):
+    from latentsync_nb.core import default_device
     from latentsync_nb.data import load_face_clips
     from latentsync_nb.trepa import MAETrainConfig, TREPA_PRESETS, pretrain_videomae
     cfg = MAETrainConfig() if args.steps is None else dataclasses.replace(MAETrainConfig(), steps=args.steps)
     _require(cfg.steps >= 1, "--steps must be >= 1")
     clips = load_face_clips(TREPA_PRESETS[cfg.encoder].image_size, root=args.samples)
     _require(bool(clips), f"no aligned training clips in {args.samples or 'data_samples/'}")
-    _, hist = pretrain_videomae(cfg, out=args.out, clips=clips)
+    _, hist = pretrain_videomae(cfg, out=args.out, clips=clips, device=default_device(args.device))
     print(f"{hist['step'][-1]} steps, masked-tubelet loss {hist['loss'][0]:.3f} -> {hist['loss'][-1]:.3f}; wrote {args.out}")
 
 def _train_config(args):
@@ -336,7 +342,17 @@ def _train_config(args):
         _require(bool(sep) and key in fields, f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(fields)}")
         over[key] = typed_value(type(base), key, value)
     _positive_ints(over, ("max_steps", "batch_size", "checkpoint_every"))
+    if args.device is not None:
+        over["cpu"] = _training_device(args.device) == "cpu"
     return dataclasses.replace(base, **over)
+
+def _training_device(device: str) -> str:
+    "`--device` of a training command, checked: accelerate places each process itself, on cuda:LOCAL_RANK."
+    from latentsync_nb.core import default_device
+    device = default_device(device)
+    _require(device in ("cpu", "cuda", "cuda:0", "mps"), f"--device {device}: a training run takes cpu, cuda or "
+             "mps; choose the GPU with CUDA_VISIBLE_DEVICES (and several with `accelerate launch`)")
+    return device
 
 def _train(args):
     from latentsync_nb.core import loss_terms

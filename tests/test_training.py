@@ -25,11 +25,11 @@ def test_killed_training_resumes_with_the_same_losses(cli_inproc, tmp_path):
     assert [p.name for p in run.iterdir()] == ["unet.pt"]                     # no temp files left behind
 
 def test_set_overrides_any_field(cli_inproc, tmp_path):
-    r = cli_inproc("train", "--out", tmp_path / "run", "--steps", "1", "--batch-size", "1", "--set", "seed=7", "face_size=64",
-                   "lpips_backbone=random")
+    r = cli_inproc("train", "--out", tmp_path / "run", "--steps", "1", "--batch-size", "1", "--device", "cpu",
+                   "--set", "seed=7", "face_size=64", "lpips_backbone=random")
     assert r.returncode == 0, r.stderr
     cfg = torch.load(tmp_path / "run" / "unet.pt", weights_only=True)["config"]
-    assert cfg["seed"] == 7 and cfg["max_steps"] == 1 and cfg["stage"] == "stage1"
+    assert cfg["seed"] == 7 and cfg["max_steps"] == 1 and cfg["stage"] == "stage1" and cfg["cpu"] is True
 
 def test_stage2_step_with_half_precision_judges(cli_inproc, tmp_path):
     "A stage-2 step with the frozen VAE, SyncNet and TREPA encoder in bf16: all four terms finite, the UNet still fp32."
