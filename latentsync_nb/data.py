@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #73a740e8
 from __future__ import annotations
-import json, math, os, sys, warnings
+import functools, json, math, os, sys, warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -325,14 +325,10 @@ def write_wav(path, wav, sample_rate: int = OFFICIAL_AV.sample_rate) -> Path:
     return path
 
 # %% ../nbs/00_data.ipynb #3ba9502e
-_MEL_BASIS = {}
-
-def _mel_basis(cfg: AVConfig) -> np.ndarray:
-    key = (cfg.sample_rate, cfg.n_fft, cfg.n_mels, cfg.fmin, cfg.fmax)
-    if key not in _MEL_BASIS:
-        _MEL_BASIS[key] = librosa.filters.mel(sr=cfg.sample_rate, n_fft=cfg.n_fft, n_mels=cfg.n_mels,
-                                              fmin=cfg.fmin, fmax=cfg.fmax).astype(np.float32)
-    return _MEL_BASIS[key]
+@functools.lru_cache(maxsize=8)
+def _mel_basis(sample_rate: int, n_fft: int, n_mels: int, fmin: float, fmax: float) -> np.ndarray:
+    "The mel filter bank (n_mels, n_fft // 2 + 1), computed once per setting (a bounded cache)."
+    return librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax).astype(np.float32)
 
 def melspectrogram(wav, cfg: AVConfig = OFFICIAL_AV) -> np.ndarray:
     "LatentSync's (Wav2Lip-compatible) log-mel spectrogram of a 16 kHz waveform, shape (80, T), float32 in [-4, 4]."
@@ -340,7 +336,8 @@ def melspectrogram(wav, cfg: AVConfig = OFFICIAL_AV) -> np.ndarray:
     y = scipy.signal.lfilter([1, -cfg.preemphasis], [1], wav).astype(np.float32)              # pre-emphasis
     spec = np.abs(librosa.stft(y=y, n_fft=cfg.n_fft, hop_length=cfg.hop_length, win_length=cfg.win_length,
                                window="hann", center=True, pad_mode="constant"))             # (401, T)
-    mel = _mel_basis(cfg) @ spec                                                              # (80, T)
+    basis = _mel_basis(cfg.sample_rate, cfg.n_fft, cfg.n_mels, cfg.fmin, cfg.fmax)          # (80, 401)
+    mel = basis @ spec                                                                        # (80, T)
     min_level = 10 ** (cfg.min_level_db / 20)
     s_db = 20 * np.log10(np.maximum(min_level, mel)) - cfg.ref_level_db
     m = cfg.max_abs_value

@@ -16,8 +16,8 @@ from .syncnet import sync_offsets
 from .vae import decode_latents, encode_clips
 
 # %% auto #0
-__all__ = ['QUALITY', 'mouth_hf_energy', 'mouth_quality', 'vae_round_trip', 'EvalConfig', 'evaluate_clip', 'quality_summary',
-           'evaluate_model', 'json_line']
+__all__ = ['QUALITY', 'mouth_hf_energy', 'mouth_quality', 'vae_round_trip', 'EvalConfig', 'evaluate_clip', 'VAECeilings',
+           'quality_summary', 'evaluate_model', 'json_line']
 
 # %% ../nbs/06a_evaluation.ipynb #69d2fd8b
 def mouth_hf_energy(frames: np.ndarray, mask_cfg: MaskConfig = MaskConfig()) -> float:
@@ -110,8 +110,9 @@ class EvalConfig:
 QUALITY = ("mouth_psnr", "mouth_ssim", "mouth_lpips", "colour_error", "seam", "flicker")
 
 def evaluate_clip(model, vae, judge, clip, other_wav: np.ndarray, cfg: EvalConfig = EvalConfig(),
-                  mask_cfg: MaskConfig = MaskConfig(), lpips=None) -> tuple[dict, dict]:
+                  mask_cfg: MaskConfig = MaskConfig(), lpips=None, ceilings=None) -> tuple[dict, dict]:
     "Generate a held-out clip from its own audio (reference frames half a clip away) and score it: (scores, frames)."
+    ceilings = ceilings if ceilings is not None else VAECeilings()
     lc, spf = load_clip(clip, cfg.face_size), OFFICIAL_AV.samples_per_frame
     truth = lc.frames[:cfg.max_frames]                                                 # (n, h, w, 3)
     wav, n = lc.wav[:len(truth) * spf], len(truth)
@@ -127,18 +128,22 @@ def evaluate_clip(model, vae, judge, clip, other_wav: np.ndarray, cfg: EvalConfi
                lse_c=own["lse_c"], lse_d=own["lse_d"], gt_lse_c=gt["lse_c"], gt_lse_d=gt["lse_d"],
                hf_energy_ratio=mouth_hf_energy(gen, mask_cfg) / mouth_hf_energy(truth, mask_cfg),
                outside_max_diff=int(np.abs(gen.astype(int) - truth)[:, outside].max()),
-               **mouth_quality(gen, truth, mask_cfg, lpips), **_vae_ceiling(vae, clip.id, truth, mask_cfg, lpips))
+               **mouth_quality(gen, truth, mask_cfg, lpips), **ceilings(vae, clip.id, truth, mask_cfg, lpips))
     return row, dict(generated=gen, ground_truth=truth, offsets=own, gt_offsets=gt)
 
-_VAE_CEILINGS = {}
+class VAECeilings:
+    "The VAE round trip's scores per (VAE, clip, length, mask, LPIPS backbone), each computed once (sweeps score many models)."
 
-def _vae_ceiling(vae, clip_id: str, truth: np.ndarray, mask_cfg: MaskConfig, lpips) -> dict:
-    "The VAE round trip's scores of a clip (`vae_*`), computed once per VAE, clip, length and mask (sweeps evaluate many models)."
-    key = (id(vae), clip_id, truth.shape, mask_cfg, getattr(lpips, "backbone", None))
-    if key not in _VAE_CEILINGS:                                    # the VAE is kept with its scores, so its id stays its own
-        scores = mouth_quality(vae_round_trip(vae, truth, mask_cfg), truth, mask_cfg, lpips)
-        _VAE_CEILINGS[key] = (vae, {f"vae_{k}": v for k, v in scores.items()})
-    return dict(_VAE_CEILINGS[key][1])
+    def __init__(self):
+        self.scores = {}                                  # key -> (the VAE, kept so that its id stays its own; scores)
+
+    def __call__(self, vae, clip_id: str, truth: np.ndarray, mask_cfg: MaskConfig, lpips) -> dict:
+        "The `vae_*` scores of a clip."
+        key = (id(vae), clip_id, truth.shape, mask_cfg, getattr(lpips, "backbone", None))
+        if key not in self.scores:
+            scores = mouth_quality(vae_round_trip(vae, truth, mask_cfg), truth, mask_cfg, lpips)
+            self.scores[key] = (vae, {f"vae_{k}": v for k, v in scores.items()})
+        return dict(self.scores[key][1])
 
 def quality_summary(rows: list, prefix: str = "") -> dict:
     "Means over clips of the image scores; `colour_bias` per channel (signed) and `colour_bias_max`, the largest mean |bias|."
@@ -147,16 +152,17 @@ def quality_summary(rows: list, prefix: str = "") -> dict:
             prefix + "colour_bias": bias.mean(0).round(2).tolist(), prefix + "colour_bias_max": round(float(np.abs(bias).mean(0).max()), 2)}
 
 def evaluate_model(model, vae, judge, cfg: EvalConfig = EvalConfig(), samples=None, keep_frames: bool = False,
-                   progress: bool = False) -> dict:
+                   progress: bool = False, ceilings: VAECeilings | None = None) -> dict:
     "Held-out scores of a model: per clip and summarised (sync, offsets, own vs other audio, LSE-C/D, image quality and its VAE ceiling)."
     from tqdm.auto import tqdm
     from latentsync_nb.perceptual import LipLPIPS
     clips, lpips = load_manifest(samples, split=cfg.split)[:cfg.max_clips], LipLPIPS(cfg.lpips_backbone)
+    ceilings = ceilings if ceilings is not None else VAECeilings()               # shared by this call's clips
     if len(clips) < 2: raise ValueError(f"evaluation needs at least 2 clips (each is also scored with another's audio); got {len(clips)}")
     rows, frames = [], {}
     for k, clip in enumerate(tqdm(clips, desc="evaluate", disable=not progress)):
         other = load_clip(clips[(k + 1) % len(clips)], cfg.face_size).wav                  # the next clip's audio
-        row, shown = evaluate_clip(model, vae, judge, clip, other, cfg, lpips=lpips)
+        row, shown = evaluate_clip(model, vae, judge, clip, other, cfg, lpips=lpips, ceilings=ceilings)
         rows.append(row)
         if keep_frames: frames[clip.id] = shown
     mean = lambda xs: round(float(np.mean(xs)), 4)

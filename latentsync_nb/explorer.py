@@ -12,7 +12,7 @@ import numpy as np
 
 from .core import loss_terms
 from .data import SEED
-from .evaluation import QUALITY, EvalConfig, evaluate_model, json_line
+from .evaluation import QUALITY, EvalConfig, VAECeilings, evaluate_model, json_line
 from .sampling import COLOUR_SCALE
 from .objective import TERMS, LossWeights
 from .syncnet import load_judge
@@ -23,10 +23,10 @@ from .vae import load_vae
 __all__ = ['SWEPT', 'OFFICIAL_POINT', 'STAGE1_ONLY', 'STEP0', 'GRIDS', 'SWEEP_PRESETS', 'STRIP_FRAMES', 'METRICS', 'STUDY',
            'COLUMNS', 'MAIN_METRICS', 'SOURCES', 'PANELS', 'BETTER', 'TRADE_OFF', 'MIN_SPAN', 'MOUTH_BOX', 'LIVE',
            'parse_only', 'grid_settings', 'grid_points', 'SweepConfig', 'strip_png', 'png_array', 'curve_points',
-           'run_point', 'storage_url', 'open_sweep', 'sweep_worker', 'run_sweep', 'shipped_sweep_path', 'last_finished',
-           'setting_of', 'load_sweep', 'seeds_needed', 'sweep_summary', 'axis_effects', 'evidence_table',
-           'record_profile', 'shares_of', 'plot_axis', 'plot_frames', 'plot_curves', 'plot_shares', 'comparison_table',
-           'results_explorer']
+           'RunJudges', 'run_point', 'storage_url', 'open_sweep', 'sweep_worker', 'run_sweep', 'shipped_sweep_path',
+           'last_finished', 'setting_of', 'load_sweep', 'seeds_needed', 'sweep_summary', 'axis_effects',
+           'evidence_table', 'record_profile', 'shares_of', 'plot_axis', 'plot_frames', 'plot_curves', 'plot_shares',
+           'comparison_table', 'results_explorer']
 
 # %% ../nbs/08_explorer.ipynb #b97acb62
 SWEPT = ("sync", "lpips", "trepa")                     # the weights a sweep moves; recon stays 1
@@ -138,13 +138,19 @@ def curve_points(values, n: int = 40) -> list:
 
 METRICS = ("sync_ratio", "lse_c", "lse_d", "offset_ok_frac", *QUALITY, "colour_bias_max")
 
-_VAES = {}
+class RunJudges:
+    "What a sweep worker's runs share: the judge SyncNet, one frozen VAE per source and device, the VAE ceilings."
 
-def _vae_on(source: str, device):
-    "One frozen VAE per source and device in this process (runs share it, and so its cached VAE ceilings)."
-    key = (str(source), str(device))
-    if key not in _VAES: _VAES[key] = load_vae(source, device=device)
-    return _VAES[key]
+    def __init__(self, judge=None):
+        self.judge = judge if judge is not None else load_judge()
+        self.vaes, self.ceilings = {}, VAECeilings()
+
+    def vae(self, source: str, device):
+        "The frozen VAE of `source` on `device`, loaded on first use."
+        key = (str(source), str(device))
+        if key not in self.vaes:
+            self.vaes[key] = load_vae(source, device=device)
+        return self.vaes[key]
 
 def _train_point(point: dict, cfg: SweepConfig, samples, progress: bool) -> tuple:
     "The point's stage-2 fine-tune from the stage-1 model: (model, history); the step-0 arm is the stage-1 model."
@@ -159,17 +165,18 @@ def _train_point(point: dict, cfg: SweepConfig, samples, progress: bool) -> tupl
     with tempfile.TemporaryDirectory() as d:
         return train(tcfg, d, samples=samples, resume=False, progress=progress, log=lambda *a: None)
 
-def run_point(point: dict, cfg: SweepConfig = SweepConfig(), judge=None, samples=None, progress: bool = False) -> dict:
+def run_point(point: dict, cfg: SweepConfig = SweepConfig(), judges: RunJudges | None = None, samples=None,
+              progress: bool = False) -> dict:
     "One sweep run: a stage-2 fine-tune with the point's weights and seed, scored on the held-out clips as `infer`."
-    judge = judge or load_judge()
+    judges = judges if judges is not None else RunJudges()
     t0 = time.perf_counter()
     model, hist = _train_point(point, cfg, samples, progress)
     minutes = (time.perf_counter() - t0) / 60
     # where training left the model
-    vae = _vae_on(load_config(cfg.preset).vae, next(model.parameters()).device)
+    vae = judges.vae(load_config(cfg.preset).vae, next(model.parameters()).device)
     # the seed also draws the DDIM noise
     eval_cfg = replace(cfg.eval_config(), seed=int(point["seed"]))
-    ev = evaluate_model(model, vae, judge, eval_cfg, samples, keep_frames=True)
+    ev = evaluate_model(model, vae, judges.judge, eval_cfg, samples, keep_frames=True, ceilings=judges.ceilings)
     first = ev["clips"][0]["clip"]
     s = ev["summary"]
     curves = {n: curve_points(v) for n, v in {"total": hist["loss"], **loss_terms(hist)}.items()}
@@ -234,7 +241,7 @@ def _queue_missing(study, points: list) -> int:
 def _objective(cfg: SweepConfig, samples, progress: bool, done: list):
     "The Optuna objective: a queued point's run; its figures go to the trial's user attributes."
     import optuna
-    judge = load_judge()
+    judges = RunJudges()
 
     def objective(trial):
         if not trial._fixed_params:                                 # the queue ran dry under another worker
@@ -242,7 +249,7 @@ def _objective(cfg: SweepConfig, samples, progress: bool, done: list):
         point = {n: trial.suggest_float(n, 0.0, 1e6) for n in SWEPT}
         point |= {"seed": trial.suggest_int("seed", 0, 10**6), "recon": OFFICIAL_POINT["recon"]}
         if not trial.suggest_int("stage2", 0, 1): point["steps"] = 0
-        r = run_point(point, cfg, judge, samples, progress)
+        r = run_point(point, cfg, judges, samples, progress)
         for k, v in r.items(): trial.set_user_attr(k, v)
         done.append(dict(point, **r["metrics"], steps=r["steps"], minutes=r["minutes"]))
         return r["metrics"]["sync_ratio"]

@@ -121,6 +121,11 @@ class LatentSyncLoss(nn.Module):
         self.syncnet = build(syncnet) if weights.sync > 0 else None
         self.lpips = build(lpips) if weights.lpips > 0 else None
         self.trepa = build(trepa) if weights.trepa > 0 else None
+        # inside the objective the judges check shapes only: reading values every step would wait for the GPU, and a
+        # NaN reaches the loss, which the training loop checks once per step
+        for judge in (self.syncnet, self.lpips, self.trepa):
+            if judge is not None and hasattr(judge, "check_values"):
+                judge.check_values = False
         self.vae = freeze(vae) if weights.needs_pixels else None
         self.scheduler = scheduler or ddim_scheduler()
         self.scaling_factor = scaling_factor

@@ -23,14 +23,18 @@ __all__ = ['TINY_BACKBONE', 'AFC_KINDS', 'check_pixels', 'lower_half', 'LPIPSWei
            'two_afc_accuracy', 'LipsBackboneConfig', 'lower_face_frames', 'gaussian_blur', 'train_lips_vgg']
 
 # %% ../nbs/02_lpips.ipynb #bf4b2395
-def check_pixels(pred: torch.Tensor, target: torch.Tensor, dims: tuple = (4, 5), what: str = "loss", tol: float = 0.5):
+def check_pixels(pred: torch.Tensor, target: torch.Tensor, dims: tuple = (4, 5), what: str = "loss", tol: float = 0.5,
+                 values: bool = True):
     "Raise a clear ValueError unless `pred` and `target` are same-shape, finite RGB tensors, `target` in [-1, 1] (+- `tol`)."
+    # values=False: shapes only (reading values waits for the GPU; the training loop checks its loss instead)
     for name, t in (("prediction", pred), ("target", target)):
         if not isinstance(t, torch.Tensor):
             raise ValueError(f"{what}: {name} must be a torch.Tensor, got {type(t).__name__}")
         if t.ndim not in dims or t.shape[1] != 3:
             want = " or ".join({4: "(n, 3, h, w)", 5: "(b, 3, f, h, w)"}[d] for d in dims)
             raise ValueError(f"{what}: {name} must be {want} RGB, got shape {tuple(t.shape)}")
+        if not values:
+            continue
         if not torch.isfinite(t).all():
             raise ValueError(f"{what}: {name} contains NaN or infinite values")
         if name == "prediction": continue                                     # a one-step estimate may overshoot
@@ -117,6 +121,7 @@ TINY_BACKBONE = "VGG16 trained on data_samples' lower faces (mouth opening, spre
 
 class LipLPIPS(nn.Module):
     "LatentSync's LPIPS term: VGG LPIPS between generated and true faces in [-1, 1], lower half only, mean over frames."
+    check_values = True                                  # False: check shapes only (LatentSyncLoss, in training)
     def __init__(self, backbone: str | Path = "imagenet", lower_half: bool = True, seed: int = 0, download: bool = True):
         super().__init__()
         self.lpips = _lpips_vgg(seed)
@@ -141,7 +146,7 @@ class LipLPIPS(nn.Module):
 
     def distances(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         "LPIPS per frame, (n,): frames (n, 3, h, w) or clips (b, 3, f, h, w) -> (b * f,)."
-        check_pixels(pred, target, what="LPIPS")
+        check_pixels(pred, target, what="LPIPS", values=self.check_values)
         if pred.ndim == 5:                                                   # (b, 3, f, h, w) -> (b*f, 3, h, w)
             pred, target = (t.transpose(1, 2).flatten(0, 1) for t in (pred, target))
         if self.lower_half: pred, target = lower_half(pred), lower_half(target)

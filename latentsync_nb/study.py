@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .core import peak_memory_mb
-from .evaluation import QUALITY, EvalConfig, evaluate_model, json_line
+from .evaluation import QUALITY, EvalConfig, VAECeilings, evaluate_model, json_line
 from .syncnet import load_judge
 from .training import TRAIN_PRESETS, load_trained, shipped_model_path, train, train_tiny
 from .vae import load_vae
@@ -21,13 +21,14 @@ def compare_recipes(init_from, recipes: dict, minutes: float, out_dir, eval_cfg:
                     log=print) -> dict:
     "Train each recipe (a TRAIN_PRESETS name and overrides) from `init_from` for `minutes`; evaluate each: {name: summary}."
     vae, judge, results = load_vae("tiny"), load_judge(), {}
+    ceilings = VAECeilings()                                                      # the VAE's scores, once per clip
     for name, (preset, overrides) in recipes.items():
         cfg = replace(TRAIN_PRESETS[preset], init_from=str(init_from), max_steps=10**7, max_minutes=minutes, validate_every=0,
                       **overrides)
         _, hist = train(cfg, Path(out_dir) / name.replace(" ", "_"), samples=samples, resume=False, progress=False,
                         log=lambda *a: None)
         model = load_trained(Path(out_dir) / name.replace(" ", "_") / "unet.pt")
-        ev = evaluate_model(model, vae, judge, eval_cfg, samples, keep_frames=True)
+        ev = evaluate_model(model, vae, judge, eval_cfg, samples, keep_frames=True, ceilings=ceilings)
         first = ev["clips"][0]["clip"]
         steps = hist["step"][-1] if hist["step"] else 0
         results[name] = dict(steps=steps, **ev["summary"], example=(first, ev["frames"][first]["generated"]))
@@ -39,8 +40,9 @@ def bench_train(minutes: float = 15.0, stage1_share: float = 0.7, eval_cfg: Eval
                 samples=None, progress: bool = True, log=print) -> dict:
     "Shipped tiny checkpoint's held-out scores; a from-scratch retrain of both stages within `minutes` and its scores."
     import tempfile, time
-    vae, judge = load_vae("tiny"), load_judge()
-    shipped = evaluate_model(load_trained(shipped_model_path()), vae, judge, eval_cfg, samples, progress=progress)["summary"]
+    vae, judge, ceilings = load_vae("tiny"), load_judge(), VAECeilings()
+    shipped = evaluate_model(load_trained(shipped_model_path()), vae, judge, eval_cfg, samples, progress=progress,
+                             ceilings=ceilings)["summary"]
     log(f"shipped: {json_line(shipped)}")
     image = [p + k for p in ("", "vae_") for k in (*QUALITY, "colour_bias", "colour_bias_max")]
     out = dict(sync_ratio=shipped["sync_ratio"], offset_ok_frac=shipped["offset_ok_frac"], hf_energy_ratio=shipped["hf_energy_ratio"],
@@ -52,7 +54,8 @@ def bench_train(minutes: float = 15.0, stage1_share: float = 0.7, eval_cfg: Eval
             run = train_tiny(d, stage1_minutes=minutes * stage1_share - 0.7, stage2_minutes=minutes, total_minutes=minutes,
                              samples=samples, progress=progress, log=lambda *a: None, validate_every=0)
             wall = time.perf_counter() - t0
-            scores = evaluate_model(load_trained(run["checkpoint"]), vae, judge, eval_cfg, samples, progress=progress)["summary"]
+            retrained = load_trained(run["checkpoint"])
+            scores = evaluate_model(retrained, vae, judge, eval_cfg, samples, progress=progress, ceilings=ceilings)["summary"]
         log(f"retrained in {wall:.0f} s (stage 1: {run['stage1']['steps']} steps, stage 2: {run['stage2']['steps']} steps): "
             f"{json_line(scores)}")
         out.update(retrain_wall_s=round(wall, 1), retrain_sync_ratio=scores["sync_ratio"],

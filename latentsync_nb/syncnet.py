@@ -196,10 +196,13 @@ class StableSyncNet(nn.Module):
         s = self.config.face_size
         return (self.config.visual_encoder.in_channels, s // 2, s)
 
+    check_values = True                  # False: check shapes only (LatentSyncLoss, in training: no wait for the GPU)
+
     def _check(self, x, name, expected):
         if x.ndim != 4 or tuple(x.shape[1:]) != tuple(expected):
             raise ValueError(f"SyncNet {name}: expected (b, {', '.join(map(str, expected))}), got {tuple(x.shape)}")
-        if not torch.isfinite(x).all(): raise ValueError(f"SyncNet {name} contains NaN or infinite values")
+        if self.check_values and not torch.isfinite(x).all():
+            raise ValueError(f"SyncNet {name} contains NaN or infinite values")
 
     def forward(self, frames: torch.Tensor, mel: torch.Tensor):
         "frames (b, 3f, h/2, h) in [-1, 1] and mel (b, 1, 80, 52) -> visual, audio embeddings, each (b, D), unit length."

@@ -30,10 +30,10 @@ from .vae import encode_clips
 # %% auto #0
 __all__ = ['TRAIN_PRESETS', 'JUDGE_DTYPES', 'OFFICIAL_FACE_SIZE', 'LatentSyncModel', 'tiny_model', 'latent_batch', 'LatentCache',
            'training_step', 'operating_profiles', 'TrainConfig', 'check_train_config', 'save_config', 'load_config',
-           'validation_score', 'plot_training', 'build_objective', 'sync_judge', 'official_section', 'unet_layout',
-           'build_model', 'WhisperTokenCache', 'check_token_width', 'initial_state', 'unet_batches', 'train',
-           'read_official_config', 'load_official', 'is_official_checkpoint', 'load_trained', 'shipped_model_path',
-           'export_model', 'export_official', 'train_tiny', 'bench_train_step']
+           'ValidationClip', 'validation_score', 'plot_training', 'build_objective', 'sync_judge', 'official_section',
+           'unet_layout', 'build_model', 'WhisperTokenCache', 'check_token_width', 'initial_state', 'unet_batches',
+           'train', 'read_official_config', 'load_official', 'is_official_checkpoint', 'load_trained',
+           'shipped_model_path', 'export_model', 'export_official', 'train_tiny', 'bench_train_step']
 
 # %% ../nbs/06_training.ipynb #98ad3f8d
 class LatentSyncModel(nn.Module):
@@ -243,7 +243,8 @@ def load_config(name_or_path) -> TrainConfig:
     "A TRAIN_PRESETS name, or a YAML/JSON file of TrainConfig fields (optionally `base: PRESET` plus changes)."
     import yaml
     preset = str(name_or_path).replace("-", "_")                                 # tiny-stage1 reads as tiny_stage1
-    if preset in TRAIN_PRESETS: return TRAIN_PRESETS[preset]
+    if preset in TRAIN_PRESETS:
+        return replace(TRAIN_PRESETS[preset])                                     # a copy: the preset stays as it is
     p = Path(name_or_path)
     if not p.is_file():
         raise FileNotFoundError(f"{name_or_path!r} is neither a preset ({', '.join(TRAIN_PRESETS)}) nor a config file")
@@ -256,28 +257,35 @@ def load_config(name_or_path) -> TrainConfig:
     return replace(TRAIN_PRESETS[base], **d) if base else TrainConfig(**d)
 
 # %% ../nbs/06_training.ipynb #ff3097cd
-_VAL_CACHE = {}
+class ValidationClip:
+    "A held-out clip, the judge and the ground truth's sync, loaded once per run: `score` re-draws and judges it."
 
-@torch.no_grad()
-def validation_score(model, vae, clip: str | None = None, frames: int = 48, steps: int = 10, samples=None, whisper=None,
-                     face_size: int = 64) -> dict:
-    "A quick held-out check during training: sync ratio and best offset of `frames` re-drawn frames of a test clip."
-    key = (clip, frames, str(samples), face_size)
-    if key not in _VAL_CACHE:
+    def __init__(self, clip: str | None = None, frames: int = 48, samples=None, face_size: int = 64):
         clips = load_manifest(samples, split="test")
-        c = next((c for c in clips if c.id == clip), None) if clip else clips[0]
-        if c is None: raise ValueError(f"no test clip {clip!r}")
-        lc = load_clip(c, face_size)
-        judge = load_judge()
-        _VAL_CACHE[key] = (lc, judge, sync_offsets(judge, lc.frames[:frames], lc.wav, 8))
-    lc, judge, gt = _VAL_CACHE[key]
-    was_training = model.training
-    model.eval()
-    ref = lc.frames[frames:2 * frames] if len(lc.frames) >= 2 * frames else lc.frames[:frames][::-1]
-    gen = generate_clip(model, vae, lc.frames[:frames], lc.wav, ref_frames=ref, steps=steps, whisper=whisper)
-    model.train(was_training)
-    got = sync_offsets(judge, gen, lc.wav, 8)
-    return dict(sync_ratio=round(got["sync_margin"] / gt["sync_margin"], 4), best_offset=got["best_offset"], clip=lc.clip.id)
+        found = next((c for c in clips if c.id == clip), None) if clip else clips[0]
+        if found is None:
+            raise ValueError(f"no test clip {clip!r}")
+        self.clip, self.frames = load_clip(found, face_size), frames
+        self.judge = load_judge()
+        self.truth = sync_offsets(self.judge, self.clip.frames[:frames], self.clip.wav, 8)
+
+    @torch.no_grad()
+    def score(self, model, vae, steps: int = 10, whisper=None) -> dict:
+        "Sync ratio and best offset of the model's re-drawn frames (the model's train/eval mode is kept)."
+        lc, n = self.clip, self.frames
+        was_training = model.training
+        model.eval()
+        ref = lc.frames[n:2 * n] if len(lc.frames) >= 2 * n else lc.frames[:n][::-1]
+        gen = generate_clip(model, vae, lc.frames[:n], lc.wav, ref_frames=ref, steps=steps, whisper=whisper)
+        model.train(was_training)
+        got = sync_offsets(self.judge, gen, lc.wav, 8)
+        ratio = round(got["sync_margin"] / self.truth["sync_margin"], 4)
+        return dict(sync_ratio=ratio, best_offset=got["best_offset"], clip=lc.clip.id)
+
+def validation_score(model, vae, clip: str | None = None, frames: int = 48, steps: int = 10, samples=None,
+                     whisper=None, face_size: int = 64) -> dict:
+    "A quick held-out check: sync ratio and best offset of `frames` re-drawn frames of a test clip (one-off)."
+    return ValidationClip(clip, frames, samples, face_size).score(model, vae, steps, whisper)
 
 def plot_training(history: dict, path=None):
     "Loss terms per step (smoothed) and validation sync ratios of a `train` history; saved to `path` if given."
@@ -471,11 +479,13 @@ def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress
         record = training_step(model, objective, latents, generators, cfg.noise_alpha)
         return record.total, {n: t.raw for n, t in record.terms.items()}
 
+    validating = cfg.validate_every and acc.is_main_process
+    held_out = ValidationClip(samples=samples, face_size=cfg.face_size) if validating else None
+
     def validate(learn):
         "Generate a held-out clip's first 48 frames, score them with the judge; add the point to the history and chart."
         if acc.is_main_process:
-            unet = acc.unwrap_model(learn.model)
-            v = validation_score(unet, vae, samples=samples, whisper=whisper, face_size=cfg.face_size)
+            v = held_out.score(acc.unwrap_model(learn.model), vae, whisper=whisper)
             learn.history.setdefault("val", []).append(dict(step=learn.step, **v))
             log(f"step {learn.step}: validation clip sync ratio {v['sync_ratio']:.2f}, best offset {v['best_offset']:+d}")
             plot_training(learn.history, out_dir / "training.png")

@@ -94,6 +94,7 @@ class ClipEncoder(nn.Module):
 # %% ../nbs/03_trepa.ipynb #e66c8dad
 class TREPALoss(nn.Module):
     "TREPA: MSE between L2-normalised clip vectors of generated and true clips (b, 3, f, h, w) in [-1, 1]."
+    check_values = True                                  # False: check shapes only (LatentSyncLoss, in training)
     def __init__(self, encoder: ClipEncoder, gradient_checkpointing: bool = False, dtype: torch.dtype | None = None):
         "Wrap a frozen `encoder` (cast to `dtype` in place when given, e.g. torch.float16 on a GPU)."
         super().__init__()
@@ -131,7 +132,7 @@ class TREPALoss(nn.Module):
 
     def check(self, pred: torch.Tensor, target: torch.Tensor):
         "Clear errors for anything TREPA cannot score."
-        check_pixels(pred, target, dims=(5,), what="TREPA")
+        check_pixels(pred, target, dims=(5,), what="TREPA", values=self.check_values)
         if pred.shape[2] != self.config.num_frames:
             raise ValueError(f"TREPA: clips must have {self.config.num_frames} frames (the encoder's num_frames), "
                              f"got {pred.shape[2]}; shape is (b, 3, f, h, w)")

@@ -64,3 +64,16 @@ def test_the_checks_see_what_they_check():
     assert {"core", "data"} <= graph["training"] and "sampling" in graph["training"] and "evaluation" not in graph["training"]
     assert _notebook("core") == "00b_core.ipynb" and _notebook("cli") == "90_cli.ipynb"
     assert ("core", ["freeze"]) in [(d, [n for n in names if n == "freeze"]) for d, names in _imports(_modules()["syncnet"])]
+
+def test_no_module_level_caches():
+    "Caches belong to an object (or a bounded functools.lru_cache), not to a module-level dict or list that grows."
+    empty = (ast.Dict, ast.List, ast.Set)
+    found = []
+    for m, tree in _modules().items():
+        for node in tree.body:
+            value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+            is_empty = isinstance(value, empty) and not getattr(value, "keys", getattr(value, "elts", None))
+            is_call = isinstance(value, ast.Call) and getattr(value.func, "id", "") in ("dict", "list", "set")
+            if is_empty or (is_call and not value.args and not value.keywords):
+                found.append(f"{m}: line {node.lineno}")
+    assert not found, found
