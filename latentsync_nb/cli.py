@@ -78,6 +78,10 @@ def _require(ok: bool, message: str):
     "Refuse a bad option value with a one-line message (exit code 1)."
     if not ok: raise ValueError(message)
 
+def _require_guidance(guidance: float):
+    "Refuse a classifier-free guidance scale that is NaN, infinite or negative."
+    _require(math.isfinite(guidance) and guidance >= 0, f"--guidance must be a number >= 0, got {guidance}")
+
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
 
 def typed_value(cls, key: str, text: str):
@@ -188,7 +192,7 @@ def _show_sample(args): print(f"wrote {render_sample(args.clip, args.out, args.s
 def _infer(args):
     from latentsync_nb.inference import lipsync
     _require(args.steps >= 1, "--steps must be >= 1")
-    _require(math.isfinite(args.guidance) and args.guidance >= 0, f"--guidance must be a number >= 0, got {args.guidance}")
+    _require_guidance(args.guidance)
     official = {k: v for k, v in (("unet_config", args.unet_config), ("whisper", args.whisper), ("vae", args.vae)) if v is not None}
     r = lipsync(args.video, args.audio, args.out, args.checkpoint, args.steps, args.guidance, args.seed, args.device,
                 args.detector, progress=True, geometry=args.geometry, **official)
@@ -382,7 +386,7 @@ def _eval_model(args):
     from latentsync_nb.training import load_trained, shipped_model_path
     from latentsync_nb.vae import load_vae
     _require(args.sample_steps >= 1 and (args.clips is None or args.clips >= 2), "--sample-steps must be >= 1 and --clips >= 2")
-    _require(math.isfinite(args.guidance) and args.guidance >= 0, f"--guidance must be a number >= 0, got {args.guidance}")
+    _require_guidance(args.guidance)
     _require(args.frames is None or args.frames >= 46, "--frames must be >= 46 (16-frame windows at audio offsets up to ±15)")
     _require(args.colour_scale is None or args.colour_scale >= 0, "--colour-scale must be >= 0 (0: one shift per channel)")
     r = evaluate_model(load_trained(args.checkpoint or shipped_model_path()), load_vae("tiny"), load_judge(),

@@ -61,7 +61,7 @@ def read_checkpoint(path) -> dict:
     return ckpt
 
 def require_keys(ckpt: dict, keys, path, what: str, hint: str = "") -> dict:
-    "`ckpt` if it holds every key in `keys`, else a CheckpointError saying it is not `what` (and `hint`: what to do)."
+    "`ckpt` if it holds every key in `keys`, else a CheckpointError: it is not `what` (`hint`: what to do)."
     missing = [k for k in keys if k not in ckpt]
     if missing:
         found = ", ".join(sorted(map(str, ckpt))[:6]) or "nothing"
@@ -103,7 +103,8 @@ def default_device(device=None) -> str:
     try:
         d = torch.device(str(device))
     except RuntimeError:
-        raise ValueError(f"device {str(device)!r} is not a torch device name (cpu, cuda, cuda:1, mps)") from None
+        names = "cpu, cuda, cuda:1, mps"
+        raise ValueError(f"device {str(device)!r} is not a torch device name ({names})") from None
     if d.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {str(device)!r}: torch sees no CUDA GPU on this machine; use cpu")
     if d.type == "cuda" and (d.index or 0) >= torch.cuda.device_count():
@@ -144,18 +145,18 @@ class CancelFit(Exception):
     "Raised by a callback: training ends after this step, as if it were the last."
 
 class Callback:
-    "A hook into `Learner.fit`: any of before_fit, after_loss, after_step, after_fit; lower `order` runs first."
+    "A hook into `Learner.fit`: methods named after its events; lower `order` runs first."
     order = 0
 
 def make_accelerator(device=None, mixed_precision: str = "no", grad_accum: int = 1):
-    "An `accelerate.Accelerator` on `device` (checked; 'cpu' forces the CPU), or accelerate's choice when None."
+    "An `accelerate.Accelerator` on `device` (checked; 'cpu' forces the CPU), or accelerate's choice."
     from accelerate import Accelerator
     cpu = device is not None and default_device(device) == "cpu"
     return Accelerator(cpu=cpu, mixed_precision=mixed_precision, gradient_accumulation_steps=grad_accum)
 
 # %% ../nbs/00b_core.ipynb #c940496b
 class Learner:
-    "One training loop: `batch_fn(step)` draws a batch, `step_fn(model, batch)` returns its loss (or loss, terms)."
+    "One training loop: `batch_fn(step)` draws a batch, `step_fn(model, batch)` returns its loss (and terms)."
 
     def __init__(self, model: nn.Module, opt, step_fn, batch_fn, max_steps: int, cbs=(), sched=None,
                  max_grad_norm: float | None = None, accelerator=None, generators: dict | None = None):
@@ -248,7 +249,7 @@ class HistoryCB(Callback):
         self.write(learn)
 
     def before_save(self, learn):
-        self.write(learn)                                                       # a resumed run starts from here
+        self.write(learn)                                              # a resumed run starts from here
 
     def write(self, learn):
         if not self.n:
@@ -262,7 +263,7 @@ class HistoryCB(Callback):
 
 # %% ../nbs/00b_core.ipynb #3c8626cd
 class NonFiniteCB(Callback):
-    "Skip the update of a step whose loss is NaN or infinite; stop with an error after `max_in_a_row` of them."
+    "Skip the update of a step whose loss is NaN or infinite; stop after `max_in_a_row` of them."
     order = -10
 
     def __init__(self, max_in_a_row: int = 5, hint: str = "lower the learning rate or check the data"):
@@ -291,7 +292,7 @@ class TimeBudgetCB(Callback):
             raise CancelFit()
 
 class StopAtCB(Callback):
-    "End training after `step` steps, whatever `max_steps` says: a run cut short (as a kill would), or trained in parts."
+    "End training after `step` steps, whatever `max_steps` says: a run cut short (as a kill would)."
     order = 20
 
     def __init__(self, step: int):
@@ -336,7 +337,7 @@ class ProgressCB(Callback):
         self.bar.close()
 
 class StepTimerCB(Callback):
-    "Wall time of every step in `self.times` (seconds; on a GPU, after its queued work is done): for benchmarks."
+    "Wall time of every step in `self.times` (seconds; on a GPU, once its queued work is done)."
     order = 60
 
     def __init__(self):
@@ -356,9 +357,10 @@ class StepTimerCB(Callback):
 
 # %% ../nbs/00b_core.ipynb #bc16ecd4
 def rng_state(generators: dict) -> dict:
-    "Every random state a run draws from (torch CPU and CUDA, numpy, Python, named generators), as plain tensors."
+    "Every random state a run draws from (torch CPU and CUDA, numpy, Python, named generators), as tensors."
     kind, keys, pos, has_gauss, cached = np.random.get_state()
-    return dict(torch=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []
+    return dict(torch=torch.get_rng_state(), cuda=cuda,
                 numpy=(kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, cached),
                 python=random.getstate(), generators={k: g.get_state() for k, g in generators.items()})
 
@@ -379,7 +381,7 @@ RESUME_HINT = ("An exported model has no optimiser state: start a new run folder
                "(`latentsync-nb train --init-from` for a UNet).")
 
 class CheckpointCB(Callback):
-    "Save what a run needs to go on exactly, every `every` steps and at the end; resume from `path` if it is there."
+    "Save what a run needs to go on exactly, every `every` steps and at the end; resume from `path` if there."
     order = 30
 
     def __init__(self, path, every: int | None, extra=dict, resume: bool = True, log=print):
@@ -388,7 +390,8 @@ class CheckpointCB(Callback):
     def before_fit(self, learn):
         self.saved_at = None
         if self.resume and self.path.exists():
-            ck = require_keys(read_checkpoint(self.path), RESUME_KEYS, self.path, "a resumable checkpoint", RESUME_HINT)
+            ck = read_checkpoint(self.path)
+            require_keys(ck, RESUME_KEYS, self.path, "a resumable checkpoint", RESUME_HINT)
             load_state_strict(learn.acc.unwrap_model(learn.model), ck["model"], str(self.path))
             learn.opt.load_state_dict(ck["optimizer"])
             if learn.sched is not None:
@@ -408,9 +411,10 @@ class CheckpointCB(Callback):
     def save(self, learn):
         learn("before_save")
         if learn.acc.is_main_process:
-            state = dict(model=learn.acc.unwrap_model(learn.model).state_dict(), optimizer=learn.opt.state_dict(),
-                         step=learn.step, history=learn.history, elapsed_s=learn.elapsed_s,
-                         rng=rng_state(learn.generators), **self.extra())
+            weights = learn.acc.unwrap_model(learn.model).state_dict()
+            state = dict(model=weights, optimizer=learn.opt.state_dict(), step=learn.step,
+                         history=learn.history, elapsed_s=learn.elapsed_s, rng=rng_state(learn.generators),
+                         **self.extra())
             if learn.sched is not None:
                 state["scheduler"] = learn.sched.state_dict()
             save_checkpoint(state, self.path)
@@ -419,9 +423,10 @@ class CheckpointCB(Callback):
 
 # %% ../nbs/00b_core.ipynb #e526c56c
 def read_history(ckpt: dict) -> dict:
-    "A checkpoint's history in the one format (step, seconds, loss, terms, skipped, val); earlier layouts converted."
+    "A checkpoint's history in the one format (step, seconds, loss, terms, skipped, val), converted if old."
     h = dict(ckpt.get("history") or {})
-    if "train_step_list" in h:                                   # SyncNet's earlier layout, LatentSync's list names
+    # SyncNet's earlier layout, with LatentSync's list names
+    if "train_step_list" in h:
         val = zip(h["val_step_list"], h["val_loss_list"], h["val_acc_list"], h["val_time_list"])
         points = [dict(step=s, loss=loss, acc=a, seconds=t) for s, loss, a, t in val]
         return dict(step=h["train_step_list"], loss=h["train_loss_list"], val=points)
@@ -432,7 +437,7 @@ def read_history(ckpt: dict) -> dict:
     return h
 
 def loss_terms(history: dict) -> dict:
-    "{term: values} of a history in the one format: its lists other than step, seconds, loss, skipped and val."
+    "{term: values} of a history: its lists other than step, seconds, loss, skipped and val."
     return {k: v for k, v in history.items() if k not in ("step", "seconds", "loss", "skipped", "val")}
 
 def standard_callbacks(desc: str, log_every: int, progress: bool = True, checkpoint=None,
@@ -442,15 +447,16 @@ def standard_callbacks(desc: str, log_every: int, progress: bool = True, checkpo
     hint = "lower the learning rate or check the data"
     if checkpoint is not None:
         hint = f"the last good checkpoint is {checkpoint}: {hint}"
-    cbs = [NonFiniteCB(max_nonfinite, hint), HistoryCB(log_every), TimeBudgetCB(minutes), ProgressCB(desc, progress),
-           *more]
+    cbs = [NonFiniteCB(max_nonfinite, hint), HistoryCB(log_every), TimeBudgetCB(minutes)]
+    cbs.append(ProgressCB(desc, progress))
+    cbs += list(more)
     if checkpoint is not None:
         cbs.append(CheckpointCB(checkpoint, checkpoint_every or log_every, extra, resume, log))
     return cbs
 
 # %% ../nbs/00b_core.ipynb #fa204edb
 class StepBatches:
-    "A batch_fn: batch `step` of a dataset whose items depend on their index alone, this process's share, prefetched."
+    "A batch_fn: this process's share of batch `step` of an index-deterministic dataset, maybe prefetched."
 
     def __init__(self, dataset, batch_size: int, acc=None, workers: int = 0):
         self.dataset, self.batch_size, self.workers = dataset, batch_size, workers
