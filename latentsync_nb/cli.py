@@ -335,7 +335,7 @@ def _pretrain_videomae(args):
 
 def _train_config(args):
     "The TrainConfig a `train` command line asks for: preset or file, options, then --set KEY=VALUE overrides."
-    from latentsync_nb.training import load_config
+    from latentsync_nb.checkpoints import load_config
     base = load_config(args.config)
     fields = {f.name for f in dataclasses.fields(base)}
     over = {k: v for k, v in dict(max_steps=args.steps, batch_size=args.batch_size, lr=args.lr,
@@ -372,7 +372,7 @@ def _train(args):
           + f"; checkpoint {Path(args.out) / 'unet.pt'}")
 
 def _export_model(args):
-    from latentsync_nb.training import export_model, export_official
+    from latentsync_nb.checkpoints import export_model, export_official
     if args.official:
         _require(bool(args.out), "--official needs --out PATH (e.g. checkpoints/latentsync_unet.pt)")
         print(f"wrote {export_official(args.checkpoint, args.out)} (LatentSync's format: weights under state_dict)")
@@ -383,7 +383,7 @@ def _eval_model(args):
     from latentsync_nb.evaluation import EvalConfig, evaluate_model, json_line
     from latentsync_nb.sampling import COLOUR_SCALE
     from latentsync_nb.syncnet import load_judge
-    from latentsync_nb.training import load_trained, shipped_model_path
+    from latentsync_nb.checkpoints import load_trained, shipped_model_path
     from latentsync_nb.vae import load_vae
     _require(args.sample_steps >= 1 and (args.clips is None or args.clips >= 2), "--sample-steps must be >= 1 and --clips >= 2")
     _require_guidance(args.guidance)
@@ -562,7 +562,7 @@ def _sweep(args):
     from latentsync_nb.explorer import SWEEP_PRESETS, last_finished, run_sweep
     _require(args.seeds >= 1 and args.workers >= 1 and (args.steps is None or args.steps >= 1) and args.heartbeat > 0,
              "--seeds, --workers and --steps must be >= 1 and --heartbeat > 0")
-    from latentsync_nb.training import load_config
+    from latentsync_nb.checkpoints import load_config
     if args.preset is not None: load_config(args.preset)                       # an unknown preset or a bad file: a clear error now
     cfg = SWEEP_PRESETS[args.budget]
     changes = dict(steps=args.steps, preset=args.preset, init_from=args.init_from)

@@ -16,7 +16,8 @@ from .evaluation import QUALITY, EvalConfig, VAECeilings, evaluate_model, json_l
 from .sampling import COLOUR_SCALE
 from .objective import TERMS, LossWeights
 from .syncnet import load_judge
-from .training import load_config, load_trained, shipped_model_path, train
+from .checkpoints import load_config, load_trained, shipped_model_path
+from .training import train
 from .vae import load_vae
 
 # %% auto #0
@@ -418,13 +419,13 @@ def axis_effects(summary, metrics=MAIN_METRICS):
     return pd.DataFrame(rows)
 
 SOURCES = {   # what supports each weight beyond this sweep: (kind, statement)
-    "recon": [("derived (units)", "the unit: every other weight is an exchange rate to the latent noise MSE (04_objective)")],
+    "recon": [("derived (units)", "the unit: every other weight is an exchange rate to the latent noise MSE (04a_weighting)")],
     "sync": [("from the paper or its authors", "Wav2Lip used 0.03; LatentSync found 0.05 better; 0.05 follows Yaman et al. "
               "2024, arXiv 2405.04327 (LatentSync's article on its weights)")],
     "lpips": [("from the paper or its authors", "0.1 follows Yaman et al. 2024, arXiv 2405.04327 (LatentSync's article)")],
     "trepa": [("from the paper or its authors", "10 was found by experiment (LatentSync's article)"),
               ("derived (units)", "TREPA is 2(1 - cos) / D: D = 1408 on ViT-g, 96 here, so 10 on ViT-g weighs like about "
-               "0.7 here (04_objective)")],
+               "0.7 here (04a_weighting)")],
 }
 
 def _effect(r) -> str:
@@ -461,7 +462,7 @@ def record_profile(out, cfg: SweepConfig | None = None, seed: int = 0) -> dict:
     "The loss and gradient shares at the sweep's starting model's own predictions on held-out windows; stored in the sweep."
     import torch
     from latentsync_nb.data import UNetDataset, load_manifest
-    from latentsync_nb.objective import mean_profile
+    from latentsync_nb.weighting import mean_profile
     from latentsync_nb.training import build_objective, latent_batch, operating_profiles
     cfg = cfg or SweepConfig()
     tcfg = load_config(cfg.preset)
@@ -479,9 +480,9 @@ def record_profile(out, cfg: SweepConfig | None = None, seed: int = 0) -> dict:
     return profile
 
 def shares_of(profile: dict, weights: dict) -> dict:
-    "Each term's share of the loss and of the gradient under `weights`, from a stored profile (04's TermProfile.weigh)."
+    "Each term's share of the loss and of the gradient under `weights`, from a stored profile (04a's TermProfile.weigh)."
     import torch
-    from latentsync_nb.objective import TermProfile
+    from latentsync_nb.weighting import TermProfile
     p = TermProfile(tuple(profile["terms"]), torch.tensor(profile["raw"], dtype=torch.float64),
                     torch.tensor(profile["gram"], dtype=torch.float64))
     w = p.weigh(LossWeights(**{n: float(weights.get(n, OFFICIAL_POINT[n])) for n in TERMS}))
@@ -586,7 +587,7 @@ def plot_frames(df, setting: tuple, compare: tuple | None = None, seed: int = 0)
 def plot_curves(df, setting: tuple, compare: tuple | None = None):
     "Per-term training curves (raw values, mean over seeds): the chosen setting solid, the compared one dashed."
     import matplotlib.pyplot as plt
-    from latentsync_nb.objective import TERM_COLOURS
+    from latentsync_nb.weighting import TERM_COLOURS
     compare = compare or setting_of(OFFICIAL_POINT)
     fig, axs = plt.subplots(1, len(TERMS), figsize=(12, 2.4))
     for ls, st in (("--", compare), ("-", setting)):
@@ -602,9 +603,9 @@ def plot_curves(df, setting: tuple, compare: tuple | None = None):
     return fig
 
 def plot_shares(profile: dict, weights: dict, compare: dict | None = None):
-    "Each term's share of the loss and of the gradient (04's measured profile) at the chosen weights and the compared ones."
+    "Each term's share of the loss and of the gradient (04a's measured profile) at the chosen weights and the compared ones."
     import matplotlib.pyplot as plt
-    from latentsync_nb.objective import TERM_COLOURS
+    from latentsync_nb.weighting import TERM_COLOURS
     compare = compare or OFFICIAL_POINT
     fig, ax = plt.subplots(figsize=(7, 1.9))
     labels = []

@@ -15,15 +15,15 @@ import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter1d, median_filter
 
-from .core import default_device, freeze, peak_memory_mb, save_figure
-from .data import (OFFICIAL_AV, MaskConfig, MediaError, SilentAudioWarning, atomic_path, is_silent,
+from .core import atomic_path, default_device, freeze, peak_memory_mb, save_figure
+from .data import (OFFICIAL_AV, MaskConfig, MediaError, SilentAudioWarning, is_silent,
                                 VideoWriter, count_video_frames, iter_frames_at, iter_video, load_manifest, mouth_mask,
-                                read_audio, read_video, write_video, write_wav)
+                                read_audio, read_video, write_wav)
 from .evaluation import mouth_quality, vae_round_trip
 from .model import WhisperAudioEncoder
 from .sampling import ClipGenerator, composite_faces
 from .syncnet import load_judge, sync_offsets
-from .training import LatentSyncModel, check_token_width, load_trained, shipped_model_path
+from .checkpoints import LatentSyncModel, check_token_width, load_trained, shipped_model_path
 from .vae import load_vae
 
 # %% auto #0

@@ -12,7 +12,7 @@ import torch.nn as nn
 from .data import (OFFICIAL_AV, MaskConfig, MediaError, frames_to_tensor, keep_mask, latent_mask, mask_frames,
                                 mel_window, melspectrogram, mouth_mask)
 from .model import mixed_noise
-from .objective import complete_latents, ddim_scheduler
+from .diffusion import complete_latents, ddim_scheduler
 from .vae import decode_latents, encode_clips
 
 # %% auto #0

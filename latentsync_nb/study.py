@@ -10,7 +10,8 @@ from pathlib import Path
 from .core import peak_memory_mb
 from .evaluation import QUALITY, EvalConfig, VAECeilings, evaluate_model, json_line
 from .syncnet import load_judge
-from .training import TRAIN_PRESETS, load_trained, shipped_model_path, train, train_tiny
+from .checkpoints import TRAIN_PRESETS, load_trained, shipped_model_path
+from .training import train, train_tiny
 from .vae import load_vae
 
 # %% auto #0

@@ -62,7 +62,7 @@ def test_the_checks_see_what_they_check():
     "The walkers find the package's real imports, so the tests above cannot pass by finding nothing."
     graph = _graph()
     assert {"core", "data"} <= graph["training"] and "sampling" in graph["training"] and "evaluation" not in graph["training"]
-    assert _notebook("core") == "00b_core.ipynb" and _notebook("cli") == "90_cli.ipynb"
+    assert _notebook("core") == "00_core.ipynb" and _notebook("cli") == "90_cli.ipynb"
     assert ("core", ["freeze"]) in [(d, [n for n in names if n == "freeze"]) for d, names in _imports(_modules()["syncnet"])]
 
 def test_no_module_level_caches():
@@ -77,3 +77,16 @@ def test_no_module_level_caches():
             if is_empty or (is_call and not value.args and not value.keywords):
                 found.append(f"{m}: line {node.lineno}")
     assert not found, found
+
+def test_core_imports_no_package_module():
+    "`core` holds what every part shares, so it depends on none of them."
+    assert _graph()["core"] == set(), _graph()["core"]
+
+def test_inference_does_not_import_training():
+    "Running a model needs its checkpoint, not the trainer: inference reaches no training module, directly or not."
+    graph, seen, todo = _graph(), set(), ["inference"]
+    while todo:
+        for dep in graph[todo.pop()] - seen:
+            seen.add(dep)
+            todo.append(dep)
+    assert "training" not in seen, sorted(seen)

@@ -3,7 +3,7 @@ import torch
 
 def test_export_model_round_trip(cli_inproc, tmp_path):
     "A one-step training checkpoint exported at fp16 loads back as the same model (within fp16 rounding)."
-    from latentsync_nb.training import load_trained
+    from latentsync_nb.checkpoints import load_trained
     r = cli_inproc("train", "--out", tmp_path / "run", "--steps", "1", "--batch-size", "1", "--set", "cache_latents=false")
     assert r.returncode == 0, r.stderr
     r = cli_inproc("export-model", tmp_path / "run" / "unet.pt", "--out", tmp_path / "model.pt")
@@ -49,7 +49,8 @@ def test_bench_train_bad_input(cli_inproc):
 
 def test_train_tiny_runs_both_stages(tmp_path):
     "train_tiny (what `bench train` retrains) takes the tiny presets: one step of each stage, stage 2 from stage 1's checkpoint."
-    from latentsync_nb.training import load_trained, train_tiny
+    from latentsync_nb.checkpoints import load_trained
+    from latentsync_nb.training import train_tiny
     r = train_tiny(tmp_path, stage1_steps=1, stage2_steps=1, progress=False, log=lambda *a, **k: None,
                    batch_size=1, cache_latents=False, validate_every=0)
     assert (r["stage1"]["steps"], r["stage2"]["steps"]) == (1, 1)

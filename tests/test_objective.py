@@ -3,8 +3,8 @@ import matplotlib
 matplotlib.use("Agg")
 import pytest
 import torch
-from latentsync_nb.objective import (LOSS_PRESETS, TERMS, LossWeights, TermProfile, mean_profile, plot_weighting,
-                                     weight_explorer, weight_variations)
+from latentsync_nb.objective import LOSS_PRESETS, TERMS, LossWeights
+from latentsync_nb.weighting import TermProfile, mean_profile, plot_weighting, weight_explorer, weight_variations
 
 @pytest.fixture
 def profiles():

@@ -173,7 +173,7 @@ def train_args(d: Path, out: Path, *extra) -> list:
 def test_finetune_the_release_and_export_it_back(cli_inproc, release, tmp_path):
     "train --init-from the release runs a step; export-model --official writes the manifest's names; it loads back exactly."
     from latentsync_nb.core import read_checkpoint
-    from latentsync_nb.training import load_official
+    from latentsync_nb.checkpoints import load_official
     d = release["dir"]
     r = cli_inproc(*train_args(d, tmp_path / "run"), "--init-from", d / "latentsync_unet.pt")
     assert r.returncode == 0, r.stderr

@@ -34,7 +34,7 @@ def test_set_overrides_any_field(cli_inproc, tmp_path):
 def test_stage2_step_with_half_precision_judges(cli_inproc, tmp_path):
     "A stage-2 step with the frozen VAE, SyncNet and TREPA encoder in bf16: all four terms finite, the UNet still fp32."
     import math
-    from latentsync_nb.training import load_trained, shipped_model_path
+    from latentsync_nb.checkpoints import load_trained, shipped_model_path
     stage1 = shipped_model_path().with_name("latentsync_tiny_stage1.pt")
     r = cli_inproc("train", "--config", "tiny_stage2", "--out", tmp_path / "run", "--steps", "1", "--init-from", stage1,
                    "--set", "judge_dtype=bf16", "cache_latents=false", "validate_every=0")
@@ -64,7 +64,7 @@ def test_two_cpu_processes_match_one_process(cli, tmp_path):
     a = torch.load(tmp_path / "one" / "unet.pt", weights_only=True)
     b = torch.load(tmp_path / "two" / "unet.pt", weights_only=True)
     assert a["step"] == b["step"] == 3
-    from latentsync_nb.training import TRAIN_PRESETS, build_model
+    from latentsync_nb.checkpoints import TRAIN_PRESETS, build_model
     torch.manual_seed(TRAIN_PRESETS["tiny_stage1"].seed)
     init = build_model(TRAIN_PRESETS["tiny_stage1"]).state_dict()                   # what both started from
     moved = max((a["model"][k] - init[k]).abs().max().item() for k in init)

@@ -1,6 +1,6 @@
 """Execute notebooks in place so that their committed outputs (values, plots) come from the current code.
 
-Usage: python tools/run_notebooks.py [--flags slow] [nbs/00_data.ipynb ...]   (default: every notebook in nbs/)
+Usage: python tools/run_notebooks.py [--flags slow] [nbs/00a_data.ipynb ...]   (default: every notebook in nbs/)
 Cells marked `#| eval: false` or with a test flag (`#| slow`, `#| notest`) are skipped, as under nbdev_test;
 `--flags slow` runs the `slow` cells too (their outputs are kept otherwise).
 Run `nbdev_clean` afterwards. Outputs stay small: figures are saved as 72 dpi JPEGs.
