@@ -11,83 +11,141 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
-from .core import (CheckpointError, atomic_path, freeze, load_state_strict, read_checkpoint, require_keys,
-                                save_checkpoint)
+from latentsync_nb.core import (
+    CheckpointError,
+    atomic_path,
+    freeze,
+    load_state_strict,
+    read_checkpoint,
+    require_keys,
+    save_checkpoint,
+)
 from .data import SEED
-from .model import (OFFICIAL_UNET_CONFIGS, OFFICIAL_WHISPER, UNET_PRESETS, LatentSyncUNet, TinyAudioEncoder,
-                                 UNetConfig, WhisperAudioEncoder, diffusers_to_official, official_stage,
-                                 official_unet_layout, unet_from_official)
+from latentsync_nb.model import (
+    OFFICIAL_UNET_CONFIGS,
+    OFFICIAL_WHISPER,
+    UNET_PRESETS,
+    LatentSyncUNet,
+    TinyAudioEncoder,
+    UNetConfig,
+    WhisperAudioEncoder,
+    diffusers_to_official,
+    official_stage,
+    official_unet_layout,
+    unet_from_official,
+)
 from .objective import LOSS_PRESETS, LossWeights
 from .syncnet import OFFICIAL_SYNCNET
 from .trepa import OFFICIAL_TREPA_PATH
 
 # %% auto #0
-__all__ = ['TRAIN_PRESETS', 'OFFICIAL_FACE_SIZE', 'LatentSyncModel', 'tiny_model', 'TrainConfig', 'check_train_config',
-           'save_config', 'load_config', 'official_section', 'unet_layout', 'build_model', 'check_token_width',
-           'read_official_config', 'load_official', 'is_official_checkpoint', 'load_trained', 'shipped_model_path',
-           'initial_state', 'export_model', 'export_official']
+__all__ = [
+    "TRAIN_PRESETS",
+    "OFFICIAL_FACE_SIZE",
+    "LatentSyncModel",
+    "tiny_model",
+    "TrainConfig",
+    "check_train_config",
+    "save_config",
+    "load_config",
+    "official_section",
+    "unet_layout",
+    "build_model",
+    "check_token_width",
+    "read_official_config",
+    "load_official",
+    "is_official_checkpoint",
+    "load_trained",
+    "shipped_model_path",
+    "initial_state",
+    "export_model",
+    "export_official",
+]
+
 
 # %% ../nbs/05b_checkpoints.ipynb #98ad3f8d
 class LatentSyncModel(nn.Module):
     "The trainable part: UNet + (tiny) audio encoder; maps a latent batch to predicted noise."
+
     def __init__(self, unet: LatentSyncUNet, audio_encoder: nn.Module | None = None):
         super().__init__()
         self.unet, self.audio_encoder = unet, audio_encoder
 
     def audio_tokens(self, batch: dict) -> torch.Tensor:
-        "(b, f, tokens, dim): precomputed `audio_tokens` in the batch, else the audio encoder on the batch's mel."
-        if "audio_tokens" in batch: return batch["audio_tokens"]
-        if self.audio_encoder is None: raise ValueError("the batch has no audio_tokens and the model no audio encoder")
+        """(b, f, tokens, dim): precomputed `audio_tokens` in the batch, else the audio encoder on the batch's
+        mel."""
+        if "audio_tokens" in batch:
+            return batch["audio_tokens"]
+        if self.audio_encoder is None:
+            raise ValueError("the batch has no audio_tokens and the model no audio encoder")
         return self.audio_encoder(batch["mel"], n_frames=batch["noisy"].shape[2])
 
     def forward(self, batch: dict, timesteps: torch.Tensor) -> torch.Tensor:
-        "Predicted noise (b, 4, f, r, w) of the generated rows (r = h, or h/2 for a lower-half UNet) from full-face latents."
+        """Predicted noise (b, 4, f, r, w) of the generated rows (r = h, or h/2 for a lower-half UNet) from
+        full-face latents."""
         crop = self.unet.cfg.crop
-        return self.unet(*(crop(batch[k]) for k in ("noisy", "mask", "masked", "ref")), timesteps, self.audio_tokens(batch))
+        return self.unet(
+            *(crop(batch[k]) for k in ("noisy", "mask", "masked", "ref")), timesteps, self.audio_tokens(batch)
+        )
+
 
 def tiny_model(motion: bool = False) -> LatentSyncModel:
     "The tiny UNet with its tiny trainable audio encoder (tokens of the UNet's cross-attention width)."
     cfg = UNET_PRESETS["tiny"]
     return LatentSyncModel(LatentSyncUNet(cfg, motion=motion), TinyAudioEncoder(dim=cfg.cross_attention_dim))
 
+
 # %% ../nbs/05b_checkpoints.ipynb #1a216a48
 @dataclass
 class TrainConfig:
     "A LatentSync training run."
-    stage: str = "stage1"                    # stage1 | stage2 | stage2_efficient (what trains, which losses)
-    unet: str = "tiny"                       # UNET_PRESETS key
-    audio_encoder: str = "tiny"              # "tiny" (trainable, mel windows) or a Whisper Hub id / folder (frozen tokens)
-    vae: str = "tiny"                        # "tiny", a file, a diffusers folder or a Hub id
+
+    stage: str = "stage1"  # stage1 | stage2 | stage2_efficient (what trains, which losses)
+    unet: str = "tiny"  # UNET_PRESETS key
+    audio_encoder: str = (
+        "tiny"  # "tiny" (trainable, mel windows) or a Whisper Hub id / folder (frozen tokens)
+    )
+    vae: str = "tiny"  # "tiny", a file, a diffusers folder or a Hub id
     face_size: int = 64
-    batch_size: int = 4                      # clips of 16 frames per process and step
+    batch_size: int = 4  # clips of 16 frames per process and step
     lr: float = 1e-4
     max_steps: int = 1000
     grad_accum: int = 1
-    mixed_precision: str = "no"              # "fp16" / "bf16" on a GPU
+    mixed_precision: str = "no"  # "fp16" / "bf16" on a GPU
     max_grad_norm: float = 1.0
     seed: int = SEED
     checkpoint_every: int = 100
-    noise_alpha: float = 1.0                 # mixed noise
-    loss_weights: LossWeights | None = None  # None: the stage's preset (LOSS_PRESETS); a dict is turned into LossWeights
-    syncnet: str | None = None               # None: the shipped tiny SyncNet
+    noise_alpha: float = 1.0  # mixed noise
+    loss_weights: LossWeights | None = (
+        None  # None: the stage's preset (LOSS_PRESETS); a dict is turned into LossWeights
+    )
+    syncnet: str | None = None  # None: the shipped tiny SyncNet
     # LipLPIPS backbone: "tiny" (trained offline), "imagenet", "random", a file
     lpips_backbone: str = "tiny"
-    trepa_encoder: str = "tiny"              # "tiny" or the VideoMAE-v2 checkpoint file
-    init_from: str | None = None             # a checkpoint to start from: stage 1 (for stage 2, or more stage 1) or stage 2 (more stage 2)
+    trepa_encoder: str = "tiny"  # "tiny" or the VideoMAE-v2 checkpoint file
+    init_from: str | None = (
+        None  # a checkpoint to start from: stage 1 (for stage 2, or more stage 1) or stage 2 (more stage 2)
+    )
     max_nonfinite: int = 5
-    log_every: int = 10                      # steps averaged into one history point (read from the device then)
-    n_items: int = 100_000                   # dataset length (items are deterministic in their index)
-    cache_latents: bool = False              # encode each clip once (LatentCache) instead of three encodes per step
-    max_minutes: float | None = None         # also stop (with a checkpoint) after this much wall time
-    cpu: bool = False                        # force the CPU (also for `accelerate launch` with several CPU processes)
-    validate_every: int = 0                  # steps between validation clips scored by the judge SyncNet (0: never)
-    decode_chunk: int | None = None          # decode the estimate k frames at a time under gradient checkpointing
-    judge_dtype: str | None = None           # "fp16" / "bf16": frozen VAE, SyncNet and TREPA encoder in half precision
-    colour_variants: int = 0                 # > 0: each clip also in K other skin tones (UNetDataset), so colour comes from context
-    mask: str = "ellipse"                    # MaskConfig.shape of the training faces: "ellipse" (tiny, 64 px) or "official"
-    unet_config: str | None = None           # an official configs/unet/*.yaml: the UNet's layout, the face size (data.resolution)
-    from_scratch: bool = False               # allow stage 2 from a random UNet (it trains only motion modules and attention)
-    force_judge: bool = False                # accept a sync judge trained on faces of another size than face_size
+    log_every: int = 10  # steps averaged into one history point (read from the device then)
+    n_items: int = 100_000  # dataset length (items are deterministic in their index)
+    cache_latents: bool = False  # encode each clip once (LatentCache) instead of three encodes per step
+    max_minutes: float | None = None  # also stop (with a checkpoint) after this much wall time
+    cpu: bool = False  # force the CPU (also for `accelerate launch` with several CPU processes)
+    validate_every: int = 0  # steps between validation clips scored by the judge SyncNet (0: never)
+    decode_chunk: int | None = None  # decode the estimate k frames at a time under gradient checkpointing
+    judge_dtype: str | None = None  # "fp16" / "bf16": frozen VAE, SyncNet and TREPA encoder in half precision
+    colour_variants: int = (
+        0  # > 0: each clip also in K other skin tones (UNetDataset), so colour comes from context
+    )
+    mask: str = "ellipse"  # MaskConfig.shape of the training faces: "ellipse" (tiny, 64 px) or "official"
+    unet_config: str | None = (
+        None  # an official configs/unet/*.yaml: the UNet's layout, the face size (data.resolution)
+    )
+    from_scratch: bool = (
+        False  # allow stage 2 from a random UNet (it trains only motion modules and attention)
+    )
+    force_judge: bool = False  # accept a sync judge trained on faces of another size than face_size
 
     def __post_init__(self):
         # from YAML / JSON
@@ -99,9 +157,11 @@ class TrainConfig:
         "The loss weights: `loss_weights` if given, else the stage's preset."
         return self.loss_weights or LOSS_PRESETS[self.stage]
 
+
 def _one_of(name: str, value, allowed) -> None:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+
 
 def _at_least(cfg, low, names) -> None:
     for name in names:
@@ -109,103 +169,180 @@ def _at_least(cfg, low, names) -> None:
         if value is not None and not (isinstance(value, (int, float)) and value >= low):
             raise ValueError(f"{name} must be >= {low}, got {value!r}")
 
+
 def check_train_config(cfg: TrainConfig) -> None:
-    "Refuse a TrainConfig that cannot run, with a message naming the field (unknown choices, sizes < 1, NaN rates)."
+    """Refuse a TrainConfig that cannot run, with a message naming the field (unknown choices, sizes < 1, NaN
+    rates)."""
     _one_of("stage", cfg.stage, list(LOSS_PRESETS))
     _one_of("unet", cfg.unet, list(UNET_PRESETS))
     _one_of("mixed_precision", cfg.mixed_precision, ["no", "fp16", "bf16"])
     _one_of("judge_dtype", cfg.judge_dtype, [None, "fp16", "bf16"])
     _one_of("mask", cfg.mask, ["ellipse", "official"])
-    _at_least(cfg, 1, ["face_size", "batch_size", "max_steps", "grad_accum", "checkpoint_every", "n_items",
-                       "decode_chunk", "log_every"])
+    _at_least(
+        cfg,
+        1,
+        [
+            "face_size",
+            "batch_size",
+            "max_steps",
+            "grad_accum",
+            "checkpoint_every",
+            "n_items",
+            "decode_chunk",
+            "log_every",
+        ],
+    )
     _at_least(cfg, 0, ["max_nonfinite", "validate_every", "colour_variants", "noise_alpha"])
     for name in ("lr", "max_grad_norm", "max_minutes"):
         value = getattr(cfg, name)
         if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
             raise ValueError(f"{name} must be a positive number, got {value!r}")
 
+
 TRAIN_PRESETS = {
-    "tiny_stage1": TrainConfig(batch_size=8, lr=5e-4, max_steps=4000, checkpoint_every=250, cache_latents=True,
-                               validate_every=250, colour_variants=4),
-    "tiny_stage2": TrainConfig(stage="stage2", batch_size=2, lr=1e-4, max_steps=300, checkpoint_every=25, cache_latents=True,
-                               validate_every=50, colour_variants=4),
-    "stage1": TrainConfig(unet="official", audio_encoder=OFFICIAL_WHISPER, vae="stabilityai/sd-vae-ft-mse", face_size=256,
-                          batch_size=1, lr=1e-5, max_steps=100_000, mixed_precision="fp16", checkpoint_every=1000,
-                          decode_chunk=2, judge_dtype="fp16", mask="official", syncnet=OFFICIAL_SYNCNET),
+    "tiny_stage1": TrainConfig(
+        batch_size=8,
+        lr=5e-4,
+        max_steps=4000,
+        checkpoint_every=250,
+        cache_latents=True,
+        validate_every=250,
+        colour_variants=4,
+    ),
+    "tiny_stage2": TrainConfig(
+        stage="stage2",
+        batch_size=2,
+        lr=1e-4,
+        max_steps=300,
+        checkpoint_every=25,
+        cache_latents=True,
+        validate_every=50,
+        colour_variants=4,
+    ),
+    "stage1": TrainConfig(
+        unet="official",
+        audio_encoder=OFFICIAL_WHISPER,
+        vae="stabilityai/sd-vae-ft-mse",
+        face_size=256,
+        batch_size=1,
+        lr=1e-5,
+        max_steps=100_000,
+        mixed_precision="fp16",
+        checkpoint_every=1000,
+        decode_chunk=2,
+        judge_dtype="fp16",
+        mask="official",
+        syncnet=OFFICIAL_SYNCNET,
+    ),
 }
-TRAIN_PRESETS["stage2"] = replace(TRAIN_PRESETS["stage1"], stage="stage2", lpips_backbone="imagenet",
-                                  trepa_encoder=OFFICIAL_TREPA_PATH)
+TRAIN_PRESETS["stage2"] = replace(
+    TRAIN_PRESETS["stage1"], stage="stage2", lpips_backbone="imagenet", trepa_encoder=OFFICIAL_TREPA_PATH
+)
 TRAIN_PRESETS["stage2_efficient"] = replace(TRAIN_PRESETS["stage2"], stage="stage2_efficient")
+
 
 # %% ../nbs/05b_checkpoints.ipynb #b2a8da21
 def save_config(cfg: TrainConfig, path) -> Path:
     "Write a TrainConfig as YAML (atomically)."
     import yaml
-    with atomic_path(path) as tmp: Path(tmp).write_text(yaml.safe_dump(asdict(cfg), sort_keys=False))
+
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(yaml.safe_dump(asdict(cfg), sort_keys=False))
     return Path(path)
 
+
 def load_config(name_or_path) -> TrainConfig:
-    "A TRAIN_PRESETS name, or a YAML/JSON file of TrainConfig fields (optionally `base: PRESET` plus changes)."
+    """A TRAIN_PRESETS name, or a YAML/JSON file of TrainConfig fields (optionally `base: PRESET` plus
+    changes)."""
     import yaml
-    preset = str(name_or_path).replace("-", "_")                                 # tiny-stage1 reads as tiny_stage1
+
+    preset = str(name_or_path).replace("-", "_")  # tiny-stage1 reads as tiny_stage1
     if preset in TRAIN_PRESETS:
-        return replace(TRAIN_PRESETS[preset])                                     # a copy: the preset stays as it is
+        return replace(TRAIN_PRESETS[preset])  # a copy: the preset stays as it is
     p = Path(name_or_path)
     if not p.is_file():
-        raise FileNotFoundError(f"{name_or_path!r} is neither a preset ({', '.join(TRAIN_PRESETS)}) nor a config file")
+        raise FileNotFoundError(
+            f"{name_or_path!r} is neither a preset ({', '.join(TRAIN_PRESETS)}) nor a config file"
+        )
     d = yaml.safe_load(p.read_text()) or {}
-    if not isinstance(d, dict): raise ValueError(f"{p}: a config file holds KEY: VALUE lines, got {type(d).__name__}")
+    if not isinstance(d, dict):
+        raise ValueError(f"{p}: a config file holds KEY: VALUE lines, got {type(d).__name__}")
     base = d.pop("base", None)
-    if base is not None and base not in TRAIN_PRESETS: raise ValueError(f"{p}: unknown base preset {base!r}")
+    if base is not None and base not in TRAIN_PRESETS:
+        raise ValueError(f"{p}: unknown base preset {base!r}")
     unknown = set(d) - set(TrainConfig.__dataclass_fields__)
-    if unknown: raise ValueError(f"{p}: unknown fields {sorted(unknown)}; known: {', '.join(TrainConfig.__dataclass_fields__)}")
+    if unknown:
+        raise ValueError(
+            f"{p}: unknown fields {sorted(unknown)}; known: {', '.join(TrainConfig.__dataclass_fields__)}"
+        )
     return replace(TRAIN_PRESETS[base], **d) if base else TrainConfig(**d)
+
 
 # %% ../nbs/05b_checkpoints.ipynb #19f0e810
 def official_section(cfg: TrainConfig) -> dict | None:
-    "The official `model:` section the config's UNet follows: its `unet_config` yaml's, the release's for unet='official', else None."
+    """The official `model:` section the config's UNet follows: its `unet_config` yaml's, the release's for
+    unet='official', else None."""
     if cfg.unet_config:
         return read_official_config(cfg.unet_config)[0]
     return OFFICIAL_UNET_CONFIGS[cfg.stage] if cfg.unet == "official" else None
 
+
 def unet_layout(cfg: TrainConfig) -> UNetConfig:
-    "The UNetConfig a training config builds: the official layout (checkpoint-compatible numerics) or a preset."
+    """The UNetConfig a training config builds: the official layout (checkpoint-compatible numerics) or a
+    preset."""
     section = official_section(cfg)
     if section is None:
         return UNET_PRESETS[cfg.unet]
     layout, _ = official_unet_layout(section)
     return replace(layout, gradient_checkpointing=UNET_PRESETS["official"].gradient_checkpointing)
 
+
 def build_model(cfg: TrainConfig) -> LatentSyncModel:
-    "A fresh stage-1 model (motion modules are added by `train` for stage 2), with the tiny audio encoder if it uses one."
+    """A fresh stage-1 model (motion modules are added by `train` for stage 2), with the tiny audio encoder if
+    it uses one."""
     ucfg = unet_layout(cfg)
     audio = TinyAudioEncoder(dim=ucfg.cross_attention_dim) if cfg.audio_encoder == "tiny" else None
     return LatentSyncModel(LatentSyncUNet(ucfg), audio)
 
+
 def check_token_width(whisper: WhisperAudioEncoder, ucfg: UNetConfig, source) -> None:
     "One clear error when a Whisper's width is not the one the UNet's audio cross-attention takes."
     if whisper.width != ucfg.cross_attention_dim:
-        raise CheckpointError(f"the Whisper {source} gives tokens of width {whisper.width}, the UNet attends to "
-                              f"{ucfg.cross_attention_dim}: use LatentSync's Whisper (tiny.pt, width 384) or one of that width")
+        raise CheckpointError(
+            f"the Whisper {source} gives tokens of width {whisper.width}, the UNet attends to "
+            f"{ucfg.cross_attention_dim}: use LatentSync's Whisper (tiny.pt, width 384) or one of that width"
+        )
+
 
 # %% ../nbs/05b_checkpoints.ipynb #643893d9
-OFFICIAL_FACE_SIZE = 256   # LatentSync 1.5's data.resolution (1.6's *_512.yaml: 512)
+OFFICIAL_FACE_SIZE = 256  # LatentSync 1.5's data.resolution (1.6's *_512.yaml: 512)
+
 
 def read_official_config(path) -> tuple[dict, int]:
     "The `model:` section and the face size (`data.resolution`) of an official configs/unet/*.yaml."
     import yaml
+
     try:
         d = yaml.safe_load(Path(path).read_text())
     except (OSError, yaml.YAMLError) as e:
         raise CheckpointError(f"{path}: not a readable yaml file ({type(e).__name__})") from e
     if not isinstance(d, dict) or not isinstance(d.get("model"), dict):
-        raise CheckpointError(f"{path} has no `model:` section: pass one of LatentSync's configs/unet/*.yaml (e.g. stage2.yaml)")
+        raise CheckpointError(
+            f"{path} has no `model:` section: pass one of LatentSync's configs/unet/*.yaml (e.g. stage2.yaml)"
+        )
     resolution = (d.get("data") or {}).get("resolution", OFFICIAL_FACE_SIZE)
     return d["model"], int(resolution)
 
-def load_official(path, device="cpu", unet_config=None, whisper: str = OFFICIAL_WHISPER,
-                  vae: str = "stabilityai/sd-vae-ft-mse") -> LatentSyncModel:
-    "An official LatentSync UNet checkpoint (weights under `state_dict`), with the official numerics; Whisper and VAE as named."
+
+def load_official(
+    path,
+    device="cpu",
+    unet_config=None,
+    whisper: str = OFFICIAL_WHISPER,
+    vae: str = "stabilityai/sd-vae-ft-mse",
+) -> LatentSyncModel:
+    """An official LatentSync UNet checkpoint (weights under `state_dict`), with the official numerics;
+    Whisper and VAE as named."""
     ck = read_checkpoint(path)
     state = ck.get("state_dict") if isinstance(ck.get("state_dict"), dict) else ck
     stage = official_stage(state)
@@ -221,50 +358,75 @@ def load_official(path, device="cpu", unet_config=None, whisper: str = OFFICIAL_
         raise CheckpointError(f"{path}: {e}") from e
     model = freeze(LatentSyncModel(unet, None).to(device))
     yaml_path = None if unet_config is None or isinstance(unet_config, dict) else str(unet_config)
-    model.train_config = replace(TRAIN_PRESETS[stage], audio_encoder=str(whisper), vae=str(vae), face_size=face_size,
-                                 unet_config=yaml_path)
-    model.official_stage = stage                                                  # inference cuts faces the official way
+    model.train_config = replace(
+        TRAIN_PRESETS[stage],
+        audio_encoder=str(whisper),
+        vae=str(vae),
+        face_size=face_size,
+        unet_config=yaml_path,
+    )
+    model.official_stage = stage  # inference cuts faces the official way
     return model
+
 
 def is_official_checkpoint(ck: dict) -> bool:
-    "Whether a loaded checkpoint is an official LatentSync UNet file (a state dict under `state_dict`, no latentsync-nb config)."
-    return "config" not in ck and isinstance(ck.get("state_dict"), dict) and "conv_in.weight" in ck["state_dict"]
+    """Whether a loaded checkpoint is an official LatentSync UNet file (a state dict under `state_dict`, no
+    latentsync-nb config)."""
+    return (
+        "config" not in ck and isinstance(ck.get("state_dict"), dict) and "conv_in.weight" in ck["state_dict"]
+    )
+
 
 def load_trained(path, device="cpu", **official) -> LatentSyncModel:
-    "The model of a `train` checkpoint, an exported one, or an official `latentsync_unet.pt` (`official`: load_official's options)."
+    """The model of a `train` checkpoint, an exported one, or an official `latentsync_unet.pt` (`official`:
+    load_official's options)."""
     ck = read_checkpoint(path)
-    if is_official_checkpoint(ck): return load_official(path, device, **official)
-    if official: raise ValueError(f"{', '.join(official)} apply to official LatentSync checkpoints only; {path} is a latentsync-nb one")
+    if is_official_checkpoint(ck):
+        return load_official(path, device, **official)
+    if official:
+        raise ValueError(
+            f"{', '.join(official)} apply to official LatentSync checkpoints only; {path} is a "
+            "latentsync-nb one"
+        )
     if not {"model", "config"} <= set(ck):
-        raise CheckpointError(f"{path} is not a latentsync-nb UNet checkpoint (needs 'model' and 'config') nor an official "
-                              "latentsync_unet.pt (a UNet state dict under 'state_dict'); pass OUT/unet.pt of `latentsync-nb "
-                              "train`, an exported model or the official file")
+        raise CheckpointError(
+            f"{path} is not a latentsync-nb UNet checkpoint (needs 'model' and 'config') nor an official "
+            "latentsync_unet.pt (a UNet state dict under 'state_dict'); pass OUT/unet.pt of `latentsync-nb "
+            "train`, an exported model or the official file"
+        )
     cfg = TrainConfig(**{k: v for k, v in ck["config"].items() if k in TrainConfig.__dataclass_fields__})
     model = build_model(cfg)
-    if cfg.stage != "stage1": model.unet.add_motion()
+    if cfg.stage != "stage1":
+        model.unet.add_motion()
     state = {k: v.float() if v.is_floating_point() else v for k, v in ck["model"].items()}
     model = freeze(load_state_strict(model, state, str(path)).to(device))
-    model.train_config = cfg                                                       # face size, VAE, audio encoder for inference
+    model.train_config = cfg  # face size, VAE, audio encoder for inference
     return model
+
 
 def shipped_model_path() -> Path:
     "The tiny LatentSync model shipped inside the package (trained on data_samples/ by `train_tiny`)."
     import latentsync_nb
+
     return Path(latentsync_nb.__file__).resolve().parent / "weights" / "latentsync_tiny.pt"
+
 
 # %% ../nbs/05b_checkpoints.ipynb #c06b3746
 def initial_state(path, cfg: TrainConfig) -> dict:
-    "The weights `--init-from` names, in this project's keys: a latentsync-nb UNet checkpoint or an official file."
+    """The weights `--init-from` names, in this project's keys: a latentsync-nb UNet checkpoint or an official
+    file."""
     ck = read_checkpoint(path)
     if is_official_checkpoint(ck):
         stage = official_stage(ck["state_dict"])
         if cfg.audio_encoder == "tiny" or official_section(cfg) is None:
-            raise CheckpointError(f"{path} is an official LatentSync UNet: train it with an official config "
-                                  f"(--config stage2, or --set unet_config=configs/unet/{stage}.yaml)")
+            raise CheckpointError(
+                f"{path} is an official LatentSync UNet: train it with an official config "
+                f"(--config stage2, or --set unet_config=configs/unet/{stage}.yaml)"
+            )
         if cfg.unet_config:
             section = read_official_config(cfg.unet_config)[0]
         else:
-            section = OFFICIAL_UNET_CONFIGS[stage]                                # the released layout of the file's stage
+            section = OFFICIAL_UNET_CONFIGS[stage]  # the released layout of the file's stage
         try:
             unet = unet_from_official(ck["state_dict"], section)
         except ValueError as e:
@@ -273,36 +435,59 @@ def initial_state(path, cfg: TrainConfig) -> dict:
     if isinstance(ck.get("model"), dict) and any(k.startswith("unet.") for k in ck["model"]):
         return ck["model"]
     keys = list(ck.get("state_dict") or ck.get("model") or {})
-    if any(k.startswith("visual_encoder.") for k in keys):                       # SyncNet's two encoders
-        raise CheckpointError(f"--init-from {path} is a SyncNet checkpoint: pass a UNet (the released latentsync_unet.pt, "
-                              "or OUT/unet.pt of `latentsync-nb train`)")
-    raise CheckpointError(f"--init-from {path} is not a UNet checkpoint: pass the released latentsync_unet.pt or OUT/unet.pt "
-                          "of `latentsync-nb train`")
+    if any(k.startswith("visual_encoder.") for k in keys):  # SyncNet's two encoders
+        raise CheckpointError(
+            f"--init-from {path} is a SyncNet checkpoint: pass a UNet (the released latentsync_unet.pt, "
+            "or OUT/unet.pt of `latentsync-nb train`)"
+        )
+    raise CheckpointError(
+        f"--init-from {path} is not a UNet checkpoint: pass the released latentsync_unet.pt or OUT/unet.pt "
+        "of `latentsync-nb train`"
+    )
+
 
 def export_model(train_checkpoint, out=None, half: bool = True) -> Path:
-    "Weights (fp16 by default), config and loss history of a `train` checkpoint, without the optimiser; atomic."
-    ck = require_keys(read_checkpoint(train_checkpoint), ["model", "config", "step", "history"], train_checkpoint,
-                      "a latentsync-nb UNet checkpoint", "Give OUT/unet.pt of `latentsync-nb train`.")
+    """Weights (fp16 by default), config and loss history of a `train` checkpoint, without the optimiser;
+    atomic."""
+    ck = require_keys(
+        read_checkpoint(train_checkpoint),
+        ["model", "config", "step", "history"],
+        train_checkpoint,
+        "a latentsync-nb UNet checkpoint",
+        "Give OUT/unet.pt of `latentsync-nb train`.",
+    )
     state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in ck["model"].items()}
     out = Path(out) if out is not None else shipped_model_path()
-    return save_checkpoint(dict(model=state, config=ck["config"], step=ck["step"], history=ck["history"]), out)
+    return save_checkpoint(
+        dict(model=state, config=ck["config"], step=ck["step"], history=ck["history"]), out
+    )
+
 
 def export_official(train_checkpoint, out) -> Path:
-    "A checkpoint of an official-layout UNet as LatentSync's latentsync_unet.pt: fp32 weights under `state_dict`, official names."
+    """A checkpoint of an official-layout UNet as LatentSync's latentsync_unet.pt: fp32 weights under
+    `state_dict`, official names."""
     ck = read_checkpoint(train_checkpoint)
     if not {"model", "config"} <= set(ck):
-        raise CheckpointError(f"{train_checkpoint} is not a latentsync-nb UNet checkpoint (OUT/unet.pt of `latentsync-nb train`)")
+        raise CheckpointError(
+            f"{train_checkpoint} is not a latentsync-nb UNet checkpoint (OUT/unet.pt of `latentsync-nb "
+            "train`)"
+        )
     cfg = TrainConfig(**{k: v for k, v in ck["config"].items() if k in TrainConfig.__dataclass_fields__})
     if official_section(cfg) is None or cfg.audio_encoder == "tiny":
-        raise CheckpointError(f"{train_checkpoint} holds the {cfg.unet!r} UNet, not LatentSync's layout: only a model "
-                              "trained with an official config (stage1, stage2, stage2_efficient or unet_config) "
-                              "exports to latentsync_unet.pt")
-    unet = {k.removeprefix("unet.unet."): v.float() if v.is_floating_point() else v
-            for k, v in ck["model"].items() if k.startswith("unet.unet.")}
-    state = diffusers_to_official(unet)                                            # official key names
+        raise CheckpointError(
+            f"{train_checkpoint} holds the {cfg.unet!r} UNet, not LatentSync's layout: only a model "
+            "trained with an official config (stage1, stage2, stage2_efficient or unet_config) "
+            "exports to latentsync_unet.pt"
+        )
+    unet = {
+        k.removeprefix("unet.unet."): v.float() if v.is_floating_point() else v
+        for k, v in ck["model"].items()
+        if k.startswith("unet.unet.")
+    }
+    state = diffusers_to_official(unet)  # official key names
     if cfg.unet_config:
         section = read_official_config(cfg.unet_config)[0]
     else:
         section = OFFICIAL_UNET_CONFIGS[official_stage(state)]
-    unet_from_official(state, section)                                            # it loads back: names, shapes, stage
+    unet_from_official(state, section)  # it loads back: names, shapes, stage
     return save_checkpoint({"state_dict": state, "global_step": ck["step"]}, out)

@@ -4,46 +4,97 @@
 
 # %% ../nbs/90_cli.ipynb #de9212ff
 from __future__ import annotations
-import argparse, dataclasses, json, math, sys, time, typing
+import argparse
+import dataclasses
+import json
+import math
+import sys
+import time
+import typing
 from pathlib import Path
 
 import numpy as np
 
 # %% auto #0
-__all__ = ['SAMPLES_HELP', 'DEBUG_HELP', 'TRAIN_DEVICE_HELP', 'PIP_NAMES', 'OOM_HELP', 'render_sample', 'bench_mel',
-           'typed_value', 'add_media_commands', 'add_training_commands', 'add_bench_commands', 'bench_gpu',
-           'add_study_commands', 'build_parser', 'error_line', 'main']
+__all__ = [
+    "SAMPLES_HELP",
+    "DEBUG_HELP",
+    "TRAIN_DEVICE_HELP",
+    "PIP_NAMES",
+    "OOM_HELP",
+    "render_sample",
+    "bench_mel",
+    "typed_value",
+    "add_media_commands",
+    "add_training_commands",
+    "add_bench_commands",
+    "bench_gpu",
+    "add_study_commands",
+    "build_parser",
+    "error_line",
+    "main",
+]
+
 
 # %% ../nbs/90_cli.ipynb #4b107a9e
 def render_sample(clip_id: str = "s6_00", out_dir="latentsync_demo", samples=None) -> Path:
-    "Render a sample clip's frames, waveform, mel spectrogram and mouth-opening curve to `out_dir/sample_<clip>.png`."
-    import matplotlib; matplotlib.use("Agg", force=False)
+    """Render a sample clip's frames, waveform, mel spectrogram and mouth-opening curve to
+    `out_dir/sample_<clip>.png`."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     from latentsync_nb.core import save_figure
-    from latentsync_nb.data import load_manifest, read_video, read_audio, melspectrogram, mouth_darkness, frame_loudness
+    from latentsync_nb.data import (
+        load_manifest,
+        read_video,
+        read_audio,
+        melspectrogram,
+        mouth_darkness,
+        frame_loudness,
+    )
+
     clips = {c.id: c for c in load_manifest(samples)}
-    if clip_id not in clips: raise ValueError(f"No clip {clip_id!r} in the samples; choose one of: {', '.join(clips)}")
+    if clip_id not in clips:
+        raise ValueError(f"No clip {clip_id!r} in the samples; choose one of: {', '.join(clips)}")
     clip = clips[clip_id]
     frames, wav = read_video(clip.video), read_audio(clip.audio)
     mel, opening = melspectrogram(wav), np.array(clip.load_meta()["mouth_open"])
     secs = len(frames) / 25
     fig, axs = plt.subplots(4, 1, figsize=(10, 6.2), gridspec_kw=dict(height_ratios=[1.25, 0.7, 1, 1]))
     picks = np.linspace(0, len(frames) - 1, 8).astype(int)
-    axs[0].imshow(np.concatenate([frames[i] for i in picks], axis=1)); axs[0].axis("off")
-    axs[0].set_title(f"{clip.id} (speaker {clip.speaker}, {clip.split}): frames at " + ", ".join(f"{i / 25:.1f}s" for i in picks), fontsize=9)
-    axs[1].plot(np.arange(len(wav)) / 16000, wav, lw=0.3); axs[1].set_xlim(0, secs); axs[1].set_ylabel("audio")
+    axs[0].imshow(np.concatenate([frames[i] for i in picks], axis=1))
+    axs[0].axis("off")
+    axs[0].set_title(
+        f"{clip.id} (speaker {clip.speaker}, {clip.split}): frames at "
+        + ", ".join(f"{i / 25:.1f}s" for i in picks),
+        fontsize=9,
+    )
+    axs[1].plot(np.arange(len(wav)) / 16000, wav, lw=0.3)
+    axs[1].set_xlim(0, secs)
+    axs[1].set_ylabel("audio")
     axs[2].imshow(mel, origin="lower", aspect="auto", extent=(0, mel.shape[1] / 80, 0, 80), cmap="magma")
-    axs[2].set_xlim(0, secs); axs[2].set_ylabel("mel band")
+    axs[2].set_xlim(0, secs)
+    axs[2].set_ylabel("mel band")
     t = np.arange(len(frames)) / 25
     loud = frame_loudness(wav, len(frames))
     axs[3].plot(t, opening, label="mouth opening (generator)")
     measured = mouth_darkness(frames)
-    axs[3].plot(t, measured / max(measured.max(), 1e-9), label="mouth opening measured in pixels (scaled)", alpha=0.8)
-    axs[3].plot(t, (loud - loud.min()) / max(np.ptp(loud), 1e-9), label="audio level per frame (scaled)", alpha=0.6)
-    axs[3].set_xlim(0, secs); axs[3].set_xlabel("seconds"); axs[3].legend(fontsize=7, loc="upper right")
+    axs[3].plot(
+        t, measured / max(measured.max(), 1e-9), label="mouth opening measured in pixels (scaled)", alpha=0.8
+    )
+    axs[3].plot(
+        t, (loud - loud.min()) / max(np.ptp(loud), 1e-9), label="audio level per frame (scaled)", alpha=0.6
+    )
+    axs[3].set_xlim(0, secs)
+    axs[3].set_xlabel("seconds")
+    axs[3].legend(fontsize=7, loc="upper right")
     fig.tight_layout()
-    try: return save_figure(fig, Path(out_dir) / f"sample_{clip.id}.png", bbox_inches="tight")
-    finally: plt.close(fig)
+    try:
+        return save_figure(fig, Path(out_dir) / f"sample_{clip.id}.png", bbox_inches="tight")
+    finally:
+        plt.close(fig)
+
 
 # %% ../nbs/90_cli.ipynb #96689fa2
 def bench_mel(seconds: float = 60.0, repeats: int = 5) -> dict:
@@ -51,20 +102,29 @@ def bench_mel(seconds: float = 60.0, repeats: int = 5) -> dict:
     from threadpoolctl import threadpool_limits
     from latentsync_nb.data import melspectrogram
     from latentsync_nb.samples import SPEAKERS, make_utterance, articulation, synthesize
+
     rng = np.random.default_rng(0)
-    wav = synthesize(articulation(make_utterance(rng, seconds, SPEAKERS[0]), SPEAKERS[0], rng), SPEAKERS[0], rng)
+    wav = synthesize(
+        articulation(make_utterance(rng, seconds, SPEAKERS[0]), SPEAKERS[0], rng), SPEAKERS[0], rng
+    )
     times = []
     with threadpool_limits(limits=1):
-        melspectrogram(wav[:16000])                                           # warm-up (filter bank cache)
+        melspectrogram(wav[:16000])  # warm-up (filter bank cache)
         for _ in range(repeats):
-            t0 = time.perf_counter(); melspectrogram(wav); times.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            melspectrogram(wav)
+            times.append(time.perf_counter() - t0)
     best = min(times)
-    return dict(audio_s=seconds, mel_s=round(best, 5), mel_realtime_factor=round(seconds / best, 1), threads=1)
+    return dict(
+        audio_s=seconds, mel_s=round(best, 5), mel_realtime_factor=round(seconds / best, 1), threads=1
+    )
+
 
 # %% ../nbs/90_cli.ipynb #41635382
 SAMPLES_HELP = "corpus folder (default: the shipped data_samples/)"
 
 DEBUG_HELP = "on an error, show Python's traceback instead of the one-line message"
+
 
 def _command(sub, name: str, run, help: str, description: str | None = None) -> argparse.ArgumentParser:
     "Add subcommand `name` whose handler is `run(args)`; it also takes --debug (before or after its name)."
@@ -74,18 +134,24 @@ def _command(sub, name: str, run, help: str, description: str | None = None) -> 
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     return p
 
+
 def _require(ok: bool, message: str):
     "Refuse a bad option value with a one-line message (exit code 1)."
-    if not ok: raise ValueError(message)
+    if not ok:
+        raise ValueError(message)
+
 
 def _require_guidance(guidance: float):
     "Refuse a classifier-free guidance scale that is NaN, infinite or negative."
     _require(math.isfinite(guidance) and guidance >= 0, f"--guidance must be a number >= 0, got {guidance}")
 
+
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
 
+
 def typed_value(cls, key: str, text: str):
-    "The text of `--set key=text` read as the type of dataclass field `cls.key` says; a ValueError names the type."
+    """The text of `--set key=text` read as the type of dataclass field `cls.key` says; a ValueError names the
+    type."""
     hint = typing.get_type_hints(cls)[key]
     kinds = [k for k in (typing.get_args(hint) or (hint,)) if k is not type(None)]
     if len(kinds) < len(typing.get_args(hint) or (hint,)) and text.lower() in ("none", "null"):
@@ -105,137 +171,297 @@ def typed_value(cls, key: str, text: str):
     if kind is str:
         return text
     try:
-        return json.loads(text)                                                   # a nested config as JSON
+        return json.loads(text)  # a nested config as JSON
     except json.JSONDecodeError:
-        raise ValueError(f"{wanted} written as JSON, e.g. {key}={{\"sync\": 0.05}}") from None
+        raise ValueError(f'{wanted} written as JSON, e.g. {key}={{"sync": 0.05}}') from None
+
 
 def add_media_commands(sub):
     "demo, show-sample, infer, eval, make-samples: the commands that read and write audio and video."
-    d = _command(sub, "demo", _demo, "end-to-end demo: dub a held-out sample with another speaker's audio, judge it",
-                 "Lip-sync a held-out sample video to another held-out speaker's audio with the shipped tiny model; write "
-                 "the video, a mouth strip and the judge's offset curves; print the scores and the demo's wall time.")
+    d = _command(
+        sub,
+        "demo",
+        _demo,
+        "end-to-end demo: dub a held-out sample with another speaker's audio, judge it",
+        "Lip-sync a held-out sample video to another held-out speaker's audio with the shipped tiny model; "
+        "write "
+        "the video, a mouth strip and the judge's offset curves; print the scores and the demo's wall time.",
+    )
     d.add_argument("--out", default="latentsync_demo", help="output folder (default: %(default)s)")
-    d.add_argument("--video-clip", default="wild_00", help="sample clip whose face is dubbed (default: %(default)s)")
-    d.add_argument("--audio-clip", default="s7_01", help="sample clip whose speech is used (default: %(default)s)")
+    d.add_argument(
+        "--video-clip", default="wild_00", help="sample clip whose face is dubbed (default: %(default)s)"
+    )
+    d.add_argument(
+        "--audio-clip", default="s7_01", help="sample clip whose speech is used (default: %(default)s)"
+    )
     d.add_argument("--steps", type=int, default=20, help="DDIM steps (default: %(default)s)")
     d.add_argument("--seed", type=int, default=0, help="noise seed (default: %(default)s)")
     d.add_argument("--checkpoint", default=None, help="trained model (default: the shipped tiny one)")
     d.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda if available)")
     d.add_argument("--samples", default=None, help=SAMPLES_HELP)
-    ss = _command(sub, "show-sample", _show_sample, "render a sample clip with its mel spectrogram and mouth-opening curve to a PNG",
-                  "Render a shipped sample clip: frames, waveform, mel spectrogram and mouth-opening curve.")
-    ss.add_argument("--clip", default="s6_00", help="sample clip id (see data_samples/manifest.json; default: %(default)s)")
+    ss = _command(
+        sub,
+        "show-sample",
+        _show_sample,
+        "render a sample clip with its mel spectrogram and mouth-opening curve to a PNG",
+        "Render a shipped sample clip: frames, waveform, mel spectrogram and mouth-opening curve.",
+    )
+    ss.add_argument(
+        "--clip",
+        default="s6_00",
+        help="sample clip id (see data_samples/manifest.json; default: %(default)s)",
+    )
     ss.add_argument("--out", default="latentsync_demo", help="output folder (default: %(default)s)")
     ss.add_argument("--samples", default=None, help=SAMPLES_HELP)
-    inf = _command(sub, "infer", _infer, "lip-sync a talking-head video to new audio (mp4 out)",
-                   "Detect and align the face, re-draw the mouth for AUDIO with DDIM and classifier-free guidance, paste it "
-                   "back, loop the video to the audio's length, write an mp4 (H.264 + AAC, 25 fps, the input's size) with "
-                   "the new audio.")
+    inf = _command(
+        sub,
+        "infer",
+        _infer,
+        "lip-sync a talking-head video to new audio (mp4 out)",
+        "Detect and align the face, re-draw the mouth for AUDIO with DDIM and classifier-free guidance, "
+        "paste it "
+        "back, loop the video to the audio's length, write an mp4 (H.264 + AAC, 25 fps, the input's size) "
+        "with "
+        "the new audio.",
+    )
     inf.add_argument("--video", required=True, help="input video (any container / fps / size PyAV reads)")
-    inf.add_argument("--audio", required=True, help="speech to lip-sync to (wav, mp3, m4a, or a video's audio track)")
+    inf.add_argument(
+        "--audio", required=True, help="speech to lip-sync to (wav, mp3, m4a, or a video's audio track)"
+    )
     inf.add_argument("--out", required=True, help="output .mp4 (written atomically)")
     inf.add_argument("--steps", type=int, default=20, help="DDIM steps (default: %(default)s)")
-    inf.add_argument("--guidance", type=float, default=1.5, help="classifier-free guidance scale (default: %(default)s)")
+    inf.add_argument(
+        "--guidance", type=float, default=1.5, help="classifier-free guidance scale (default: %(default)s)"
+    )
     inf.add_argument("--seed", type=int, default=0, help="noise seed (default: %(default)s)")
-    inf.add_argument("--checkpoint", default=None, help="trained model (default: the shipped tiny one), or the official "
-                     "latentsync_unet.pt")
-    inf.add_argument("--unet-config", default=None, help="official checkpoints: the release's configs/unet/*.yaml (default: "
-                     "the released stage-2 / stage-1 configuration, found from the file)")
-    inf.add_argument("--whisper", default=None, help="official checkpoints: Whisper tiny as the release's tiny.pt, a "
-                     "transformers folder or a Hub id (default: openai/whisper-tiny)")
-    inf.add_argument("--vae", default=None, help="official checkpoints: the VAE folder or Hub id (default: stabilityai/sd-vae-ft-mse)")
+    inf.add_argument(
+        "--checkpoint",
+        default=None,
+        help="trained model (default: the shipped tiny one), or the official latentsync_unet.pt",
+    )
+    inf.add_argument(
+        "--unet-config",
+        default=None,
+        help="official checkpoints: the release's configs/unet/*.yaml (default: "
+        "the released stage-2 / stage-1 configuration, found from the file)",
+    )
+    inf.add_argument(
+        "--whisper",
+        default=None,
+        help="official checkpoints: Whisper tiny as the release's tiny.pt, a "
+        "transformers folder or a Hub id (default: openai/whisper-tiny)",
+    )
+    inf.add_argument(
+        "--vae",
+        default=None,
+        help="official checkpoints: the VAE folder or Hub id (default: stabilityai/sd-vae-ft-mse)",
+    )
     inf.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
-    inf.add_argument("--detector", default="haar", choices=["haar", "insightface"], help="face detector (default: %(default)s)")
-    inf.add_argument("--geometry", default=None, choices=["tiny", "official"], help="how faces are cut out and pasted back: "
-                     "tiny = this project's square crops and mouth paste, official = LatentSync's template crops, mask.png "
-                     "and face paste (default: the model's own; official for an official checkpoint)")
+    inf.add_argument(
+        "--detector",
+        default="haar",
+        choices=["haar", "insightface"],
+        help="face detector (default: %(default)s)",
+    )
+    inf.add_argument(
+        "--geometry",
+        default=None,
+        choices=["tiny", "official"],
+        help="how faces are cut out and pasted back: "
+        "tiny = this project's square crops and mouth paste, official = LatentSync's template crops, "
+        "mask.png "
+        "and face paste (default: the model's own; official for an official checkpoint)",
+    )
     inf.add_argument("--json", action="store_true", help="print the report as one JSON object at the end")
-    e = _command(sub, "eval", _eval, "sync of an aligned-face video: best offset, LSE-D, LSE-C",
-                 "For audio offsets -N..N frames, the mean SyncNet embedding distance; prints the best offset, LSE-D "
-                 "(minimum) and LSE-C (median - minimum).")
-    e.add_argument("video", help="video of a talking face (any size; e.g. a data_samples clip or an `infer` output)")
-    e.add_argument("--audio", default=None, help="audio file to judge against (default: the video's own track)")
-    e.add_argument("--checkpoint", default=None, help="SyncNet checkpoint file or hub id (default: the shipped tiny one)")
-    e.add_argument("--max-offset", type=int, default=15, help="largest offset in frames (default: %(default)s)")
+    e = _command(
+        sub,
+        "eval",
+        _eval,
+        "sync of an aligned-face video: best offset, LSE-D, LSE-C",
+        "For audio offsets -N..N frames, the mean SyncNet embedding distance; prints the best offset, LSE-D "
+        "(minimum) and LSE-C (median - minimum).",
+    )
+    e.add_argument(
+        "video", help="video of a talking face (any size; e.g. a data_samples clip or an `infer` output)"
+    )
+    e.add_argument(
+        "--audio", default=None, help="audio file to judge against (default: the video's own track)"
+    )
+    e.add_argument(
+        "--checkpoint", default=None, help="SyncNet checkpoint file or hub id (default: the shipped tiny one)"
+    )
+    e.add_argument(
+        "--max-offset", type=int, default=15, help="largest offset in frames (default: %(default)s)"
+    )
     e.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
     e.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    e.add_argument("--align", default="auto", choices=["auto", "yes", "no"],
-                   help="detect and align the face first: auto = unless the video is already an aligned face crop (default)")
-    m = _command(sub, "make-samples", _make_samples, "generate the synthetic talking-face sample corpus",
-                 "Generate the sample corpus (mp4 + wav + json per clip, manifest.json) into OUT_DIR.")
+    e.add_argument(
+        "--align",
+        default="auto",
+        choices=["auto", "yes", "no"],
+        help="detect and align the face first: auto = unless the video is already an aligned face crop "
+        "(default)",
+    )
+    m = _command(
+        sub,
+        "make-samples",
+        _make_samples,
+        "generate the synthetic talking-face sample corpus",
+        "Generate the sample corpus (mp4 + wav + json per clip, manifest.json) into OUT_DIR.",
+    )
     m.add_argument("out_dir", help="folder to write the corpus into")
     m.add_argument("--seed", type=int, default=None, help="corpus seed (default: the shipped corpus's)")
     m.add_argument("--only", nargs="+", metavar="ID", help="generate only these clip ids")
 
+
 def _demo(args):
     from latentsync_nb.inference import run_demo
+
     _require(args.steps >= 1, "--steps must be >= 1")
-    r = run_demo(args.out, args.video_clip, args.audio_clip, args.steps, args.seed, args.checkpoint, args.device,
-                 args.samples, progress=True)
+    r = run_demo(
+        args.out,
+        args.video_clip,
+        args.audio_clip,
+        args.steps,
+        args.seed,
+        args.checkpoint,
+        args.device,
+        args.samples,
+        progress=True,
+    )
     sc, rep = r["scores"], r["report"]
-    print(f"dubbed {args.video_clip} with the speech of {args.audio_clip} in {rep['total_s']:.0f} s "
-          f"({rep['frames']} frames, {rep['seconds']:.1f} s of video)")
+    print(
+        f"dubbed {args.video_clip} with the speech of {args.audio_clip} in {rep['total_s']:.0f} s "
+        f"({rep['frames']} frames, {rep['seconds']:.1f} s of video)"
+    )
     print(f"  video:            {r['video']}")
     print(f"  mouth strip:      {r['strip']}")
     print(f"  offsets + mouths: {r['plot']}")
-    print(f"judge SyncNet, against the new audio: dubbed sync ratio {sc['sync_ratio']:.2f} (best offset "
-          f"{sc['best_offset']:+d}), untouched input {sc['input_sync_ratio']:+.2f} (best offset {sc['input_best_offset']:+d}); "
-          f"LSE-C {sc['lse_c']:.3f} / LSE-D {sc['lse_d']:.3f} (ground truth {sc['gt_lse_c']:.3f} / {sc['gt_lse_d']:.3f})")
-    print(f"the mouth against the ground-truth dub: PSNR {sc['mouth_psnr']:.1f} dB (VAE ceiling {sc['vae_mouth_psnr']:.1f}), "
-          f"SSIM {sc['mouth_ssim']:.3f}, LPIPS {sc['mouth_lpips']:.3f}, colour error {sc['colour_error']:.1f} dE, "
-          f"bias {sc['colour_bias']}, seam x{sc['seam']:.2f}, flicker x{sc['flicker']:.2f} of the ground truth's")
+    print(
+        f"judge SyncNet, against the new audio: dubbed sync ratio {sc['sync_ratio']:.2f} (best offset "
+        f"{sc['best_offset']:+d}), untouched input {sc['input_sync_ratio']:+.2f} (best offset "
+        f"{sc['input_best_offset']:+d}); "
+        f"LSE-C {sc['lse_c']:.3f} / LSE-D {sc['lse_d']:.3f} (ground truth {sc['gt_lse_c']:.3f} / "
+        f"{sc['gt_lse_d']:.3f})"
+    )
+    print(
+        f"the mouth against the ground-truth dub: PSNR {sc['mouth_psnr']:.1f} dB (VAE ceiling "
+        f"{sc['vae_mouth_psnr']:.1f}), "
+        f"SSIM {sc['mouth_ssim']:.3f}, LPIPS {sc['mouth_lpips']:.3f}, colour error {sc['colour_error']:.1f} "
+        "dE, "
+        f"bias {sc['colour_bias']}, seam x{sc['seam']:.2f}, flicker x{sc['flicker']:.2f} of the ground "
+        "truth's"
+    )
     print(f"the demo took {sc['demo_wall_s']:.0f} s of wall time (dub, judging and pictures)")
     print(json.dumps(sc))
 
-def _show_sample(args): print(f"wrote {render_sample(args.clip, args.out, args.samples)}")
+
+def _show_sample(args):
+    print(f"wrote {render_sample(args.clip, args.out, args.samples)}")
+
 
 def _infer(args):
     from latentsync_nb.inference import lipsync
+
     _require(args.steps >= 1, "--steps must be >= 1")
     _require_guidance(args.guidance)
-    official = {k: v for k, v in (("unet_config", args.unet_config), ("whisper", args.whisper), ("vae", args.vae)) if v is not None}
-    r = lipsync(args.video, args.audio, args.out, args.checkpoint, args.steps, args.guidance, args.seed, args.device,
-                args.detector, progress=True, geometry=args.geometry, **official)
-    print(f"wrote {r['out']}: {r['frames']} frames ({r['seconds']:.2f} s at 25 fps, {r['size'][0]}x{r['size'][1]}) in "
-          f"{r['total_s']:.1f} s; {r['geometry']} geometry")
-    if r["looped"]: print(f"  the audio is longer than the video ({r['video_frames']} frames): the video was looped forward and backward")
-    if r["faces_lost"]: print(f"  no face found in {r['faces_lost']} of the {r['used_frames']} input frames used: those frames are passed through unchanged")
-    if r["silent_audio"]: print("  the audio is silent: the mouth stays closed")
-    if args.json: print(json.dumps(r))
+    official = {
+        k: v
+        for k, v in (("unet_config", args.unet_config), ("whisper", args.whisper), ("vae", args.vae))
+        if v is not None
+    }
+    r = lipsync(
+        args.video,
+        args.audio,
+        args.out,
+        args.checkpoint,
+        args.steps,
+        args.guidance,
+        args.seed,
+        args.device,
+        args.detector,
+        progress=True,
+        geometry=args.geometry,
+        **official,
+    )
+    print(
+        f"wrote {r['out']}: {r['frames']} frames ({r['seconds']:.2f} s at 25 fps, "
+        f"{r['size'][0]}x{r['size'][1]}) in "
+        f"{r['total_s']:.1f} s; {r['geometry']} geometry"
+    )
+    if r["looped"]:
+        print(
+            f"  the audio is longer than the video ({r['video_frames']} frames): the video was looped "
+            "forward and backward"
+        )
+    if r["faces_lost"]:
+        print(
+            f"  no face found in {r['faces_lost']} of the {r['used_frames']} input frames used: those "
+            "frames are passed through unchanged"
+        )
+    if r["silent_audio"]:
+        print("  the audio is silent: the mouth stays closed")
+    if args.json:
+        print(json.dumps(r))
+
 
 def _eval(args):
     from latentsync_nb.core import default_device
+
     _require(args.max_offset >= 0, f"--max-offset must be >= 0 (frames either way), got {args.max_offset}")
     audio = args.audio if args.audio is not None else args.video
     device = default_device(args.device)
     if args.align == "no":
         from latentsync_nb.syncnet import evaluate_video
+
         r = evaluate_video(args.video, args.audio, args.checkpoint, args.max_offset, device=device)
     else:
         from latentsync_nb.data import read_audio, read_video
         from latentsync_nb.inference import judge_frames
         from latentsync_nb.syncnet import load_syncnet
+
         judge = load_syncnet(args.checkpoint, device=device)
-        scores = judge_frames(judge, read_video(args.video), read_audio(audio), args.align, max_offset=args.max_offset)
+        scores = judge_frames(
+            judge, read_video(args.video), read_audio(audio), args.align, max_offset=args.max_offset
+        )
         r = dict(video=str(args.video), audio=str(audio), **scores)
-    if args.json: print(json.dumps(r)); return
+    if args.json:
+        print(json.dumps(r))
+        return
     print(f"{r['video']} with audio {r['audio']} ({r['windows']} windows)")
-    print(f"best offset {r['best_offset']:+d} frames   LSE-D {r['lse_d']:.3f}   LSE-C {r['lse_c']:.3f}   "
-          f"sync margin {r['sync_margin']:.3f}")
+    print(
+        f"best offset {r['best_offset']:+d} frames   LSE-D {r['lse_d']:.3f}   LSE-C {r['lse_c']:.3f}   "
+        f"sync margin {r['sync_margin']:.3f}"
+    )
+
 
 def _make_samples(args):
     from latentsync_nb.samples import make_samples, CORPUS_SEED
+
     out = make_samples(args.out_dir, seed=CORPUS_SEED if args.seed is None else args.seed, only=args.only)
     print(f"wrote the sample corpus to {out} (manifest: {Path(out) / 'manifest.json'})")
+
 
 # %% ../nbs/90_cli.ipynb #863e2304
 TRAIN_DEVICE_HELP = "cpu, cuda or mps (default: accelerate's choice, a GPU if there is one)"
 
+
 def add_training_commands(sub):
-    "train-syncnet, export-syncnet, pretrain-videomae, train, export-model, eval-model: train, ship and score models."
-    t = _command(sub, "train-syncnet", _train_syncnet, "train a SyncNet on a corpus (resumes from OUT/syncnet.pt)",
-                 "Train a SyncNet. Writes OUT/syncnet.pt at every evaluation and OUT/training.png at the end.")
-    t.add_argument("--config", default="tiny", choices=["tiny", "official"], help="training preset (default: %(default)s)")
+    """train-syncnet, export-syncnet, pretrain-videomae, train, export-model, eval-model: train, ship and
+    score models."""
+    t = _command(
+        sub,
+        "train-syncnet",
+        _train_syncnet,
+        "train a SyncNet on a corpus (resumes from OUT/syncnet.pt)",
+        "Train a SyncNet. Writes OUT/syncnet.pt at every evaluation and OUT/training.png at the end.",
+    )
+    t.add_argument(
+        "--config",
+        default="tiny",
+        choices=["tiny", "official"],
+        help="training preset (default: %(default)s)",
+    )
     t.add_argument("--out", required=True, help="run folder (checkpoint, chart)")
     t.add_argument("--steps", type=int, help="total optimisation steps")
     t.add_argument("--minutes", type=float, help="stop after this much wall time")
@@ -245,139 +471,279 @@ def add_training_commands(sub):
     t.add_argument("--eval-pairs", type=int, help="held-out pairs scored at each evaluation")
     t.add_argument("--mixed-precision", choices=["no", "fp16", "bf16"], help="autocast precision (GPU)")
     t.add_argument("--samples", default=None, help=SAMPLES_HELP)
-    t.add_argument("--no-resume", action="store_true", help="start from scratch even if OUT/syncnet.pt exists")
+    t.add_argument(
+        "--no-resume", action="store_true", help="start from scratch even if OUT/syncnet.pt exists"
+    )
     t.add_argument("--device", default=None, help=TRAIN_DEVICE_HELP)
-    x = _command(sub, "export-syncnet", _export_syncnet, "strip a training checkpoint to weights + config + history",
-                 "Write a training checkpoint's weights, config and history (no optimizer) to --out.")
+    x = _command(
+        sub,
+        "export-syncnet",
+        _export_syncnet,
+        "strip a training checkpoint to weights + config + history",
+        "Write a training checkpoint's weights, config and history (no optimizer) to --out.",
+    )
     x.add_argument("checkpoint", help="training checkpoint (OUT/syncnet.pt of train-syncnet)")
-    x.add_argument("--out", default=None, help="output file (default: the package's shipped latentsync_nb/weights/syncnet_tiny.pt)")
-    v = _command(sub, "pretrain-videomae", _pretrain_videomae, "pretrain a tiny VideoMAE for TREPA by tube-masked autoencoding",
-                 "Pretrain the tiny VideoMAE encoder of TREPA on a corpus's training clips (masked autoencoding, 90%% tube "
-                 "masking) and write it to OUT.")
-    v.add_argument("--out", required=True, help="checkpoint file to write (load it with load_clip_encoder(OUT))")
+    x.add_argument(
+        "--out",
+        default=None,
+        help="output file (default: the package's shipped latentsync_nb/weights/syncnet_tiny.pt)",
+    )
+    v = _command(
+        sub,
+        "pretrain-videomae",
+        _pretrain_videomae,
+        "pretrain a tiny VideoMAE for TREPA by tube-masked autoencoding",
+        "Pretrain the tiny VideoMAE encoder of TREPA on a corpus's training clips (masked autoencoding, "
+        "90%% tube "
+        "masking) and write it to OUT.",
+    )
+    v.add_argument(
+        "--out", required=True, help="checkpoint file to write (load it with load_clip_encoder(OUT))"
+    )
     v.add_argument("--steps", type=int, default=None, help="optimisation steps (default: 3000)")
     v.add_argument("--samples", default=None, help=SAMPLES_HELP)
     v.add_argument("--device", default="cpu", help="cpu, cuda ... (default: %(default)s)")
-    tr = _command(sub, "train", _train, "train the LatentSync UNet, stage 1 or 2 (resumes from OUT/unet.pt)",
-                  "Train the LatentSync UNet with a preset recipe; any TrainConfig field can be overridden with --set "
-                  "KEY=VALUE. Writes OUT/unet.pt every --checkpoint-every steps.")
-    tr.add_argument("--config", default="tiny_stage1", metavar="PRESET_OR_FILE",
-                    help="a preset (tiny_stage1, tiny_stage2, stage1, stage2, stage2_efficient) or a YAML file of "
-                         "TrainConfig fields, e.g. one written by --print-config (default: %(default)s)")
+    tr = _command(
+        sub,
+        "train",
+        _train,
+        "train the LatentSync UNet, stage 1 or 2 (resumes from OUT/unet.pt)",
+        "Train the LatentSync UNet with a preset recipe; any TrainConfig field can be overridden with --set "
+        "KEY=VALUE. Writes OUT/unet.pt every --checkpoint-every steps.",
+    )
+    tr.add_argument(
+        "--config",
+        default="tiny_stage1",
+        metavar="PRESET_OR_FILE",
+        help="a preset (tiny_stage1, tiny_stage2, stage1, stage2, stage2_efficient) or a YAML file of "
+        "TrainConfig fields, e.g. one written by --print-config (default: %(default)s)",
+    )
     tr.add_argument("--print-config", action="store_true", help="print the resolved config as YAML and exit")
     tr.add_argument("--out", help="run folder (checkpoint); required unless --print-config")
     tr.add_argument("--steps", type=int, help="total optimisation steps")
     tr.add_argument("--batch-size", type=int, help="clips per process and step")
     tr.add_argument("--lr", type=float, help="learning rate")
     tr.add_argument("--checkpoint-every", type=int, help="steps between checkpoints")
-    tr.add_argument("--init-from", help="the weights to start from: the released latentsync_unet.pt (official configs), or "
-                                        "OUT/unet.pt of a run / an exported model")
-    tr.add_argument("--from-scratch", action="store_true", help="let stage 2 start from a random UNet (normally refused)")
-    tr.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="override any TrainConfig field, e.g. lr=2e-5")
+    tr.add_argument(
+        "--init-from",
+        help="the weights to start from: the released latentsync_unet.pt (official configs), or "
+        "OUT/unet.pt of a run / an exported model",
+    )
+    tr.add_argument(
+        "--from-scratch", action="store_true", help="let stage 2 start from a random UNet (normally refused)"
+    )
+    tr.add_argument(
+        "--set",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override any TrainConfig field, e.g. lr=2e-5",
+    )
     tr.add_argument("--samples", default=None, help=SAMPLES_HELP)
     tr.add_argument("--no-resume", action="store_true", help="start from scratch even if OUT/unet.pt exists")
     tr.add_argument("--device", default=None, help=TRAIN_DEVICE_HELP)
-    xm = _command(sub, "export-model", _export_model, "strip a UNet training checkpoint to fp16 weights + config + history",
-                  "Write a `train` checkpoint's weights (fp16), config and history, without the optimiser.")
+    xm = _command(
+        sub,
+        "export-model",
+        _export_model,
+        "strip a UNet training checkpoint to fp16 weights + config + history",
+        "Write a `train` checkpoint's weights (fp16), config and history, without the optimiser.",
+    )
     xm.add_argument("checkpoint", help="training checkpoint (OUT/unet.pt of train)")
-    xm.add_argument("--out", default=None, help="output file (default: the package's shipped latentsync_nb/weights/latentsync_tiny.pt)")
-    xm.add_argument("--official", action="store_true",
-                    help="write LatentSync's latentsync_unet.pt instead (fp32 weights under state_dict, official names): "
-                         "for a model trained with an official config")
-    em = _command(sub, "eval-model", _eval_model, "held-out lip-sync scores of a trained tiny model, judged by the judge SyncNet",
-                  "Re-draw every held-out clip's mouth from its own audio (DDIM, guidance) and score it with the judge "
-                  "SyncNet: sync ratio, best offset, own vs other audio, LSE-C/D, high-frequency energy. Last line: JSON.")
+    xm.add_argument(
+        "--out",
+        default=None,
+        help="output file (default: the package's shipped latentsync_nb/weights/latentsync_tiny.pt)",
+    )
+    xm.add_argument(
+        "--official",
+        action="store_true",
+        help="write LatentSync's latentsync_unet.pt instead (fp32 weights under state_dict, official names): "
+        "for a model trained with an official config",
+    )
+    em = _command(
+        sub,
+        "eval-model",
+        _eval_model,
+        "held-out lip-sync scores of a trained tiny model, judged by the judge SyncNet",
+        "Re-draw every held-out clip's mouth from its own audio (DDIM, guidance) and score it with the judge "
+        "SyncNet: sync ratio, best offset, own vs other audio, LSE-C/D, high-frequency energy. Last line: "
+        "JSON.",
+    )
     em.add_argument("--checkpoint", default=None, help="model checkpoint (default: the shipped tiny model)")
     em.add_argument("--clips", type=int, default=None, help="evaluate only the first N held-out clips")
-    em.add_argument("--frames", type=int, default=None, help="score only the first N frames of each clip (at least 46)")
+    em.add_argument(
+        "--frames", type=int, default=None, help="score only the first N frames of each clip (at least 46)"
+    )
     em.add_argument("--sample-steps", type=int, default=20, help="DDIM steps (default: %(default)s)")
-    em.add_argument("--guidance", type=float, default=1.5, help="classifier-free guidance (default: %(default)s)")
-    em.add_argument("--no-colour-match", action="store_true", help="paste the mouth without taking its colour from the reference frames")
-    em.add_argument("--hard-edge", action="store_true", help="paste the mouth with a cut along the mask instead of the blurred weight")
-    em.add_argument("--start-noise", choices=["shared", "mixed"], default="shared",
-                    help="DDIM's starting noise: one frame shared by the whole clip as LatentSync's inference (default), or the training mixture per window")
-    em.add_argument("--colour-scale", type=float, default=None,
-                    help="blur of the colour matching, a fraction of the face size (default: sampling.COLOUR_SCALE, 1/20; 0: one shift per channel)")
+    em.add_argument(
+        "--guidance", type=float, default=1.5, help="classifier-free guidance (default: %(default)s)"
+    )
+    em.add_argument(
+        "--no-colour-match",
+        action="store_true",
+        help="paste the mouth without taking its colour from the reference frames",
+    )
+    em.add_argument(
+        "--hard-edge",
+        action="store_true",
+        help="paste the mouth with a cut along the mask instead of the blurred weight",
+    )
+    em.add_argument(
+        "--start-noise",
+        choices=["shared", "mixed"],
+        default="shared",
+        help="DDIM's starting noise: one frame shared by the whole clip as LatentSync's inference "
+        "(default), or the training mixture per window",
+    )
+    em.add_argument(
+        "--colour-scale",
+        type=float,
+        default=None,
+        help="blur of the colour matching, a fraction of the face size (default: sampling.COLOUR_SCALE, "
+        "1/20; 0: one shift per channel)",
+    )
     em.add_argument("--samples", default=None, help=SAMPLES_HELP)
+
 
 def _positive_ints(over: dict, keys):
     "Refuse integer options below 1 (named as their flags)."
     for k in keys:
-        if k in over: _require(isinstance(over[k], int) and over[k] >= 1, f"--{k.replace('max_', '').replace('_', '-')} must be >= 1")
+        if k in over:
+            _require(
+                isinstance(over[k], int) and over[k] >= 1,
+                f"--{k.replace('max_', '').replace('_', '-')} must be >= 1",
+            )
+
 
 def _train_syncnet(args):
     from latentsync_nb.syncnet import SYNC_TRAIN_PRESETS, train_syncnet
-    over = {k: v for k, v in dict(max_steps=args.steps, max_minutes=args.minutes, lr=args.lr, batch_size=args.batch_size,
-                                  eval_every=args.eval_every, eval_pairs=args.eval_pairs,
-                                  mixed_precision=args.mixed_precision).items() if v is not None}
+
+    over = {
+        k: v
+        for k, v in dict(
+            max_steps=args.steps,
+            max_minutes=args.minutes,
+            lr=args.lr,
+            batch_size=args.batch_size,
+            eval_every=args.eval_every,
+            eval_pairs=args.eval_pairs,
+            mixed_precision=args.mixed_precision,
+        ).items()
+        if v is not None
+    }
     _positive_ints(over, ("max_steps", "batch_size", "eval_every", "eval_pairs"))
     cfg = dataclasses.replace(SYNC_TRAIN_PRESETS[args.config], **over)
-    _, hist = train_syncnet(cfg, args.out, samples=args.samples, resume=not args.no_resume, device=args.device)
+    _, hist = train_syncnet(
+        cfg, args.out, samples=args.samples, resume=not args.no_resume, device=args.device
+    )
     if hist.get("val"):
         last = hist["val"][-1]
-        print(f"step {last['step']}: held-out accuracy {last['acc']:.3f}, loss {last['loss']:.3f}; "
-              f"checkpoint {Path(args.out) / 'syncnet.pt'}")
+        print(
+            f"step {last['step']}: held-out accuracy {last['acc']:.3f}, loss {last['loss']:.3f}; "
+            f"checkpoint {Path(args.out) / 'syncnet.pt'}"
+        )
+
 
 def _export_syncnet(args):
     from latentsync_nb.syncnet import export_syncnet
+
     print(f"wrote {export_syncnet(args.checkpoint, args.out)}")
+
 
 def _pretrain_videomae(args):
     from latentsync_nb.core import default_device
     from latentsync_nb.data import load_face_clips
     from latentsync_nb.trepa import MAETrainConfig, TREPA_PRESETS, pretrain_videomae
+
     cfg = MAETrainConfig() if args.steps is None else dataclasses.replace(MAETrainConfig(), steps=args.steps)
     _require(cfg.steps >= 1, "--steps must be >= 1")
     clips = load_face_clips(TREPA_PRESETS[cfg.encoder].image_size, root=args.samples)
     _require(bool(clips), f"no aligned training clips in {args.samples or 'data_samples/'}")
     _, hist = pretrain_videomae(cfg, out=args.out, clips=clips, device=default_device(args.device))
-    print(f"{hist['step'][-1]} steps, masked-tubelet loss {hist['loss'][0]:.3f} -> {hist['loss'][-1]:.3f}; wrote {args.out}")
+    print(
+        f"{hist['step'][-1]} steps, masked-tubelet loss {hist['loss'][0]:.3f} -> {hist['loss'][-1]:.3f}; "
+        f"wrote {args.out}"
+    )
+
 
 def _train_config(args):
-    "The TrainConfig a `train` command line asks for: preset or file, options, then --set KEY=VALUE overrides."
+    """The TrainConfig a `train` command line asks for: preset or file, options, then --set KEY=VALUE
+    overrides."""
     from latentsync_nb.checkpoints import load_config
+
     base = load_config(args.config)
     fields = {f.name for f in dataclasses.fields(base)}
-    over = {k: v for k, v in dict(max_steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-                                  checkpoint_every=args.checkpoint_every, init_from=args.init_from,
-                                  from_scratch=args.from_scratch or None).items() if v is not None}
+    over = {
+        k: v
+        for k, v in dict(
+            max_steps=args.steps,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            checkpoint_every=args.checkpoint_every,
+            init_from=args.init_from,
+            from_scratch=args.from_scratch or None,
+        ).items()
+        if v is not None
+    }
     for item in args.set:
         key, sep, value = item.partition("=")
-        _require(bool(sep) and key in fields, f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(fields)}")
+        _require(
+            bool(sep) and key in fields,
+            f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(fields)}",
+        )
         over[key] = typed_value(type(base), key, value)
     _positive_ints(over, ("max_steps", "batch_size", "checkpoint_every"))
     if args.device is not None:
         over["cpu"] = _training_device(args.device) == "cpu"
     return dataclasses.replace(base, **over)
 
+
 def _training_device(device: str) -> str:
     "`--device` of a training command, checked: accelerate places each process itself, on cuda:LOCAL_RANK."
     from latentsync_nb.core import default_device
+
     device = default_device(device)
-    _require(device in ("cpu", "cuda", "cuda:0", "mps"), f"--device {device}: a training run takes cpu, cuda or "
-             "mps; choose the GPU with CUDA_VISIBLE_DEVICES (and several with `accelerate launch`)")
+    _require(
+        device in ("cpu", "cuda", "cuda:0", "mps"),
+        f"--device {device}: a training run takes cpu, cuda or "
+        "mps; choose the GPU with CUDA_VISIBLE_DEVICES (and several with `accelerate launch`)",
+    )
     return device
+
 
 def _train(args):
     from latentsync_nb.core import loss_terms
     from latentsync_nb.training import train
+
     cfg = _train_config(args)
     if args.print_config:
         import yaml
-        print(yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False), end=""); return
+
+        print(yaml.safe_dump(dataclasses.asdict(cfg), sort_keys=False), end="")
+        return
     _require(bool(args.out), "--out DIR is required (the run folder for the checkpoint)")
     _, hist = train(cfg, args.out, samples=args.samples, resume=not args.no_resume)
     last = {n: v[-1] for n, v in loss_terms(hist).items()}
-    print(f"step {hist['step'][-1] if hist['step'] else 0}: " + ", ".join(f"{n} {v:.4f}" for n, v in last.items())
-          + f"; checkpoint {Path(args.out) / 'unet.pt'}")
+    print(
+        f"step {hist['step'][-1] if hist['step'] else 0}: "
+        + ", ".join(f"{n} {v:.4f}" for n, v in last.items())
+        + f"; checkpoint {Path(args.out) / 'unet.pt'}"
+    )
+
 
 def _export_model(args):
     from latentsync_nb.checkpoints import export_model, export_official
+
     if args.official:
         _require(bool(args.out), "--official needs --out PATH (e.g. checkpoints/latentsync_unet.pt)")
-        print(f"wrote {export_official(args.checkpoint, args.out)} (LatentSync's format: weights under state_dict)")
+        print(
+            f"wrote {export_official(args.checkpoint, args.out)} (LatentSync's format: weights under "
+            "state_dict)"
+        )
         return
     print(f"wrote {export_model(args.checkpoint, args.out)}")
+
 
 def _eval_model(args):
     from latentsync_nb.evaluation import EvalConfig, evaluate_model, json_line
@@ -385,195 +751,429 @@ def _eval_model(args):
     from latentsync_nb.syncnet import load_judge
     from latentsync_nb.checkpoints import load_trained, shipped_model_path
     from latentsync_nb.vae import load_vae
-    _require(args.sample_steps >= 1 and (args.clips is None or args.clips >= 2), "--sample-steps must be >= 1 and --clips >= 2")
+
+    _require(
+        args.sample_steps >= 1 and (args.clips is None or args.clips >= 2),
+        "--sample-steps must be >= 1 and --clips >= 2",
+    )
     _require_guidance(args.guidance)
-    _require(args.frames is None or args.frames >= 46, "--frames must be >= 46 (16-frame windows at audio offsets up to ±15)")
-    _require(args.colour_scale is None or args.colour_scale >= 0, "--colour-scale must be >= 0 (0: one shift per channel)")
-    r = evaluate_model(load_trained(args.checkpoint or shipped_model_path()), load_vae("tiny"), load_judge(),
-                       EvalConfig(steps=args.sample_steps, guidance=args.guidance, max_clips=args.clips, max_frames=args.frames,
-                                  colour_match=not args.no_colour_match, soft_edge=not args.hard_edge, start_noise=args.start_noise,
-                                  colour_scale=COLOUR_SCALE if args.colour_scale is None else args.colour_scale or None),
-                       samples=args.samples, progress=True)
+    _require(
+        args.frames is None or args.frames >= 46,
+        "--frames must be >= 46 (16-frame windows at audio offsets up to ±15)",
+    )
+    _require(
+        args.colour_scale is None or args.colour_scale >= 0,
+        "--colour-scale must be >= 0 (0: one shift per channel)",
+    )
+    r = evaluate_model(
+        load_trained(args.checkpoint or shipped_model_path()),
+        load_vae("tiny"),
+        load_judge(),
+        EvalConfig(
+            steps=args.sample_steps,
+            guidance=args.guidance,
+            max_clips=args.clips,
+            max_frames=args.frames,
+            colour_match=not args.no_colour_match,
+            soft_edge=not args.hard_edge,
+            start_noise=args.start_noise,
+            colour_scale=COLOUR_SCALE if args.colour_scale is None else args.colour_scale or None,
+        ),
+        samples=args.samples,
+        progress=True,
+    )
     for row in r["clips"]:
-        print(f"{row['clip']:8s} sync ratio {row['sync_ratio']:.2f}  best offset {row['best_offset']:+d}  margin own "
-              f"{row['sync_margin']:.3f} vs other audio {row['other_audio_margin']:.3f}  hf energy x{row['hf_energy_ratio']:.2f}  "
-              f"PSNR {row['mouth_psnr']:.1f} dB (VAE {row['vae_mouth_psnr']:.1f})  bias {row['colour_bias']}  seam x{row['seam']:.2f}")
+        print(
+            f"{row['clip']:8s} sync ratio {row['sync_ratio']:.2f}  best offset {row['best_offset']:+d}  "
+            "margin own "
+            f"{row['sync_margin']:.3f} vs other audio {row['other_audio_margin']:.3f}  hf energy "
+            f"x{row['hf_energy_ratio']:.2f}  "
+            f"PSNR {row['mouth_psnr']:.1f} dB (VAE {row['vae_mouth_psnr']:.1f})  bias {row['colour_bias']}  "
+            f"seam x{row['seam']:.2f}"
+        )
     s = r["summary"]
-    print(f"mouth region, mean of {s['clips']} clips: PSNR {s['mouth_psnr']:.2f} dB (VAE ceiling {s['vae_mouth_psnr']:.2f}), SSIM "
-          f"{s['mouth_ssim']:.3f}, LPIPS {s['mouth_lpips']:.3f} ({s['lpips_backbone']}), colour error {s['colour_error']:.2f} dE, "
-          f"largest colour bias {s['colour_bias_max']:.1f} grey levels, seam x{s['seam']:.2f}, flicker x{s['flicker']:.2f} of the ground truth's")
+    print(
+        f"mouth region, mean of {s['clips']} clips: PSNR {s['mouth_psnr']:.2f} dB (VAE ceiling "
+        f"{s['vae_mouth_psnr']:.2f}), SSIM "
+        f"{s['mouth_ssim']:.3f}, LPIPS {s['mouth_lpips']:.3f} ({s['lpips_backbone']}), colour error "
+        f"{s['colour_error']:.2f} dE, "
+        f"largest colour bias {s['colour_bias_max']:.1f} grey levels, seam x{s['seam']:.2f}, flicker "
+        f"x{s['flicker']:.2f} of the ground truth's"
+    )
     print(json_line(s))
     print(json.dumps(r["summary"]))
 
+
 # %% ../nbs/90_cli.ipynb #0be1f115
 def add_bench_commands(sub):
-    "bench mel | syncnet | losses | objective | train | infer: performance figures, the last line of each is JSON."
-    b = sub.add_parser("bench", help="measure performance; last line of output is JSON",
-                       description="Benchmarks. Each prints readable lines and, last, one JSON object with its figures.")
+    """bench mel | syncnet | losses | objective | train | infer: performance figures, the last line of each is
+    JSON."""
+    b = sub.add_parser(
+        "bench",
+        help="measure performance; last line of output is JSON",
+        description="Benchmarks. Each prints readable lines and, last, one JSON object with its figures.",
+    )
     bsub = b.add_subparsers(dest="target", required=True, metavar="TARGET")
     bm = _command(bsub, "mel", _bench_mel, "mel spectrogram speed on one core (times real time)")
-    bm.add_argument("--seconds", type=float, default=60.0, help="length of audio to transform (default: %(default)s)")
-    bm.add_argument("--repeats", type=int, default=5, help="timed repeats, best is reported (default: %(default)s)")
-    bs = _command(bsub, "syncnet", _bench_syncnet, "held-out accuracy of the shipped SyncNet; time for a retrain to pass 90%% / 95%%")
-    bs.add_argument("--minutes", type=float, default=10.0, help="retrain budget in minutes (default: %(default)s)")
+    bm.add_argument(
+        "--seconds", type=float, default=60.0, help="length of audio to transform (default: %(default)s)"
+    )
+    bm.add_argument(
+        "--repeats", type=int, default=5, help="timed repeats, best is reported (default: %(default)s)"
+    )
+    bs = _command(
+        bsub,
+        "syncnet",
+        _bench_syncnet,
+        "held-out accuracy of the shipped SyncNet; time for a retrain to pass 90%% / 95%%",
+    )
+    bs.add_argument(
+        "--minutes", type=float, default=10.0, help="retrain budget in minutes (default: %(default)s)"
+    )
     bs.add_argument("--pairs", type=int, default=1024, help="held-out pairs to score (default: %(default)s)")
-    bl = _command(bsub, "losses", _bench_losses, "time and peak memory of LPIPS and TREPA per 16-frame 256 px clip",
-                  "Forward + backward of each loss on one 16-frame clip (256x256 by default), each configuration in its "
-                  "own process: median time and peak extra memory.")
-    bl.add_argument("--official", action="store_true", help="also the official ViT-g TREPA encoder (CPU: ~5 GB, minutes)")
-    bl.add_argument("--repeats", type=int, default=3, help="timed repeats after one warm-up (default: %(default)s)")
+    bl = _command(
+        bsub,
+        "losses",
+        _bench_losses,
+        "time and peak memory of LPIPS and TREPA per 16-frame 256 px clip",
+        "Forward + backward of each loss on one 16-frame clip (256x256 by default), each configuration in "
+        "its "
+        "own process: median time and peak extra memory.",
+    )
+    bl.add_argument(
+        "--official", action="store_true", help="also the official ViT-g TREPA encoder (CPU: ~5 GB, minutes)"
+    )
+    bl.add_argument(
+        "--repeats", type=int, default=3, help="timed repeats after one warm-up (default: %(default)s)"
+    )
     bl.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
-    bl.add_argument("--size", type=int, default=256, help="frame size in pixels (default: %(default)s, the training size)")
-    bo = _command(bsub, "objective", _bench_objective, "forward + backward time of each objective term (tiny configuration, CPU)",
-                  "Time one forward + backward of each term of LatentSyncLoss (and of the shared decode) on one 16-frame "
-                  "clip of the tiny pipeline, on the CPU.")
-    bo.add_argument("--repeats", type=int, default=3, help="timed repeats after one warm-up (default: %(default)s)")
-    bt = _command(bsub, "train", _bench_train, "held-out scores of the shipped tiny model, a timed retrain of both stages and its scores",
-                  "tiny (default): evaluate the shipped checkpoint, retrain stage 1 + stage 2 from scratch within --minutes "
-                  "and evaluate that. stage1 / stage2 / stage2_efficient: time and peak memory of --steps training steps "
-                  "at the official sizes (random weights offline).")
-    bt.add_argument("--config", default="tiny", choices=["tiny", "stage1", "stage2", "stage2_efficient"],
-                    help="what to bench (default: %(default)s)")
+    bl.add_argument(
+        "--size", type=int, default=256, help="frame size in pixels (default: %(default)s, the training size)"
+    )
+    bo = _command(
+        bsub,
+        "objective",
+        _bench_objective,
+        "forward + backward time of each objective term (tiny configuration, CPU)",
+        "Time one forward + backward of each term of LatentSyncLoss (and of the shared decode) on one "
+        "16-frame "
+        "clip of the tiny pipeline, on the CPU.",
+    )
+    bo.add_argument(
+        "--repeats", type=int, default=3, help="timed repeats after one warm-up (default: %(default)s)"
+    )
+    bt = _command(
+        bsub,
+        "train",
+        _bench_train,
+        "held-out scores of the shipped tiny model, a timed retrain of both stages and its scores",
+        "tiny (default): evaluate the shipped checkpoint, retrain stage 1 + stage 2 from scratch within "
+        "--minutes "
+        "and evaluate that. stage1 / stage2 / stage2_efficient: time and peak memory of --steps training "
+        "steps "
+        "at the official sizes (random weights offline).",
+    )
+    bt.add_argument(
+        "--config",
+        default="tiny",
+        choices=["tiny", "stage1", "stage2", "stage2_efficient"],
+        help="what to bench (default: %(default)s)",
+    )
     bt.add_argument("--minutes", type=float, default=15.0, help="tiny: retrain budget (default: %(default)s)")
     bt.add_argument("--no-retrain", action="store_true", help="tiny: only evaluate the shipped checkpoint")
     bt.add_argument("--clips", type=int, default=None, help="tiny: evaluate only the first N held-out clips")
-    bt.add_argument("--steps", type=int, default=1, help="official sizes: training steps to time (default: %(default)s)")
-    bt.add_argument("--device", default=None, help="official sizes: cpu, cuda ... (default: cuda if available)")
-    bi = _command(bsub, "infer", _bench_infer, "seconds per second of output and peak memory of lip-sync inference",
-                  "Time `infer` (read, detect, generate, paste, write) on the demo's dub: a 6 s sample video and 7.5 s of "
-                  "speech; the tiny model, or --official sizes (random weights).")
+    bt.add_argument(
+        "--steps", type=int, default=1, help="official sizes: training steps to time (default: %(default)s)"
+    )
+    bt.add_argument(
+        "--device", default=None, help="official sizes: cpu, cuda ... (default: cuda if available)"
+    )
+    bi = _command(
+        bsub,
+        "infer",
+        _bench_infer,
+        "seconds per second of output and peak memory of lip-sync inference",
+        "Time `infer` (read, detect, generate, paste, write) on the demo's dub: a 6 s sample video and 7.5 "
+        "s of "
+        "speech; the tiny model, or --official sizes (random weights).",
+    )
     bi.add_argument("--steps", type=int, default=20, help="DDIM steps (default: %(default)s)")
     bi.add_argument("--device", default=None, help="cpu, cuda ... (default: cuda if available)")
-    bi.add_argument("--official", action="store_true", help="the official model sizes with random weights (meant for a GPU)")
-    bg = _command(bsub, "gpu", _bench_gpu, "the GPU check: official-size stage-2 training step and inference speed",
-                  "On a CUDA GPU: seconds per official-size stage-2 training step and its peak memory (all four losses, fp16 "
-                  "judges, gradient checkpointing; random weights) and official-size inference speed (20 DDIM steps). "
-                  "Without a GPU it says so and exits 0.")
-    bg.add_argument("--train-steps", type=int, default=3, help="training steps to time (default: %(default)s)")
-    bg.add_argument("--stage", default="stage2", choices=["stage1", "stage2", "stage2_efficient"], help="training stage (default: %(default)s)")
-    bi.add_argument("--long", type=float, default=None, metavar="SECONDS",
-                    help="instead of the sample clip, a synthetic 1080x1920 video of SECONDS with as much speech (streaming memory)")
+    bi.add_argument(
+        "--official",
+        action="store_true",
+        help="the official model sizes with random weights (meant for a GPU)",
+    )
+    bg = _command(
+        bsub,
+        "gpu",
+        _bench_gpu,
+        "the GPU check: official-size stage-2 training step and inference speed",
+        "On a CUDA GPU: seconds per official-size stage-2 training step and its peak memory (all four "
+        "losses, fp16 "
+        "judges, gradient checkpointing; random weights) and official-size inference speed (20 DDIM steps). "
+        "Without a GPU it says so and exits 0.",
+    )
+    bg.add_argument(
+        "--train-steps", type=int, default=3, help="training steps to time (default: %(default)s)"
+    )
+    bg.add_argument(
+        "--stage",
+        default="stage2",
+        choices=["stage1", "stage2", "stage2_efficient"],
+        help="training stage (default: %(default)s)",
+    )
+    bi.add_argument(
+        "--long",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="instead of the sample clip, a synthetic 1080x1920 video of SECONDS with as much speech "
+        "(streaming memory)",
+    )
+
 
 def _bench_mel(args):
     _require(args.seconds > 0 and args.repeats >= 1, "--seconds must be > 0 and --repeats >= 1")
     r = bench_mel(args.seconds, args.repeats)
-    print(f"mel spectrogram of {r['audio_s']:.0f} s of 16 kHz audio: {r['mel_s'] * 1000:.1f} ms on 1 thread "
-          f"= {r['mel_realtime_factor']:.0f}x real time")
+    print(
+        f"mel spectrogram of {r['audio_s']:.0f} s of 16 kHz audio: {r['mel_s'] * 1000:.1f} ms on 1 thread "
+        f"= {r['mel_realtime_factor']:.0f}x real time"
+    )
     print(json.dumps(r))
+
 
 def _bench_syncnet(args):
     from latentsync_nb.syncnet import bench_syncnet
+
     _require(args.minutes > 0 and args.pairs >= 2, "--minutes must be > 0 and --pairs >= 2")
     r = bench_syncnet(args.minutes, args.pairs)
-    print(f"shipped tiny SyncNet: held-out accuracy {r['heldout_accuracy']:.3f} on {r['pairs']} balanced pairs")
-    fmt = lambda v: "not reached" if v is None else f"{v:.0f} s"
-    print(f"retrain from scratch ({r['retrain_minutes']:g} min, {r['retrain_steps']} steps): 90% after {fmt(r['retrain_s_to_90'])}, "
-          f"95% after {fmt(r['retrain_s_to_95'])}, final {r['retrain_final_accuracy']}")
+    print(
+        f"shipped tiny SyncNet: held-out accuracy {r['heldout_accuracy']:.3f} on {r['pairs']} balanced pairs"
+    )
+
+    def fmt(v):
+        return "not reached" if v is None else f"{v:.0f} s"
+
+    print(
+        f"retrain from scratch ({r['retrain_minutes']:g} min, {r['retrain_steps']} steps): 90% after "
+        f"{fmt(r['retrain_s_to_90'])}, "
+        f"95% after {fmt(r['retrain_s_to_95'])}, final {r['retrain_final_accuracy']}"
+    )
     print(json.dumps(r))
+
 
 def _bench_losses(args):
     from latentsync_nb.trepa import bench_losses
+
     _require(args.repeats >= 1, "--repeats must be >= 1")
     _require(args.size >= 16, "--size must be >= 16")
     r = bench_losses(official=args.official, repeats=args.repeats, device=args.device, size=args.size)
     for loss, per in r.items():
         for cfg, v in per.items():
-            if "error" in v: print(f"{loss:6s} {cfg:28s} failed: {v['error']}"); continue
-            print(f"{loss:6s} {cfg:28s} {v['ms']:>10.1f} ms   peak +{v['peak_mb']:>8.1f} MB   ({v['device']}, {v['dtype']}, "
-                  f"{v['frames']} frames of {v['size']} px, forward + backward)")
+            if "error" in v:
+                print(f"{loss:6s} {cfg:28s} failed: {v['error']}")
+                continue
+            print(
+                f"{loss:6s} {cfg:28s} {v['ms']:>10.1f} ms   peak +{v['peak_mb']:>8.1f} MB   ({v['device']}, "
+                f"{v['dtype']}, "
+                f"{v['frames']} frames of {v['size']} px, forward + backward)"
+            )
     print(json.dumps(r))
+
 
 def _bench_objective(args):
     from latentsync_nb.objective import bench_objective
+
     _require(args.repeats >= 1, "--repeats must be >= 1")
     r = bench_objective(args.repeats)
-    for name, ms in r["ms"].items(): print(f"{name:8s} {ms:>9.1f} ms  forward + backward ({r['clip']}, {r['device']})")
+    for name, ms in r["ms"].items():
+        print(f"{name:8s} {ms:>9.1f} ms  forward + backward ({r['clip']}, {r['device']})")
     print(json.dumps(r))
+
 
 def _bench_train(args):
     if args.config == "tiny":
         from latentsync_nb.evaluation import EvalConfig
         from latentsync_nb.study import bench_train
+
         _require(args.minutes > 0, "--minutes must be > 0")
         r = bench_train(args.minutes, eval_cfg=EvalConfig(max_clips=args.clips), retrain=not args.no_retrain)
     else:
         from latentsync_nb.training import bench_train_step
+
         _require(args.steps >= 1, "--steps must be >= 1")
         r = bench_train_step(args.config, args.steps, args.device)
-        print(f"{args.config} at the official sizes on {r['device']}: {r['s_per_step']:.1f} s/step, peak {r['peak_mb']:.0f} MB "
-              f"({r['trainable_m']:.1f} M trainable parameters, terms {r['terms']})")
+        print(
+            f"{args.config} at the official sizes on {r['device']}: {r['s_per_step']:.1f} s/step, peak "
+            f"{r['peak_mb']:.0f} MB "
+            f"({r['trainable_m']:.1f} M trainable parameters, terms {r['terms']})"
+        )
     print(json.dumps(r))
 
+
 def bench_gpu(train_steps: int = 3, stage: str = "stage2", device: str = "cuda") -> dict:
-    "Official-size training step (time, peak memory) and inference (s per output s, peak memory) on a GPU; {'gpu': False} without one."
+    """Official-size training step (time, peak memory) and inference (s per output s, peak memory) on a GPU;
+    {'gpu': False} without one."""
     import torch
-    if not torch.cuda.is_available(): return dict(gpu=False)
+
+    if not torch.cuda.is_available():
+        return dict(gpu=False)
     from latentsync_nb.inference import bench_infer
     from latentsync_nb.training import bench_train_step
+
     train = bench_train_step(stage, train_steps, device)
     torch.cuda.empty_cache()
     infer = bench_infer(20, device=device, official=True)
-    return dict(gpu=True, card=torch.cuda.get_device_name(), stage=stage, train_s_per_step=train["s_per_step"],
-                train_peak_mb=train["peak_mb"], train_terms=train["terms"], infer_s_per_output_s=infer["s_per_output_s"],
-                infer_peak_mb=infer["peak_mb"], infer_steps=infer["steps"])
+    return dict(
+        gpu=True,
+        card=torch.cuda.get_device_name(),
+        stage=stage,
+        train_s_per_step=train["s_per_step"],
+        train_peak_mb=train["peak_mb"],
+        train_terms=train["terms"],
+        infer_s_per_output_s=infer["s_per_output_s"],
+        infer_peak_mb=infer["peak_mb"],
+        infer_steps=infer["steps"],
+    )
+
 
 def _bench_gpu(args):
     _require(args.train_steps >= 1, "--train-steps must be >= 1")
     r = bench_gpu(args.train_steps, args.stage)
-    if not r["gpu"]: print("no GPU: nothing to check here (run `latentsync-nb bench gpu` on a CUDA machine)")
+    if not r["gpu"]:
+        print("no GPU: nothing to check here (run `latentsync-nb bench gpu` on a CUDA machine)")
     else:
-        print(f"{r['card']}: official-size {r['stage']} training {r['train_s_per_step']:.2f} s/step, peak {r['train_peak_mb'] / 1024:.1f} GB "
-              f"(terms {r['train_terms']}); inference {r['infer_s_per_output_s']:.2f} s per output second, peak "
-              f"{r['infer_peak_mb'] / 1024:.1f} GB at {r['infer_steps']} DDIM steps")
+        print(
+            f"{r['card']}: official-size {r['stage']} training {r['train_s_per_step']:.2f} s/step, peak "
+            f"{r['train_peak_mb'] / 1024:.1f} GB "
+            f"(terms {r['train_terms']}); inference {r['infer_s_per_output_s']:.2f} s per output second, "
+            "peak "
+            f"{r['infer_peak_mb'] / 1024:.1f} GB at {r['infer_steps']} DDIM steps"
+        )
     print(json.dumps(r))
+
 
 def _bench_infer(args):
     from latentsync_nb.inference import bench_infer
+
     _require(args.steps >= 1, "--steps must be >= 1")
     _require(args.long is None or args.long >= 1, "--long must be at least 1 second")
     r = bench_infer(args.steps, device=args.device, official=args.official, long_s=args.long)
-    print(f"{r['model']} on {r['card']}, {r['size'][0]}x{r['size'][1]}: {r['s_per_output_s']:.2f} s of compute per second of output "
-          f"({r['total_s']:.1f} s for {r['output_s']:.2f} s: detect {r['detect_s']:.1f}, generate {r['generate_s']:.1f}, "
-          f"write {r['write_s']:.1f}), peak {r['peak_mb']:.0f} MB, {r['steps']} DDIM steps")
+    print(
+        f"{r['model']} on {r['card']}, {r['size'][0]}x{r['size'][1]}: {r['s_per_output_s']:.2f} s of "
+        "compute per second of output "
+        f"({r['total_s']:.1f} s for {r['output_s']:.2f} s: detect {r['detect_s']:.1f}, generate "
+        f"{r['generate_s']:.1f}, "
+        f"write {r['write_s']:.1f}), peak {r['peak_mb']:.0f} MB, {r['steps']} DDIM steps"
+    )
     print(json.dumps(r))
+
 
 # %% ../nbs/90_cli.ipynb #dcd38a3a
 def add_study_commands(sub):
     "sweep: the loss-weight sweep that 08_explorer browses."
-    s = _command(sub, "sweep", _sweep, "run (or resume) a loss-weight sweep of short stage-2 fine-tunes into a results file",
-                 "Queue a grid's missing runs (one weight at a time around recon 1, sync 0.05, lpips 0.1, trepa 10, and the "
-                 "step-0 arm; every setting with --seeds seeds) in an Optuna study stored at --out, and run them. A killed sweep resumes where it "
-                 "stopped; other machines join with the same database URL. Ends with a JSON line: the last finished run.")
-    s.add_argument("--out", required=True, help="results file (SQLite) or a database URL shared by several machines")
-    s.add_argument("--grid", default="official", help="official (sync, lpips, trepa axes), sync, or tiny (default: %(default)s)")
+    s = _command(
+        sub,
+        "sweep",
+        _sweep,
+        "run (or resume) a loss-weight sweep of short stage-2 fine-tunes into a results file",
+        "Queue a grid's missing runs (one weight at a time around recon 1, sync 0.05, lpips 0.1, trepa 10, "
+        "and the "
+        "step-0 arm; every setting with --seeds seeds) in an Optuna study stored at --out, and run them. A "
+        "killed sweep resumes where it "
+        "stopped; other machines join with the same database URL. Ends with a JSON line: the last finished "
+        "run.",
+    )
+    s.add_argument(
+        "--out", required=True, help="results file (SQLite) or a database URL shared by several machines"
+    )
+    s.add_argument(
+        "--grid",
+        default="official",
+        help="official (sync, lpips, trepa axes), sync, or tiny (default: %(default)s)",
+    )
     s.add_argument("--seeds", type=int, default=5, help="training seeds per setting (default: %(default)s)")
-    s.add_argument("--only", default=None, metavar="NAME=VALUE,...", help='one setting instead of a grid, e.g. "sync=0.05,lpips=0.1,trepa=10"')
-    s.add_argument("--budget", default="cpu", choices=["cpu", "smoke"], help="SweepConfig preset: steps per run and scoring (default: %(default)s)")
+    s.add_argument(
+        "--only",
+        default=None,
+        metavar="NAME=VALUE,...",
+        help='one setting instead of a grid, e.g. "sync=0.05,lpips=0.1,trepa=10"',
+    )
+    s.add_argument(
+        "--budget",
+        default="cpu",
+        choices=["cpu", "smoke"],
+        help="SweepConfig preset: steps per run and scoring (default: %(default)s)",
+    )
     s.add_argument("--steps", type=int, default=None, help="stage-2 steps per run (default: the budget's)")
-    s.add_argument("--preset", default=None, metavar="PRESET_OR_FILE",
-                   help="training recipe of every run: a preset or a YAML file as for train --config (default: the budget's, tiny_stage2)")
-    s.add_argument("--init-from", default=None, help="stage-1 checkpoint every run starts from (default: the shipped tiny stage 1)")
-    s.add_argument("--minutes", type=float, default=None, help="start no new run after this many minutes (resume later)")
-    s.add_argument("--workers", type=int, default=1, help="worker processes on this machine, sharing its cores (default: %(default)s)")
-    s.add_argument("--heartbeat", type=float, default=60.0, help="seconds between a run's heartbeats; a run silent for 3 is redone (default: %(default)s)")
+    s.add_argument(
+        "--preset",
+        default=None,
+        metavar="PRESET_OR_FILE",
+        help="training recipe of every run: a preset or a YAML file as for train --config (default: the "
+        "budget's, tiny_stage2)",
+    )
+    s.add_argument(
+        "--init-from",
+        default=None,
+        help="stage-1 checkpoint every run starts from (default: the shipped tiny stage 1)",
+    )
+    s.add_argument(
+        "--minutes", type=float, default=None, help="start no new run after this many minutes (resume later)"
+    )
+    s.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes on this machine, sharing its cores (default: %(default)s)",
+    )
+    s.add_argument(
+        "--heartbeat",
+        type=float,
+        default=60.0,
+        help="seconds between a run's heartbeats; a run silent for 3 is redone (default: %(default)s)",
+    )
     s.add_argument("--samples", default=None, help=SAMPLES_HELP)
+
 
 def _sweep(args):
     from latentsync_nb.explorer import SWEEP_PRESETS, last_finished, run_sweep
-    _require(args.seeds >= 1 and args.workers >= 1 and (args.steps is None or args.steps >= 1) and args.heartbeat > 0,
-             "--seeds, --workers and --steps must be >= 1 and --heartbeat > 0")
+
+    _require(
+        args.seeds >= 1
+        and args.workers >= 1
+        and (args.steps is None or args.steps >= 1)
+        and args.heartbeat > 0,
+        "--seeds, --workers and --steps must be >= 1 and --heartbeat > 0",
+    )
     from latentsync_nb.checkpoints import load_config
-    if args.preset is not None: load_config(args.preset)                       # an unknown preset or a bad file: a clear error now
+
+    if args.preset is not None:
+        load_config(args.preset)  # an unknown preset or a bad file: a clear error now
     cfg = SWEEP_PRESETS[args.budget]
     changes = dict(steps=args.steps, preset=args.preset, init_from=args.init_from)
     cfg = dataclasses.replace(cfg, **{k: v for k, v in changes.items() if v is not None})
-    run_sweep(args.out, args.grid, args.seeds, args.only, cfg, args.minutes, args.workers, args.samples, args.heartbeat)
+    run_sweep(
+        args.out,
+        args.grid,
+        args.seeds,
+        args.only,
+        cfg,
+        args.minutes,
+        args.workers,
+        args.samples,
+        args.heartbeat,
+    )
     print(json.dumps(last_finished(args.out)))
+
 
 # %% ../nbs/90_cli.ipynb #06fedd77
 def build_parser() -> argparse.ArgumentParser:
     "The `latentsync-nb` argument parser with all subcommands."
-    p = argparse.ArgumentParser(prog="latentsync-nb", description="LatentSync, notebook by notebook: run what the notebooks build.")
+    p = argparse.ArgumentParser(
+        prog="latentsync-nb", description="LatentSync, notebook by notebook: run what the notebooks build."
+    )
     p.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_media_commands(sub)
@@ -582,16 +1182,27 @@ def build_parser() -> argparse.ArgumentParser:
     add_study_commands(sub)
     return p
 
+
 # pip's name for a module that only some commands import
-PIP_NAMES = {"insightface": "insightface onnxruntime", "onnxruntime": "onnxruntime", "cv2": "opencv-python-headless",
-             "playwright": "playwright", "yaml": "pyyaml", "skimage": "scikit-image"}
-OOM_HELP = ("lower --batch-size, use --set mixed_precision=fp16 judge_dtype=fp16 decode_chunk=1, train the "
-            "stage2_efficient preset, or free the GPU of other processes")
+PIP_NAMES = {
+    "insightface": "insightface onnxruntime",
+    "onnxruntime": "onnxruntime",
+    "cv2": "opencv-python-headless",
+    "playwright": "playwright",
+    "yaml": "pyyaml",
+    "skimage": "scikit-image",
+}
+OOM_HELP = (
+    "lower --batch-size, use --set mixed_precision=fp16 judge_dtype=fp16 decode_chunk=1, train the "
+    "stage2_efficient preset, or free the GPU of other processes"
+)
+
 
 def error_line(e: BaseException) -> str:
     "One line saying what went wrong and what to do about it (the traceback is for --debug)."
     import torch
     from latentsync_nb.data import MediaError
+
     first = (str(e).strip().splitlines() or [""])[0]
     if isinstance(e, torch.cuda.OutOfMemoryError):
         return f"the GPU ran out of memory ({first[:120]}): {OOM_HELP}"
@@ -600,10 +1211,20 @@ def error_line(e: BaseException) -> str:
             return " ".join(str(e).split())
         root = (e.name or "a package").split(".")[0]
         return f"{root} is not installed, and this command needs it: pip install {PIP_NAMES.get(root, root)}"
-    expected = (MediaError, FileNotFoundError, ValueError, IsADirectoryError, PermissionError, FloatingPointError)
+    expected = (
+        MediaError,
+        FileNotFoundError,
+        ValueError,
+        IsADirectoryError,
+        PermissionError,
+        FloatingPointError,
+    )
     if isinstance(e, expected):
-        return " ".join(str(e).split())                                           # the library's own message, one line
-    return f"{type(e).__name__}: {first} (unexpected: run again with --debug for the traceback, and report it)"
+        return " ".join(str(e).split())  # the library's own message, one line
+    return (
+        f"{type(e).__name__}: {first} (unexpected: run again with --debug for the traceback, and report it)"
+    )
+
 
 def main(argv=None) -> int:
     "Entry point of the `latentsync-nb` console script."
@@ -621,4 +1242,6 @@ def main(argv=None) -> int:
         print(f"latentsync-nb {args.command}: error: {error_line(e)}", file=sys.stderr)
         return 1
 
-if __name__ == "__main__" and "__file__" in globals(): sys.exit(main())          # python -m latentsync_nb.cli (not in a notebook)
+
+if __name__ == "__main__" and "__file__" in globals():
+    sys.exit(main())  # python -m latentsync_nb.cli (not in a notebook)

@@ -17,12 +17,43 @@ import torch.nn as nn
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['RESUME_KEYS', 'RESUME_HINT', 'atomic_path', 'CheckpointError', 'resolve_checkpoint', 'read_checkpoint',
-           'require_keys', 'save_checkpoint', 'load_state_strict', 'freeze', 'default_device', 'proc_status_mb',
-           'reset_peak_rss', 'peak_memory_mb', 'save_figure', 'CancelStep', 'CancelFit', 'Callback', 'make_accelerator',
-           'Learner', 'HistoryCB', 'NonFiniteCB', 'TimeBudgetCB', 'StopAtCB', 'EveryCB', 'ProgressCB', 'StepTimerCB',
-           'rng_state', 'set_rng_state', 'CheckpointCB', 'read_history', 'loss_terms', 'standard_callbacks',
-           'StepBatches']
+__all__ = [
+    "RESUME_KEYS",
+    "RESUME_HINT",
+    "atomic_path",
+    "CheckpointError",
+    "resolve_checkpoint",
+    "read_checkpoint",
+    "require_keys",
+    "save_checkpoint",
+    "load_state_strict",
+    "freeze",
+    "default_device",
+    "proc_status_mb",
+    "reset_peak_rss",
+    "peak_memory_mb",
+    "save_figure",
+    "CancelStep",
+    "CancelFit",
+    "Callback",
+    "make_accelerator",
+    "Learner",
+    "HistoryCB",
+    "NonFiniteCB",
+    "TimeBudgetCB",
+    "StopAtCB",
+    "EveryCB",
+    "ProgressCB",
+    "StepTimerCB",
+    "rng_state",
+    "set_rng_state",
+    "CheckpointCB",
+    "read_history",
+    "loss_terms",
+    "standard_callbacks",
+    "StepBatches",
+]
+
 
 # %% ../nbs/00_core.ipynb #dea930ac
 @contextmanager
@@ -35,32 +66,46 @@ def atomic_path(path):
         yield tmp
         os.replace(tmp, path)
     finally:
-        if tmp.exists(): tmp.unlink()
+        if tmp.exists():
+            tmp.unlink()
 
 
 # %% ../nbs/00_core.ipynb #2745fe89
 class CheckpointError(ValueError):
-    "A checkpoint that cannot be used: not a checkpoint, wrong layout, or bad weights; the message says which."
+    """A checkpoint that cannot be used: not a checkpoint, wrong layout, or bad weights; the message says
+    which."""
+
 
 _WEIGHT_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".safetensors")
 
+
 def resolve_checkpoint(path_or_hub_id, default_file: str = "stable_syncnet.pt") -> Path:
-    "A local checkpoint path, downloading `org/repo[/file]` from the Hugging Face Hub when it is not a local file."
+    """A local checkpoint path, downloading `org/repo[/file]` from the Hugging Face Hub when it is not a local
+    file."""
     p = Path(str(path_or_hub_id))
     if p.exists():
-        if p.is_dir(): raise CheckpointError(f"{p} is a folder; give the checkpoint file inside it.")
+        if p.is_dir():
+            raise CheckpointError(f"{p} is a folder; give the checkpoint file inside it.")
         return p
     parts = str(path_or_hub_id).removeprefix("hf://").split("/")
-    looks_like_hub = (len(parts) >= 2 and not str(path_or_hub_id).startswith((".", "/", "~"))
-                      and Path(parts[1]).suffix not in _WEIGHT_SUFFIXES)
-    if not looks_like_hub: raise FileNotFoundError(f"{p}: no such checkpoint file.")
+    looks_like_hub = (
+        len(parts) >= 2
+        and not str(path_or_hub_id).startswith((".", "/", "~"))
+        and Path(parts[1]).suffix not in _WEIGHT_SUFFIXES
+    )
+    if not looks_like_hub:
+        raise FileNotFoundError(f"{p}: no such checkpoint file.")
     repo, filename = "/".join(parts[:2]), "/".join(parts[2:]) or default_file
     try:
         from huggingface_hub import hf_hub_download
+
         return Path(hf_hub_download(repo_id=repo, filename=filename))
     except Exception as e:
-        raise CheckpointError(f"Could not get {filename} from the Hugging Face Hub repo {repo} ({type(e).__name__}). "
-                              "If this machine is offline, download the file elsewhere and pass its local path.") from e
+        raise CheckpointError(
+            f"Could not get {filename} from the Hugging Face Hub repo {repo} ({type(e).__name__}). "
+            "If this machine is offline, download the file elsewhere and pass its local path."
+        ) from e
+
 
 def read_checkpoint(path) -> dict:
     "Load a checkpoint dict safely (weights only): `.safetensors` -> {'state_dict': ...}, else torch.load."
@@ -68,12 +113,17 @@ def read_checkpoint(path) -> dict:
     try:
         if path.suffix == ".safetensors":
             from safetensors.torch import load_file
+
             return {"state_dict": load_file(str(path))}
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:
-        raise CheckpointError(f"{path} is not a readable PyTorch checkpoint ({type(e).__name__}: {str(e)[:200]}).") from e
-    if not isinstance(ckpt, dict): raise CheckpointError(f"{path} holds a {type(ckpt).__name__}, not a checkpoint dict.")
+        raise CheckpointError(
+            f"{path} is not a readable PyTorch checkpoint ({type(e).__name__}: {str(e)[:200]})."
+        ) from e
+    if not isinstance(ckpt, dict):
+        raise CheckpointError(f"{path} holds a {type(ckpt).__name__}, not a checkpoint dict.")
     return ckpt
+
 
 def require_keys(ckpt: dict, keys, path, what: str, hint: str = "") -> dict:
     "`ckpt` if it holds every key in `keys`, else a CheckpointError: it is not `what` (`hint`: what to do)."
@@ -84,31 +134,46 @@ def require_keys(ckpt: dict, keys, path, what: str, hint: str = "") -> dict:
         raise CheckpointError(f"{path} is not {what}: it has no {lacks} (it holds {found}). {hint}".strip())
     return ckpt
 
+
 def save_checkpoint(checkpoint: dict, path) -> Path:
     "torch.save a checkpoint dict atomically (temporary file, then rename); creates the folder."
-    with atomic_path(path) as tmp: torch.save(checkpoint, tmp)
+    with atomic_path(path) as tmp:
+        torch.save(checkpoint, tmp)
     return Path(path)
 
+
 def load_state_strict(model: nn.Module, state: dict, source="checkpoint", check_only: bool = False):
-    "Load `state` into `model` only if names and shapes match exactly and every value is finite (`check_only`: check, load nothing)."
+    """Load `state` into `model` only if names and shapes match exactly and every value is finite
+    (`check_only`: check, load nothing)."""
     state = {k.removeprefix("module."): v for k, v in state.items()}
     own = model.state_dict()
     missing, unexpected = [k for k in own if k not in state], [k for k in state if k not in own]
-    wrong = [f"{k}: {tuple(state[k].shape)} vs model {tuple(own[k].shape)}" for k in own if k in state and state[k].shape != own[k].shape]
+    wrong = [
+        f"{k}: {tuple(state[k].shape)} vs model {tuple(own[k].shape)}"
+        for k in own
+        if k in state and state[k].shape != own[k].shape
+    ]
     if missing or unexpected or wrong:
         msg = [f"{source} does not match the model ({type(model).__name__}):"]
         for what, items in (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong)):
-            if items: msg.append(f"{len(items)} {what} (e.g. {', '.join(items[:3])})")
+            if items:
+                msg.append(f"{len(items)} {what} (e.g. {', '.join(items[:3])})")
         raise CheckpointError(" ".join(msg) + ". Is the config right for this checkpoint?")
     bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
-    if bad: raise CheckpointError(f"{source} has NaN or infinite weights in {len(bad)} tensors (e.g. {bad[0]}); it is corrupt.")
-    if not check_only: model.load_state_dict(state, strict=True)
+    if bad:
+        raise CheckpointError(
+            f"{source} has NaN or infinite weights in {len(bad)} tensors (e.g. {bad[0]}); it is corrupt."
+        )
+    if not check_only:
+        model.load_state_dict(state, strict=True)
     return model
+
 
 # %% ../nbs/00_core.ipynb #b5a3baee
 def freeze(module: nn.Module) -> nn.Module:
     "Eval mode and no gradients: a judge or a frozen encoder that must never learn. Returns the module."
     return module.eval().requires_grad_(False)
+
 
 # %% ../nbs/00_core.ipynb #ce6551ca
 def default_device(device=None) -> str:
@@ -128,53 +193,82 @@ def default_device(device=None) -> str:
         raise ValueError(f"device {str(device)!r}: Apple's MPS is not available here; use cpu")
     return str(device)
 
+
 def proc_status_mb(field: str) -> float:
-    "A memory figure of this process from /proc/self/status (Linux), in MB: VmRSS (now) or VmHWM (peak); 0 elsewhere."
+    """A memory figure of this process from /proc/self/status (Linux), in MB: VmRSS (now) or VmHWM (peak); 0
+    elsewhere."""
     try:
         with open("/proc/self/status") as f:
-            return next(int(l.split()[1]) / 1024 for l in f if l.startswith(field + ":"))
-    except (OSError, StopIteration): return 0.0
+            return next(int(line.split()[1]) / 1024 for line in f if line.startswith(field + ":"))
+    except (OSError, StopIteration):
+        return 0.0
+
 
 def reset_peak_rss():
     "Make the kernel's peak-RSS mark (VmHWM) restart from the current RSS, where allowed."
     try:
-        with open("/proc/self/clear_refs", "w") as f: f.write("5")
-    except OSError: pass
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
 
 def peak_memory_mb(device="cpu") -> float:
-    "Peak memory of this run in MB: the GPU's peak allocation on CUDA, else the process's peak resident memory."
-    if str(device).startswith("cuda"): return torch.cuda.max_memory_allocated() / 2**20
+    """Peak memory of this run in MB: the GPU's peak allocation on CUDA, else the process's peak resident
+    memory."""
+    if str(device).startswith("cuda"):
+        return torch.cuda.max_memory_allocated() / 2**20
     return proc_status_mb("VmHWM")
+
 
 # %% ../nbs/00_core.ipynb #ce2d80bb
 def save_figure(fig, path, dpi: int = 80, **savefig_kwargs) -> Path:
     "Save a matplotlib figure as PNG atomically (temporary file, then rename)."
-    with atomic_path(path) as tmp: fig.savefig(tmp, format="png", dpi=dpi, **savefig_kwargs)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=dpi, **savefig_kwargs)
     return Path(path)
+
 
 # %% ../nbs/00_core.ipynb #223ea6f1
 class CancelStep(Exception):
     "Raised by a callback's `after_loss`: this step's update is skipped (the step still counts)."
 
+
 class CancelFit(Exception):
     "Raised by a callback: training ends after this step, as if it were the last."
 
+
 class Callback:
     "A hook into `Learner.fit`: methods named after its events; lower `order` runs first."
+
     order = 0
+
 
 def make_accelerator(device=None, mixed_precision: str = "no", grad_accum: int = 1):
     "An `accelerate.Accelerator` on `device` (checked; 'cpu' forces the CPU), or accelerate's choice."
     from accelerate import Accelerator
+
     cpu = device is not None and default_device(device) == "cpu"
     return Accelerator(cpu=cpu, mixed_precision=mixed_precision, gradient_accumulation_steps=grad_accum)
+
 
 # %% ../nbs/00_core.ipynb #c940496b
 class Learner:
     "One training loop: `batch_fn(step)` draws a batch, `step_fn(model, batch)` returns its loss (and terms)."
 
-    def __init__(self, model: nn.Module, opt, step_fn, batch_fn, max_steps: int, cbs=(), sched=None,
-                 max_grad_norm: float | None = None, accelerator=None, generators: dict | None = None):
+    def __init__(
+        self,
+        model: nn.Module,
+        opt,
+        step_fn,
+        batch_fn,
+        max_steps: int,
+        cbs=(),
+        sched=None,
+        max_grad_norm: float | None = None,
+        accelerator=None,
+        generators: dict | None = None,
+    ):
         self.model, self.opt, self.sched = model, opt, sched
         self.step_fn, self.batch_fn = step_fn, batch_fn
         self.max_steps, self.max_grad_norm = max_steps, max_grad_norm
@@ -198,6 +292,7 @@ class Learner:
         "After a step: is it one of every `every` steps, or the last? (0 or None: never.)"
         return bool(every) and (self.step % every == 0 or self.step >= self.max_steps)
 
+
 # %% ../nbs/00_core.ipynb #c59af241
 @patch
 def fit(self: Learner) -> Learner:
@@ -212,6 +307,7 @@ def fit(self: Learner) -> Learner:
         pass
     self("after_fit")
     return self
+
 
 @patch
 def one_step(self: Learner):
@@ -237,9 +333,11 @@ def one_step(self: Learner):
     self.step += 1
     self("after_step")
 
+
 # %% ../nbs/00_core.ipynb #f31265bd
 class HistoryCB(Callback):
     "Loss and terms summed on the device and read (one host sync) every `every` steps, into `learn.history`."
+
     order = 10
 
     def __init__(self, every: int = 10):
@@ -264,28 +362,30 @@ class HistoryCB(Callback):
         self.write(learn)
 
     def before_save(self, learn):
-        self.write(learn)                                              # a resumed run starts from here
+        self.write(learn)  # a resumed run starts from here
 
     def write(self, learn):
         if not self.n:
             return
-        means = (torch.stack(list(self.sums.values())) / self.n).tolist()      # the one read
+        means = (torch.stack(list(self.sums.values())) / self.n).tolist()  # the one read
         learn.history["step"].append(learn.step)
         learn.history["seconds"].append(round(learn.elapsed_s, 2))
         for name, value in zip(self.sums, means):
             learn.history.setdefault(name, []).append(round(value, 6))
         self.sums, self.n = {}, 0
 
+
 # %% ../nbs/00_core.ipynb #3c8626cd
 class NonFiniteCB(Callback):
     "Skip the update of a step whose loss is NaN or infinite; stop after `max_in_a_row` of them."
+
     order = -10
 
     def __init__(self, max_in_a_row: int = 5, hint: str = "lower the learning rate or check the data"):
         self.max_in_a_row, self.hint, self.in_a_row = max_in_a_row, hint, 0
 
     def after_loss(self, learn):
-        if torch.isfinite(learn.loss):                                          # the one per-step read
+        if torch.isfinite(learn.loss):  # the one per-step read
             self.in_a_row = 0
             return
         self.in_a_row += 1
@@ -295,8 +395,10 @@ class NonFiniteCB(Callback):
             raise FloatingPointError(msg)
         raise CancelStep()
 
+
 class TimeBudgetCB(Callback):
     "End training once the run, resumed time included, has used `minutes` of wall time."
+
     order = 20
 
     def __init__(self, minutes: float | None):
@@ -306,8 +408,10 @@ class TimeBudgetCB(Callback):
         if self.minutes and learn.elapsed_s >= 60 * self.minutes:
             raise CancelFit()
 
+
 class StopAtCB(Callback):
     "End training after `step` steps, whatever `max_steps` says: a run cut short (as a kill would)."
+
     order = 20
 
     def __init__(self, step: int):
@@ -317,9 +421,11 @@ class StopAtCB(Callback):
         if learn.step >= self.stop:
             raise CancelFit()
 
+
 # %% ../nbs/00_core.ipynb #817f5c66
 class EveryCB(Callback):
     "Call `fn(learn)` every `every` steps (and after the last one if `at_end`)."
+
     order = 25
 
     def __init__(self, fn, every: int | None, at_end: bool = False):
@@ -329,8 +435,10 @@ class EveryCB(Callback):
         if self.every and (learn.step % self.every == 0 or (self.at_end and learn.step >= learn.max_steps)):
             self.fn(learn)
 
+
 class ProgressCB(Callback):
     "A tqdm progress bar showing the latest history values (on the main process only)."
+
     order = 50
 
     def __init__(self, desc: str = "train", show: bool = True):
@@ -338,6 +446,7 @@ class ProgressCB(Callback):
 
     def before_fit(self, learn):
         from tqdm.auto import tqdm
+
         show = self.show and learn.acc.is_main_process
         self.bar = tqdm(total=learn.max_steps, initial=learn.step, desc=self.desc, disable=not show)
 
@@ -351,8 +460,10 @@ class ProgressCB(Callback):
     def after_fit(self, learn):
         self.bar.close()
 
+
 class StepTimerCB(Callback):
     "Wall time of every step in `self.times` (seconds; on a GPU, once its queued work is done)."
+
     order = 60
 
     def __init__(self):
@@ -370,14 +481,20 @@ class StepTimerCB(Callback):
         self._sync(learn)
         self.times.append(time.perf_counter() - self.t0)
 
+
 # %% ../nbs/00_core.ipynb #bc16ecd4
 def rng_state(generators: dict) -> dict:
     "Every random state a run draws from (torch CPU and CUDA, numpy, Python, named generators), as tensors."
     kind, keys, pos, has_gauss, cached = np.random.get_state()
     cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []
-    return dict(torch=torch.get_rng_state(), cuda=cuda,
-                numpy=(kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, cached),
-                python=random.getstate(), generators={k: g.get_state() for k, g in generators.items()})
+    return dict(
+        torch=torch.get_rng_state(),
+        cuda=cuda,
+        numpy=(kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, cached),
+        python=random.getstate(),
+        generators={k: g.get_state() for k, g in generators.items()},
+    )
+
 
 def set_rng_state(state: dict, generators: dict):
     "Restore what `rng_state` saved."
@@ -390,13 +507,18 @@ def set_rng_state(state: dict, generators: dict):
     for k, g in generators.items():
         g.set_state(state["generators"][k])
 
+
 # %% ../nbs/00_core.ipynb #4fb33f66
 RESUME_KEYS = ("model", "optimizer", "step", "history", "elapsed_s", "rng")
-RESUME_HINT = ("An exported model has no optimiser state: start a new run folder from it "
-               "(`latentsync-nb train --init-from` for a UNet).")
+RESUME_HINT = (
+    "An exported model has no optimiser state: start a new run folder from it "
+    "(`latentsync-nb train --init-from` for a UNet)."
+)
+
 
 class CheckpointCB(Callback):
     "Save what a run needs to go on exactly, every `every` steps and at the end; resume from `path` if there."
+
     order = 30
 
     def __init__(self, path, every: int | None, extra=dict, resume: bool = True, log=print):
@@ -427,14 +549,21 @@ class CheckpointCB(Callback):
         learn("before_save")
         if learn.acc.is_main_process:
             weights = learn.acc.unwrap_model(learn.model).state_dict()
-            state = dict(model=weights, optimizer=learn.opt.state_dict(), step=learn.step,
-                         history=learn.history, elapsed_s=learn.elapsed_s, rng=rng_state(learn.generators),
-                         **self.extra())
+            state = dict(
+                model=weights,
+                optimizer=learn.opt.state_dict(),
+                step=learn.step,
+                history=learn.history,
+                elapsed_s=learn.elapsed_s,
+                rng=rng_state(learn.generators),
+                **self.extra(),
+            )
             if learn.sched is not None:
                 state["scheduler"] = learn.sched.state_dict()
             save_checkpoint(state, self.path)
         learn.acc.wait_for_everyone()
         self.saved_at = learn.step
+
 
 # %% ../nbs/00_core.ipynb #e526c56c
 def read_history(ckpt: dict) -> dict:
@@ -445,19 +574,31 @@ def read_history(ckpt: dict) -> dict:
         val = zip(h["val_step_list"], h["val_loss_list"], h["val_acc_list"], h["val_time_list"])
         points = [dict(step=s, loss=loss, acc=a, seconds=t) for s, loss, a, t in val]
         return dict(step=h["train_step_list"], loss=h["train_loss_list"], val=points)
-    if "terms" in h:                                             # the UNet's earlier layout
+    if "terms" in h:  # the UNet's earlier layout
         out = dict(step=h["step"], loss=h["total"], **h["terms"])
         out.update({k: h[k] for k in ("skipped", "val") if h.get(k)})
         return out
     return h
 
+
 def loss_terms(history: dict) -> dict:
     "{term: values} of a history: its lists other than step, seconds, loss, skipped and val."
     return {k: v for k, v in history.items() if k not in ("step", "seconds", "loss", "skipped", "val")}
 
-def standard_callbacks(desc: str, log_every: int, progress: bool = True, checkpoint=None,
-                       checkpoint_every: int | None = None, extra=dict, minutes: float | None = None,
-                       max_nonfinite: int = 5, resume: bool = True, log=print, more=()) -> list:
+
+def standard_callbacks(
+    desc: str,
+    log_every: int,
+    progress: bool = True,
+    checkpoint=None,
+    checkpoint_every: int | None = None,
+    extra=dict,
+    minutes: float | None = None,
+    max_nonfinite: int = 5,
+    resume: bool = True,
+    log=print,
+    more=(),
+) -> list:
     "What every trainer here wants: NaN guard, history, time budget, progress bar, checkpoints; and `more`."
     hint = "lower the learning rate or check the data"
     if checkpoint is not None:
@@ -468,6 +609,7 @@ def standard_callbacks(desc: str, log_every: int, progress: bool = True, checkpo
     if checkpoint is not None:
         cbs.append(CheckpointCB(checkpoint, checkpoint_every or log_every, extra, resume, log))
     return cbs
+
 
 # %% ../nbs/00_core.ipynb #fa204edb
 class StepBatches:
@@ -486,7 +628,8 @@ class StepBatches:
 
     def __call__(self, step: int):
         from torch.utils.data import DataLoader
-        if step != self.next_step:                                               # the first call, or a resume
+
+        if step != self.next_step:  # the first call, or a resume
             order = (self.indices(s) for s in itertools.count(step))
             self.batches = iter(DataLoader(self.dataset, batch_sampler=order, num_workers=self.workers))
         self.next_step = step + 1

@@ -4,7 +4,12 @@
 
 # %% ../nbs/00a_data.ipynb #73a740e8
 from __future__ import annotations
-import functools, json, math, os, sys, warnings
+import functools
+import json
+import math
+import os
+import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,21 +25,61 @@ from torch.utils.data import Dataset
 from .core import atomic_path
 
 # %% auto #0
-__all__ = ['OFFICIAL_AV', 'SEED', 'AVConfig', 'MediaError', 'SilentAudioWarning', 'sample_root', 'Clip', 'load_manifest',
-           'read_audio', 'audio_level_db', 'is_silent', 'check_audio', 'read_video', 'iter_video', 'count_video_frames',
-           'iter_frames_at', 'VideoWriter', 'write_video', 'write_wav', 'melspectrogram', 'mel_start', 'mel_window_len',
-           'n_windows', 'mel_window', 'audio_window', 'MaskConfig', 'official_mask', 'keep_mask', 'mouth_mask',
-           'mask_frames', 'latent_mask', 'mouth_darkness', 'frame_loudness', 'frames_to_tensor', 'stack_frames',
-           'LoadedClip', 'load_clip', 'load_face_clips', 'SyncNetDataset', 'reference_start', 'recolour', 'UNetDataset']
+__all__ = [
+    "OFFICIAL_AV",
+    "SEED",
+    "AVConfig",
+    "MediaError",
+    "SilentAudioWarning",
+    "sample_root",
+    "Clip",
+    "load_manifest",
+    "read_audio",
+    "audio_level_db",
+    "is_silent",
+    "check_audio",
+    "read_video",
+    "iter_video",
+    "count_video_frames",
+    "iter_frames_at",
+    "VideoWriter",
+    "write_video",
+    "write_wav",
+    "melspectrogram",
+    "mel_start",
+    "mel_window_len",
+    "n_windows",
+    "mel_window",
+    "audio_window",
+    "MaskConfig",
+    "official_mask",
+    "keep_mask",
+    "mouth_mask",
+    "mask_frames",
+    "latent_mask",
+    "mouth_darkness",
+    "frame_loudness",
+    "frames_to_tensor",
+    "stack_frames",
+    "LoadedClip",
+    "load_clip",
+    "load_face_clips",
+    "SyncNetDataset",
+    "reference_start",
+    "recolour",
+    "UNetDataset",
+]
+
 
 # %% ../nbs/00a_data.ipynb #55480c4c
 @dataclass(frozen=True)
 class AVConfig:
     "Audio/video constants of LatentSync (Wav2Lip-compatible mel, 25 fps video, 16 kHz audio)."
-    fps: int = 25               # video frames per second
-    sample_rate: int = 16_000   # audio samples per second
-    n_fft: int = 800            # STFT size (50 ms)
-    hop_length: int = 200       # 12.5 ms -> 80 mel steps per second
+
+    fps: int = 25  # video frames per second
+    sample_rate: int = 16_000  # audio samples per second
+    n_fft: int = 800  # STFT size (50 ms)
+    hop_length: int = 200  # 12.5 ms -> 80 mel steps per second
     win_length: int = 800
     n_mels: int = 80
     fmin: float = 55.0
@@ -43,42 +88,59 @@ class AVConfig:
     min_level_db: float = -100.0
     ref_level_db: float = 20.0
     max_abs_value: float = 4.0  # mel values are normalised to [-4, 4]
-    clip_frames: int = 16       # frames per training window
-    face_size: int = 256        # aligned face resolution
+    clip_frames: int = 16  # frames per training window
+    face_size: int = 256  # aligned face resolution
 
     @property
-    def mel_steps_per_s(self) -> float: return self.sample_rate / self.hop_length
+    def mel_steps_per_s(self) -> float:
+        return self.sample_rate / self.hop_length
+
     @property
-    def samples_per_frame(self) -> int: return self.sample_rate // self.fps
+    def samples_per_frame(self) -> int:
+        return self.sample_rate // self.fps
+
 
 OFFICIAL_AV = AVConfig()
+
 
 # %% ../nbs/00a_data.ipynb #19e5ec08
 class MediaError(ValueError):
     "An audio/video file or array that cannot be used; the message says what is wrong and what to do."
 
+
 class SilentAudioWarning(UserWarning):
     "The audio is (nearly) silent: allowed, but the mouth will stay closed and sync cannot be judged."
+
 
 # %% ../nbs/00a_data.ipynb #6a50026a
 SEED = 1247  # the project's seed: the shipped corpus and the SyncNet / UNet training recipes
 
+
 def sample_root() -> Path:
-    "The `data_samples/` folder: `$LATENTSYNC_NB_SAMPLES`, else the nearest one above the working directory or the package."
+    """The `data_samples/` folder: `$LATENTSYNC_NB_SAMPLES`, else the nearest one above the working directory
+    or the package."""
     import latentsync_nb
+
     env = os.environ.get("LATENTSYNC_NB_SAMPLES")
-    if env: candidates = [Path(env)]
+    if env:
+        candidates = [Path(env)]
     else:
         here, pkg = Path.cwd().resolve(), Path(latentsync_nb.__file__).resolve().parent
         candidates = [d / "data_samples" for d in (here, *here.parents, pkg.parent)]
     for root in candidates:
-        if (root / "manifest.json").exists(): return root
-    raise FileNotFoundError(f"No data_samples/manifest.json in {candidates[0]} or above. Run from a clone of the repository, "
-                            "set LATENTSYNC_NB_SAMPLES, or build the corpus with `latentsync-nb make-samples DIR`.")
+        if (root / "manifest.json").exists():
+            return root
+    raise FileNotFoundError(
+        f"No data_samples/manifest.json in {candidates[0]} or above. Run from a clone of the repository, "
+        "set LATENTSYNC_NB_SAMPLES, or build the corpus with `latentsync-nb make-samples DIR`."
+    )
+
 
 @dataclass(frozen=True)
 class Clip:
-    "One talking-head clip of a corpus: video (mp4 with audio track), lossless audio (wav) and per-frame metadata."
+    """One talking-head clip of a corpus: video (mp4 with audio track), lossless audio (wav) and per-frame
+    metadata."""
+
     id: str
     speaker: str
     split: str
@@ -89,38 +151,68 @@ class Clip:
     width: int
     height: int
     aligned: bool = True
-    audio_offset_frames: int = 0   # > 0: the sound of frame i is heard at frame i + offset
+    audio_offset_frames: int = 0  # > 0: the sound of frame i is heard at frame i + offset
 
-    def load_meta(self) -> dict: return json.loads(Path(self.meta).read_text())
+    def load_meta(self) -> dict:
+        return json.loads(Path(self.meta).read_text())
+
 
 def load_manifest(root=None, split=None) -> list[Clip]:
     "Clips listed in `root/manifest.json` (default: the shipped samples), optionally only one split."
     root = Path(root) if root is not None else sample_root()
     path = root / "manifest.json"
-    if not path.exists(): raise FileNotFoundError(f"{path} does not exist; build a corpus with `latentsync-nb make-samples {root}`.")
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} does not exist; build a corpus with `latentsync-nb make-samples {root}`."
+        )
     man = json.loads(path.read_text())
-    clips = [Clip(id=c["id"], speaker=c["speaker"], split=c["split"], video=root / c["video"], audio=root / c["audio"],
-                  meta=root / c["meta"], n_frames=c["n_frames"], width=c["width"], height=c["height"],
-                  aligned=c["aligned"], audio_offset_frames=c["audio_offset_frames"]) for c in man["clips"]]
+    clips = [
+        Clip(
+            id=c["id"],
+            speaker=c["speaker"],
+            split=c["split"],
+            video=root / c["video"],
+            audio=root / c["audio"],
+            meta=root / c["meta"],
+            n_frames=c["n_frames"],
+            width=c["width"],
+            height=c["height"],
+            aligned=c["aligned"],
+            audio_offset_frames=c["audio_offset_frames"],
+        )
+        for c in man["clips"]
+    ]
     if split is not None:
         splits = {c.split for c in clips}
-        if split not in splits: raise ValueError(f"Unknown split {split!r}; the manifest has {sorted(splits)}.")
+        if split not in splits:
+            raise ValueError(f"Unknown split {split!r}; the manifest has {sorted(splits)}.")
         clips = [c for c in clips if c.split == split]
     return clips
+
 
 # %% ../nbs/00a_data.ipynb #ddf1458e
 def _open_media(path):
     "Open a media file with PyAV, turning every failure into a clear error."
     path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f"{path}: no such file. Check the path.")
-    if path.is_dir(): raise MediaError(f"{path} is a folder, not a media file.")
-    if path.stat().st_size == 0: raise MediaError(f"{path} is empty (0 bytes): re-export or copy the file again.")
-    try: return av.open(str(path))
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file. Check the path.")
+    if path.is_dir():
+        raise MediaError(f"{path} is a folder, not a media file.")
+    if path.stat().st_size == 0:
+        raise MediaError(f"{path} is empty (0 bytes): re-export or copy the file again.")
+    try:
+        return av.open(str(path))
     except (av.error.FFmpegError, OSError, ValueError) as e:
-        raise MediaError(f"{path} is not a readable audio/video file ({e}). Re-encode it to mp4 (H.264 + AAC) or wav.") from e
+        raise MediaError(
+            f"{path} is not a readable audio/video file ({e}). Re-encode it to mp4 (H.264 + AAC) or wav."
+        ) from e
+
 
 def _decode_error(path, e):
-    return MediaError(f"{path} is corrupt or uses an unsupported codec ({e}). Re-encode it to mp4 (H.264 + AAC) or wav.")
+    return MediaError(
+        f"{path} is corrupt or uses an unsupported codec ({e}). Re-encode it to mp4 (H.264 + AAC) or wav."
+    )
+
 
 # %% ../nbs/00a_data.ipynb #6f0c422c
 def read_audio(path, sample_rate: int = OFFICIAL_AV.sample_rate) -> np.ndarray:
@@ -135,30 +227,44 @@ def read_audio(path, sample_rate: int = OFFICIAL_AV.sample_rate) -> np.ndarray:
             for frame in container.decode(stream):
                 chunks += [f.to_ndarray()[0] for f in resampler.resample(frame)]
             chunks += [f.to_ndarray()[0] for f in resampler.resample(None)]
-        except av.error.FFmpegError as e: raise _decode_error(path, e) from e
+        except av.error.FFmpegError as e:
+            raise _decode_error(path, e) from e
     wav = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
-    if wav.size == 0: raise MediaError(f"{path}: the audio track holds no samples.")
+    if wav.size == 0:
+        raise MediaError(f"{path}: the audio track holds no samples.")
     return check_audio(wav, path)
+
 
 def audio_level_db(wav: np.ndarray) -> float:
     "RMS level of `wav` in dB relative to full scale (-inf for digital silence)."
     rms = float(np.sqrt(np.mean(np.square(wav, dtype=np.float64)))) if wav.size else 0.0
     return 20 * math.log10(rms) if rms > 0 else -math.inf
 
+
 def is_silent(wav: np.ndarray, threshold_db: float = -60.0) -> bool:
     "True when the RMS level of `wav` is below `threshold_db` dBFS."
     return audio_level_db(wav) < threshold_db
 
+
 def check_audio(wav, name="audio") -> np.ndarray:
     "Validate a waveform: 1-D, non-empty, finite; warn (`SilentAudioWarning`) when it is silent."
     wav = np.asarray(wav)
-    if wav.ndim != 1: raise MediaError(f"{name}: expected a mono waveform of shape (n_samples,), got shape {wav.shape}.")
-    if wav.size == 0: raise MediaError(f"{name}: the waveform is empty.")
+    if wav.ndim != 1:
+        raise MediaError(f"{name}: expected a mono waveform of shape (n_samples,), got shape {wav.shape}.")
+    if wav.size == 0:
+        raise MediaError(f"{name}: the waveform is empty.")
     if not np.isfinite(wav).all():
-        raise MediaError(f"{name}: {int((~np.isfinite(wav)).sum())} samples are NaN or infinite; fix the audio source.")
-    if is_silent(wav): warnings.warn(f"{name} is silent ({audio_level_db(wav):.0f} dBFS): the mouth will stay closed.",
-                                     SilentAudioWarning, stacklevel=2)
+        raise MediaError(
+            f"{name}: {int((~np.isfinite(wav)).sum())} samples are NaN or infinite; fix the audio source."
+        )
+    if is_silent(wav):
+        warnings.warn(
+            f"{name} is silent ({audio_level_db(wav):.0f} dBFS): the mouth will stay closed.",
+            SilentAudioWarning,
+            stacklevel=2,
+        )
     return wav
+
 
 # %% ../nbs/00a_data.ipynb #97b7bdfd
 def _resample_times(times: np.ndarray, duration: float, fps: float) -> np.ndarray:
@@ -166,6 +272,7 @@ def _resample_times(times: np.ndarray, duration: float, fps: float) -> np.ndarra
     n_out = int(math.floor(duration * fps + 1e-6))
     targets = np.arange(n_out) / fps
     return np.clip(np.searchsorted(times, targets + 1e-6, side="right") - 1, 0, len(times) - 1)
+
 
 def read_video(path, fps: float = OFFICIAL_AV.fps) -> np.ndarray:
     "RGB frames of a video resampled to `fps`, shape (n_frames, h, w, 3), uint8."
@@ -178,217 +285,338 @@ def read_video(path, fps: float = OFFICIAL_AV.fps) -> np.ndarray:
         try:
             for frame in container.decode(stream):
                 frames.append(frame.to_ndarray(format="rgb24"))
-                times.append(frame.time if frame.time is not None else len(times) / float(stream.average_rate or fps))
-        except av.error.FFmpegError as e: raise _decode_error(path, e) from e
+                times.append(
+                    frame.time if frame.time is not None else len(times) / float(stream.average_rate or fps)
+                )
+        except av.error.FFmpegError as e:
+            raise _decode_error(path, e) from e
         src_rate = float(stream.average_rate or fps)
-    if not frames: raise MediaError(f"{path}: the video stream holds no frames.")
+    if not frames:
+        raise MediaError(f"{path}: the video stream holds no frames.")
     times = np.asarray(times, dtype=np.float64) - times[0]
     idx = _resample_times(times, times[-1] + 1 / src_rate, fps)
     return np.stack([frames[i] for i in idx])
 
+
 # %% ../nbs/00a_data.ipynb #a849f865
 def _first_frame_time(container, stream) -> float:
     "Presentation time of a video stream's first frame (read_video measures every time from it)."
-    for frame in container.decode(stream): return frame.time or 0.0
+    for frame in container.decode(stream):
+        return frame.time or 0.0
     raise MediaError("the video stream holds no frames.")
 
+
 def iter_video(path, fps: float = OFFICIAL_AV.fps, start: int = 0, stop: int | None = None):
-    "Frames start, start+1, ... (< stop) of `read_video(path, fps)`, yielded one at a time (h, w, 3) uint8; seeks to start."
+    """Frames start, start+1, ... (< stop) of `read_video(path, fps)`, yielded one at a time (h, w, 3) uint8;
+    seeks to start."""
     with _open_media(path) as container:
-        if not container.streams.video: raise MediaError(f"{path} has no video stream.")
+        if not container.streams.video:
+            raise MediaError(f"{path} has no video stream.")
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         src_rate = float(stream.average_rate or fps)
         try:
             t0 = _first_frame_time(container, stream)
-            container.seek(int(max(0.0, t0 + start / fps - 1 / src_rate) / stream.time_base), stream=stream, backward=True)
+            container.seek(
+                int(max(0.0, t0 + start / fps - 1 / src_rate) / stream.time_base),
+                stream=stream,
+                backward=True,
+            )
             yield from _resampled(container.decode(stream), t0, fps, src_rate, start, stop)
-        except av.error.FFmpegError as e: raise _decode_error(path, e) from e
+        except av.error.FFmpegError as e:
+            raise _decode_error(path, e) from e
+
 
 def count_video_frames(path, fps: float = OFFICIAL_AV.fps) -> int:
     "len(read_video(path, fps)) from the packets' timestamps alone: nothing is decoded."
     with _open_media(path) as container:
-        if not container.streams.video: raise MediaError(f"{path} has no video stream.")
+        if not container.streams.video:
+            raise MediaError(f"{path} has no video stream.")
         stream = container.streams.video[0]
-        times = sorted(float(p.pts * stream.time_base) for p in container.demux(stream) if p.pts is not None and p.size)
-    if not times: raise MediaError(f"{path}: the video stream holds no frames.")
+        times = sorted(
+            float(p.pts * stream.time_base) for p in container.demux(stream) if p.pts is not None and p.size
+        )
+    if not times:
+        raise MediaError(f"{path}: the video stream holds no frames.")
     return int(math.floor((times[-1] - times[0] + 1 / float(stream.average_rate or fps)) * fps + 1e-6))
 
+
 def iter_frames_at(path, order, block: int = 32, fps: float = OFFICIAL_AV.fps):
-    "Yield (position, frames) for `order` (frame indices, e.g. a video played forward then backward) in blocks of `block`."
+    """Yield (position, frames) for `order` (frame indices, e.g. a video played forward then backward) in
+    blocks of `block`."""
     reader, nxt = None, 0
     for k0 in range(0, len(order), block):
-        wanted = np.asarray(order[k0:k0 + block])
+        wanted = np.asarray(order[k0 : k0 + block])
         lo, hi = int(wanted.min()), int(wanted.max())
-        if reader is None or not nxt <= lo < nxt + block:                        # behind or far ahead: seek
+        if reader is None or not nxt <= lo < nxt + block:  # behind or far ahead: seek
             reader, nxt = iter_video(path, fps, start=lo), lo
         got = {i: next(reader) for i in range(nxt, hi + 1)}
         nxt = hi + 1
-        block_frames = np.stack([got[i] for i in wanted])                         # (len(wanted), h, w, 3)
-        del got                                                                   # one copy of the block in memory, not two
+        block_frames = np.stack([got[i] for i in wanted])  # (len(wanted), h, w, 3)
+        del got  # one copy of the block in memory, not two
         yield k0, block_frames
 
+
 def _resampled(decoded, t0: float, fps: float, src_rate: float, j: int, stop: int | None):
-    "Yield, for targets j, j+1, ... < stop, the decoded frame on screen at j / fps (the rule of `_resample_times`)."
+    """Yield, for targets j, j+1, ... < stop, the decoded frame on screen at j / fps (the rule of
+    `_resample_times`)."""
     prev, prev_img, t = None, None, None
-    done = lambda: stop is not None and j >= stop
+
+    def done():
+        return stop is not None and j >= stop
+
     for frame in decoded:
         t = frame.time - t0 if frame.time is not None else (t + 1 / src_rate if t is not None else 0.0)
-        while prev is not None and not done() and j / fps + 1e-6 < t:             # target j falls before this frame
-            if prev_img is None: prev_img = prev.to_ndarray(format="rgb24")
-            yield prev_img; j += 1
-        if done(): return
+        while prev is not None and not done() and j / fps + 1e-6 < t:  # target j falls before this frame
+            if prev_img is None:
+                prev_img = prev.to_ndarray(format="rgb24")
+            yield prev_img
+            j += 1
+        if done():
+            return
         prev, prev_img = frame, None
-    if prev is None: return
-    n_total = int(math.floor((t + 1 / src_rate) * fps + 1e-6))                   # the last frame stays until the end
+    if prev is None:
+        return
+    n_total = int(math.floor((t + 1 / src_rate) * fps + 1e-6))  # the last frame stays until the end
     while j < n_total and not done():
-        if prev_img is None: prev_img = prev.to_ndarray(format="rgb24")
-        yield prev_img; j += 1
+        if prev_img is None:
+            prev_img = prev.to_ndarray(format="rgb24")
+        yield prev_img
+        j += 1
+
 
 # %% ../nbs/00a_data.ipynb #468437bc
 class VideoWriter:
-    "An mp4 (H.264 + AAC) written frame by frame, renamed into place only when the block ends without an error."
-    def __init__(self, path, fps: int = OFFICIAL_AV.fps, audio=None, sample_rate: int = OFFICIAL_AV.sample_rate,
-                 crf: int = 20, audio_bitrate: int = 64_000):
-        self.path, self.fps, self.sample_rate, self.crf, self.audio_bitrate = Path(path), fps, sample_rate, crf, audio_bitrate
-        self.audio = None if audio is None else check_audio(np.asarray(audio, dtype=np.float32), "write_video audio")
+    """An mp4 (H.264 + AAC) written frame by frame, renamed into place only when the block ends without an
+    error."""
+
+    def __init__(
+        self,
+        path,
+        fps: int = OFFICIAL_AV.fps,
+        audio=None,
+        sample_rate: int = OFFICIAL_AV.sample_rate,
+        crf: int = 20,
+        audio_bitrate: int = 64_000,
+    ):
+        self.path, self.fps, self.sample_rate, self.crf, self.audio_bitrate = (
+            Path(path),
+            fps,
+            sample_rate,
+            crf,
+            audio_bitrate,
+        )
+        self.audio = (
+            None if audio is None else check_audio(np.asarray(audio, dtype=np.float32), "write_video audio")
+        )
         self.frames, self._stack, self._out, self._vs, self._as = 0, None, None, None, None
 
     def __enter__(self) -> "VideoWriter":
         from contextlib import ExitStack
+
         self._stack = ExitStack()
-        self._out = self._stack.enter_context(av.open(str(self._stack.enter_context(atomic_path(self.path))), "w", format="mp4"))
+        self._out = self._stack.enter_context(
+            av.open(str(self._stack.enter_context(atomic_path(self.path))), "w", format="mp4")
+        )
         return self
 
     def write(self, img: np.ndarray) -> None:
         "Append one RGB frame (h, w, 3) uint8; every frame has the first one's size."
         img = np.asarray(img)
-        if img.ndim != 3 or img.shape[-1] != 3 or img.dtype != np.uint8 or (self._vs and img.shape[:2] != (self._vs.height, self._vs.width)):
-            raise MediaError(f"write_video: expected uint8 frames (h, w, 3) of one size, got {img.dtype} {img.shape}.")
+        if (
+            img.ndim != 3
+            or img.shape[-1] != 3
+            or img.dtype != np.uint8
+            or (self._vs and img.shape[:2] != (self._vs.height, self._vs.width))
+        ):
+            raise MediaError(
+                f"write_video: expected uint8 frames (h, w, 3) of one size, got {img.dtype} {img.shape}."
+            )
         if self._vs is None:
             self._vs = self._out.add_stream("libx264", rate=self.fps)
             self._vs.height, self._vs.width = img.shape[:2]
-            self._vs.pix_fmt = "yuv420p" if img.shape[0] % 2 == 0 and img.shape[1] % 2 == 0 else "yuv444p"   # 4:2:0 needs even sizes
+            self._vs.pix_fmt = (
+                "yuv420p" if img.shape[0] % 2 == 0 and img.shape[1] % 2 == 0 else "yuv444p"
+            )  # 4:2:0 needs even sizes
             self._vs.options = {"crf": str(self.crf), "preset": "medium"}
-            if self.audio is not None:                                           # every stream before the first packet
+            if self.audio is not None:  # every stream before the first packet
                 self._as = self._out.add_stream("aac", rate=self.sample_rate, layout="mono")
                 self._as.bit_rate = self.audio_bitrate
         self._out.mux(self._vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
         self.frames += 1
 
     def _finish(self) -> None:
-        if self._vs is None: raise MediaError("write_video: no frames were written.")
+        if self._vs is None:
+            raise MediaError("write_video: no frames were written.")
         self._out.mux(self._vs.encode(None))
-        if self.audio is None: return
+        if self.audio is None:
+            return
         aus = self._as
         n = aus.codec_context.frame_size or 1024
         for s in range(0, len(self.audio), n):
-            af = av.AudioFrame.from_ndarray(np.ascontiguousarray(self.audio[None, s:s + n]), format="flt", layout="mono")
+            af = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(self.audio[None, s : s + n]), format="flt", layout="mono"
+            )
             af.sample_rate, af.pts = self.sample_rate, s
             self._out.mux(aus.encode(af))
         self._out.mux(aus.encode(None))
 
     def __exit__(self, kind, value, tb) -> bool:
         try:
-            if kind is None: self._finish()
+            if kind is None:
+                self._finish()
         except BaseException:
-            self._stack.__exit__(*sys.exc_info()); raise
+            self._stack.__exit__(*sys.exc_info())
+            raise
         return self._stack.__exit__(kind, value, tb)
 
-def write_video(path, frames, fps: int = OFFICIAL_AV.fps, audio=None, sample_rate: int = OFFICIAL_AV.sample_rate,
-                crf: int = 20, audio_bitrate: int = 64_000) -> Path:
+
+def write_video(
+    path,
+    frames,
+    fps: int = OFFICIAL_AV.fps,
+    audio=None,
+    sample_rate: int = OFFICIAL_AV.sample_rate,
+    crf: int = 20,
+    audio_bitrate: int = 64_000,
+) -> Path:
     "Write RGB `frames` (n, h, w, 3) uint8 and optional mono `audio` as an mp4 (H.264 + AAC), atomically."
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8 or len(frames) == 0:
-        raise MediaError(f"write_video: expected uint8 frames of shape (n, h, w, 3), got {frames.dtype} {frames.shape}.")
+        raise MediaError(
+            f"write_video: expected uint8 frames of shape (n, h, w, 3), got {frames.dtype} {frames.shape}."
+        )
     with VideoWriter(path, fps, audio, sample_rate, crf, audio_bitrate) as writer:
-        for img in frames: writer.write(img)
+        for img in frames:
+            writer.write(img)
     return Path(path)
+
 
 def write_wav(path, wav, sample_rate: int = OFFICIAL_AV.sample_rate) -> Path:
     "Write mono float audio in [-1, 1] as 16-bit PCM wav, atomically."
     import soundfile as sf
+
     path, wav = Path(path), check_audio(np.asarray(wav, dtype=np.float32), "write_wav")
-    with atomic_path(path) as tmp: sf.write(str(tmp), np.clip(wav, -1, 1), sample_rate, subtype="PCM_16", format="WAV")
+    with atomic_path(path) as tmp:
+        sf.write(str(tmp), np.clip(wav, -1, 1), sample_rate, subtype="PCM_16", format="WAV")
     return path
+
 
 # %% ../nbs/00a_data.ipynb #3ba9502e
 @functools.lru_cache(maxsize=8)
 def _mel_basis(sample_rate: int, n_fft: int, n_mels: int, fmin: float, fmax: float) -> np.ndarray:
     "The mel filter bank (n_mels, n_fft // 2 + 1), computed once per setting (a bounded cache)."
-    return librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax).astype(np.float32)
+    return librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax).astype(
+        np.float32
+    )
+
 
 def melspectrogram(wav, cfg: AVConfig = OFFICIAL_AV) -> np.ndarray:
-    "LatentSync's (Wav2Lip-compatible) log-mel spectrogram of a 16 kHz waveform, shape (80, T), float32 in [-4, 4]."
+    """LatentSync's (Wav2Lip-compatible) log-mel spectrogram of a 16 kHz waveform, shape (80, T), float32 in
+    [-4, 4]."""
     wav = check_audio(np.asarray(wav, dtype=np.float32), "melspectrogram input")
-    y = scipy.signal.lfilter([1, -cfg.preemphasis], [1], wav).astype(np.float32)              # pre-emphasis
-    spec = np.abs(librosa.stft(y=y, n_fft=cfg.n_fft, hop_length=cfg.hop_length, win_length=cfg.win_length,
-                               window="hann", center=True, pad_mode="constant"))             # (401, T)
-    basis = _mel_basis(cfg.sample_rate, cfg.n_fft, cfg.n_mels, cfg.fmin, cfg.fmax)          # (80, 401)
-    mel = basis @ spec                                                                        # (80, T)
+    y = scipy.signal.lfilter([1, -cfg.preemphasis], [1], wav).astype(np.float32)  # pre-emphasis
+    spec = np.abs(
+        librosa.stft(
+            y=y,
+            n_fft=cfg.n_fft,
+            hop_length=cfg.hop_length,
+            win_length=cfg.win_length,
+            window="hann",
+            center=True,
+            pad_mode="constant",
+        )
+    )  # (401, T)
+    basis = _mel_basis(cfg.sample_rate, cfg.n_fft, cfg.n_mels, cfg.fmin, cfg.fmax)  # (80, 401)
+    mel = basis @ spec  # (80, T)
     min_level = 10 ** (cfg.min_level_db / 20)
     s_db = 20 * np.log10(np.maximum(min_level, mel)) - cfg.ref_level_db
     m = cfg.max_abs_value
     return np.clip(2 * m * (s_db - cfg.min_level_db) / -cfg.min_level_db - m, -m, m).astype(np.float32)
+
 
 # %% ../nbs/00a_data.ipynb #0bfb0f65
 def mel_start(frame: int, cfg: AVConfig = OFFICIAL_AV) -> int:
     "First mel step of the window that starts at video `frame`: int(80 * frame / 25)."
     return int(cfg.mel_steps_per_s * frame) // cfg.fps
 
+
 def mel_window_len(n_frames: int | None = None, cfg: AVConfig = OFFICIAL_AV) -> int:
     "Mel steps covering `n_frames` video frames: ceil(n_frames / 25 * 80) (52 for 16 frames)."
     n = cfg.clip_frames if n_frames is None else n_frames
     return -(-int(n * cfg.mel_steps_per_s) // cfg.fps)
 
+
 def n_windows(n_frames: int, n_mel: int, clip_frames: int | None = None, cfg: AVConfig = OFFICIAL_AV) -> int:
     "How many window starts fit a clip of `n_frames` frames and `n_mel` mel steps."
     f = cfg.clip_frames if clip_frames is None else clip_frames
     n = n_frames - f + 1
-    while n > 0 and mel_start(n - 1, cfg) + mel_window_len(f, cfg) > n_mel: n -= 1
+    while n > 0 and mel_start(n - 1, cfg) + mel_window_len(f, cfg) > n_mel:
+        n -= 1
     return max(n, 0)
 
-def mel_window(mel: np.ndarray, start_frame: int, n_frames: int | None = None, cfg: AVConfig = OFFICIAL_AV) -> np.ndarray:
+
+def mel_window(
+    mel: np.ndarray, start_frame: int, n_frames: int | None = None, cfg: AVConfig = OFFICIAL_AV
+) -> np.ndarray:
     "The (80, 52) slice of `mel` heard during `n_frames` frames from `start_frame`."
     s, n = mel_start(start_frame, cfg), mel_window_len(n_frames, cfg)
     if start_frame < 0 or s + n > mel.shape[-1]:
-        raise MediaError(f"The mel window for frames {start_frame}..{start_frame + (n_frames or cfg.clip_frames) - 1} "
-                         f"needs steps {s}..{s + n - 1} but the audio has {mel.shape[-1]} steps: the audio is too short.")
-    return mel[..., s:s + n]
+        raise MediaError(
+            f"The mel window for frames {start_frame}..{start_frame + (n_frames or cfg.clip_frames) - 1} "
+            f"needs steps {s}..{s + n - 1} but the audio has {mel.shape[-1]} steps: the audio is too short."
+        )
+    return mel[..., s : s + n]
 
-def audio_window(wav: np.ndarray, start_frame: int, n_frames: int | None = None, cfg: AVConfig = OFFICIAL_AV) -> np.ndarray:
+
+def audio_window(
+    wav: np.ndarray, start_frame: int, n_frames: int | None = None, cfg: AVConfig = OFFICIAL_AV
+) -> np.ndarray:
     "Raw samples heard during `n_frames` frames from `start_frame`, shape (n_frames * 640,)."
     f = cfg.clip_frames if n_frames is None else n_frames
     s, n = start_frame * cfg.samples_per_frame, f * cfg.samples_per_frame
     if start_frame < 0 or s + n > len(wav):
-        raise MediaError(f"Frames {start_frame}..{start_frame + f - 1} need audio samples up to {s + n}, but it has {len(wav)}.")
-    return wav[s:s + n]
+        raise MediaError(
+            f"Frames {start_frame}..{start_frame + f - 1} need audio samples up to {s + n}, but it has "
+            f"{len(wav)}."
+        )
+    return wav[s : s + n]
+
 
 # %% ../nbs/00a_data.ipynb #c8582d4b
 @dataclass(frozen=True)
 class MaskConfig:
     "Geometry of the fixed lower-face mask, in fractions of the aligned face crop."
-    top: float = 0.55        # the mask starts at this height
-    half_width: float = 0.33 # half the mask's width
-    depth: float = 0.42      # from `top` down to the bottom of the ellipse
-    feather: float = 0.02    # soft edge width
-    shape: str = "ellipse"   # "ellipse" (this project's, the fields above) or "official" (LatentSync's mask.png)
+
+    top: float = 0.55  # the mask starts at this height
+    half_width: float = 0.33  # half the mask's width
+    depth: float = 0.42  # from `top` down to the bottom of the ellipse
+    feather: float = 0.02  # soft edge width
+    shape: str = (
+        "ellipse"  # "ellipse" (this project's, the fields above) or "official" (LatentSync's mask.png)
+    )
+
 
 def official_mask(size: int = 256) -> np.ndarray:
-    "LatentSync's mask.png as its pipeline reads it: 1 (white) = kept, 0 (black) = redrawn; (size, size) float32."
+    """LatentSync's mask.png as its pipeline reads it: 1 (white) = kept, 0 (black) = redrawn; (size, size)
+    float32."""
     import latentsync_nb
+
     path = Path(latentsync_nb.__file__).resolve().parent / "assets" / "latentsync_mask_256.tsv"
-    png = np.full((256, 256), 255, np.uint8)                                  # white: kept
+    png = np.full((256, 256), 255, np.uint8)  # white: kept
     for line in path.read_text().splitlines():
         if not line or line.startswith("#"):
             continue
         row, runs = line.split("\t")
         for run in runs.split(","):
             a, b = map(int, run.split("-"))
-            png[int(row), a:b] = 0                                            # black: redrawn
+            png[int(row), a:b] = 0  # black: redrawn
     if size != 256:
-        png = cv2.resize(png, (size, size), interpolation=cv2.INTER_LANCZOS4)   # uint8: rounded and clipped, as cv2 gives it
+        png = cv2.resize(
+            png, (size, size), interpolation=cv2.INTER_LANCZOS4
+        )  # uint8: rounded and clipped, as cv2 gives it
     return png.astype(np.float32) / 255
+
 
 def keep_mask(size: int = OFFICIAL_AV.face_size, cfg: MaskConfig = MaskConfig()) -> np.ndarray:
     "The mask the UNet sees (LatentSync's convention): (size, size) float32, 1 = kept, 0 = redrawn."
@@ -398,58 +626,75 @@ def keep_mask(size: int = OFFICIAL_AV.face_size, cfg: MaskConfig = MaskConfig())
         raise ValueError(f"MaskConfig.shape must be 'ellipse' or 'official', got {cfg.shape!r}")
     yy, xx = (np.mgrid[0:size, 0:size] + 0.5) / size
     r = np.sqrt(((xx - 0.5) / cfg.half_width) ** 2 + ((yy - cfg.top) / cfg.depth) ** 2)  # elliptic radius
-    inside = np.clip((1 - r) / (cfg.feather / cfg.depth) + 0.5, 0, 1)                      # soft ellipse edge
-    below = np.clip((yy - cfg.top) / cfg.feather + 0.5, 0, 1)                                # soft top edge
+    inside = np.clip((1 - r) / (cfg.feather / cfg.depth) + 0.5, 0, 1)  # soft ellipse edge
+    below = np.clip((yy - cfg.top) / cfg.feather + 0.5, 0, 1)  # soft top edge
     return (1 - inside * below).astype(np.float32)
 
+
 def mouth_mask(size: int = OFFICIAL_AV.face_size, cfg: MaskConfig = MaskConfig()) -> np.ndarray:
-    "Where the model redraws, 1 - keep_mask: (size, size) float32, 1 = redrawn (for scores and paste weights)."
+    """Where the model redraws, 1 - keep_mask: (size, size) float32, 1 = redrawn (for scores and paste
+    weights)."""
     return 1 - keep_mask(size, cfg)
 
+
 def mask_frames(frames, keep):
-    "Frames times the keep mask, as LatentSync: torch (.., 3, h, w) in [-1, 1] or numpy (.., h, w, 3) uint8; redrawn = 0 (mid-grey)."
+    """Frames times the keep mask, as LatentSync: torch (.., 3, h, w) in [-1, 1] or numpy (.., h, w, 3) uint8;
+    redrawn = 0 (mid-grey)."""
     if isinstance(frames, torch.Tensor):
         return frames * torch.as_tensor(keep, dtype=frames.dtype, device=frames.device)
-    normalised = np.asarray(frames, np.float32) / 127.5 - 1                   # [-1, 1]
+    normalised = np.asarray(frames, np.float32) / 127.5 - 1  # [-1, 1]
     return ((normalised * keep[..., None] + 1) * 127.5).round().astype(np.uint8)
 
+
 def latent_mask(keep: torch.Tensor, size: tuple) -> torch.Tensor:
-    "The keep mask (b, 1, s, s) at latent size (b, 1, h, w), nearest neighbour as LatentSync's interpolate: still binary."
+    """The keep mask (b, 1, s, s) at latent size (b, 1, h, w), nearest neighbour as LatentSync's interpolate:
+    still binary."""
     return F.interpolate(keep.float(), size=tuple(size))
+
 
 # %% ../nbs/00a_data.ipynb #b7987afe
 def mouth_darkness(frames: np.ndarray, mask: np.ndarray | None = None, threshold: int = 70) -> np.ndarray:
-    "Per-frame fraction of dark pixels inside the mask region: a pixel-level measure of how open the mouth is."
+    """Per-frame fraction of dark pixels inside the mask region: a pixel-level measure of how open the mouth
+    is."""
     mask = mouth_mask(frames.shape[1]) if mask is None else mask
-    dark = np.asarray(frames).max(axis=-1) < threshold                        # (n, h, w)
+    dark = np.asarray(frames).max(axis=-1) < threshold  # (n, h, w)
     return (dark * (mask > 0.5)).sum(axis=(1, 2)) / (mask > 0.5).sum()
+
 
 def frame_loudness(wav: np.ndarray, n_frames: int, cfg: AVConfig = OFFICIAL_AV) -> np.ndarray:
     "RMS level in dB of the audio heard during each video frame, shape (n_frames,)."
     spf = cfg.samples_per_frame
-    chunks = np.asarray(wav[:n_frames * spf], dtype=np.float64)
+    chunks = np.asarray(wav[: n_frames * spf], dtype=np.float64)
     chunks = np.pad(chunks, (0, n_frames * spf - len(chunks))).reshape(n_frames, spf)
-    return 10 * np.log10(np.mean(chunks ** 2, axis=1) + 1e-10)
+    return 10 * np.log10(np.mean(chunks**2, axis=1) + 1e-10)
+
 
 # %% ../nbs/00a_data.ipynb #5dbdc021
 def frames_to_tensor(frames: np.ndarray) -> torch.Tensor:
     "uint8 frames (f, h, w, 3) -> float tensor (3, f, h, w) in [-1, 1]."
     return torch.from_numpy(np.ascontiguousarray(frames)).permute(3, 0, 1, 2).float().div(127.5).sub(1)
 
+
 def stack_frames(clip: torch.Tensor) -> torch.Tensor:
-    "A clip (.., 3, f, h, w) -> frames stacked on channels (.., 3*f, h, w), frame-major, as SyncNet takes them."
+    """A clip (.., 3, f, h, w) -> frames stacked on channels (.., 3*f, h, w), frame-major, as SyncNet takes
+    them."""
     *lead, c, f, h, w = clip.shape
     return clip.movedim(-4, -3).reshape(*lead, f * c, h, w)
+
 
 @dataclass
 class LoadedClip:
     "A clip decoded into memory: frames, audio and mel."
+
     clip: Clip
-    frames: np.ndarray   # (n, s, s, 3) uint8
-    wav: np.ndarray      # (n_samples,) float32
-    mel: np.ndarray      # (80, T) float32
+    frames: np.ndarray  # (n, s, s, 3) uint8
+    wav: np.ndarray  # (n_samples,) float32
+    mel: np.ndarray  # (80, T) float32
+
     @property
-    def n_windows(self) -> int: return n_windows(len(self.frames), self.mel.shape[1])
+    def n_windows(self) -> int:
+        return n_windows(len(self.frames), self.mel.shape[1])
+
 
 def load_clip(clip: Clip, size: int | None = None, cfg: AVConfig = OFFICIAL_AV) -> LoadedClip:
     "Decode a clip (resized to `size` x `size` if given) and compute its mel; check it is long enough."
@@ -458,35 +703,59 @@ def load_clip(clip: Clip, size: int | None = None, cfg: AVConfig = OFFICIAL_AV) 
         frames = np.stack([cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA) for f in frames])
     lc = LoadedClip(clip, frames, wav, melspectrogram(wav, cfg))
     if lc.n_windows < 1:
-        raise MediaError(f"{clip.video}: {len(frames)} frames / {len(wav) / cfg.sample_rate:.2f} s of audio is shorter "
-                         f"than one {cfg.clip_frames}-frame window; use clips of at least {cfg.clip_frames / cfg.fps:.2f} s.")
+        raise MediaError(
+            f"{clip.video}: {len(frames)} frames / {len(wav) / cfg.sample_rate:.2f} s of audio is shorter "
+            f"than one {cfg.clip_frames}-frame window; use clips of at least "
+            f"{cfg.clip_frames / cfg.fps:.2f} s."
+        )
     return lc
+
 
 def load_face_clips(size: int, split: str = "train", root=None) -> list[torch.Tensor]:
     "Every aligned clip of a split as a float tensor (n_frames, 3, size, size) in [0, 1]."
     clips = [c for c in load_manifest(root, split=split) if c.aligned]
     return [torch.from_numpy(load_clip(c, size=size).frames).permute(0, 3, 1, 2).float() / 255 for c in clips]
 
+
 class _ClipDataset(Dataset):
     "Shared machinery: clips decoded lazily and cached, per-item seeded random generators."
+
     def __init__(self, clips, n_items=None, size=None, seed=0, cfg: AVConfig = OFFICIAL_AV):
         self.clips, self.size, self.seed, self.cfg = list(clips), size, seed, cfg
-        if not self.clips: raise ValueError("No clips given: check the split name or the manifest.")
+        if not self.clips:
+            raise ValueError("No clips given: check the split name or the manifest.")
         self.n_items = n_items if n_items is not None else 8 * len(self.clips)
         self._cache = {}
-    def __len__(self): return self.n_items
+
+    def __len__(self):
+        return self.n_items
+
     def loaded(self, j: int) -> LoadedClip:
-        if j not in self._cache: self._cache[j] = load_clip(self.clips[j], self.size, self.cfg)
+        if j not in self._cache:
+            self._cache[j] = load_clip(self.clips[j], self.size, self.cfg)
         return self._cache[j]
+
     def rng(self, i: int) -> np.random.Generator:
-        if not 0 <= i < self.n_items: raise IndexError(f"item {i} out of range (dataset has {self.n_items})")
+        if not 0 <= i < self.n_items:
+            raise IndexError(f"item {i} out of range (dataset has {self.n_items})")
         return np.random.default_rng([self.seed, i])
+
 
 # %% ../nbs/00a_data.ipynb #72ea5ef1
 class SyncNetDataset(_ClipDataset):
-    "Balanced (frames, mel, label) pairs for SyncNet: positives use the frames' own mel window, negatives another one."
-    def __init__(self, clips, n_items=None, size=None, seed=0, min_offset: int = 5, lower_half: bool = True,
-                 cfg: AVConfig = OFFICIAL_AV):
+    """Balanced (frames, mel, label) pairs for SyncNet: positives use the frames' own mel window, negatives
+    another one."""
+
+    def __init__(
+        self,
+        clips,
+        n_items=None,
+        size=None,
+        seed=0,
+        min_offset: int = 5,
+        lower_half: bool = True,
+        cfg: AVConfig = OFFICIAL_AV,
+    ):
         super().__init__(clips, n_items, size, seed, cfg)
         self.min_offset, self.lower_half = min_offset, lower_half
 
@@ -499,34 +768,57 @@ class SyncNetDataset(_ClipDataset):
         mel_from = start
         if not label:
             others = [s for s in range(n) if abs(s - start) >= self.min_offset]
-            if not others: raise MediaError(f"{lc.clip.id}: too short for a negative {self.min_offset}+ frames away.")
+            if not others:
+                raise MediaError(f"{lc.clip.id}: too short for a negative {self.min_offset}+ frames away.")
             mel_from = int(rng.choice(others))
         f = self.cfg.clip_frames
-        clip = frames_to_tensor(lc.frames[start:start + f])                      # (3, f, s, s)
-        if self.lower_half: clip = clip[..., clip.shape[-2] // 2:, :]           # (3, f, s/2, s)
-        return dict(frames=stack_frames(clip),                                   # (3f, s/2, s)
-                    mel=torch.from_numpy(mel_window(lc.mel, mel_from, f, self.cfg)).unsqueeze(0),  # (1, 80, 52)
-                    label=torch.tensor(float(label)), clip=lc.clip.id, start=start, mel_start=mel_from)
+        clip = frames_to_tensor(lc.frames[start : start + f])  # (3, f, s, s)
+        if self.lower_half:
+            clip = clip[..., clip.shape[-2] // 2 :, :]  # (3, f, s/2, s)
+        return dict(
+            frames=stack_frames(clip),  # (3f, s/2, s)
+            mel=torch.from_numpy(mel_window(lc.mel, mel_from, f, self.cfg)).unsqueeze(0),  # (1, 80, 52)
+            label=torch.tensor(float(label)),
+            clip=lc.clip.id,
+            start=start,
+            mel_start=mel_from,
+        )
+
 
 # %% ../nbs/00a_data.ipynb #30be6cb6
 def reference_start(rng: np.random.Generator, n_windows: int, start: int, clip_frames: int = 16) -> int:
     "A random window start whose 16 frames do not overlap the window at `start`."
     options = [s for s in range(n_windows) if abs(s - start) >= clip_frames]
     if not options:
-        raise MediaError(f"A reference window needs a clip with two non-overlapping {clip_frames}-frame windows "
-                         f"(at least {2 * clip_frames} frames); this one has {n_windows + clip_frames - 1}.")
+        raise MediaError(
+            f"A reference window needs a clip with two non-overlapping {clip_frames}-frame windows "
+            f"(at least {2 * clip_frames} frames); this one has {n_windows + clip_frames - 1}."
+        )
     return int(rng.choice(options))
 
+
 def recolour(frames: np.ndarray, clip: int, variant: int, seed: int = 0) -> np.ndarray:
-    "Frames (n, h, w, 3) uint8 in colour variant `variant` of clip `clip` (0: unchanged): per-channel gains in [0.7, 1.3], one skin tone for the whole clip."
-    if variant == 0: return frames
+    """Frames (n, h, w, 3) uint8 in colour variant `variant` of clip `clip` (0: unchanged): per-channel gains
+    in [0.7, 1.3], one skin tone for the whole clip."""
+    if variant == 0:
+        return frames
     gain = np.random.default_rng([seed, clip, variant]).uniform(0.7, 1.3, 3).astype(np.float32)
     return np.clip(frames * gain, 0, 255).round().astype(np.uint8)
 
+
 class UNetDataset(_ClipDataset):
     "16-frame windows for the LatentSync UNet: gt, masked and reference frames, mask, mel and raw audio."
-    def __init__(self, clips, n_items=None, size=None, seed=0, mask_cfg: MaskConfig = MaskConfig(),
-                 cfg: AVConfig = OFFICIAL_AV, colour_variants: int = 0):
+
+    def __init__(
+        self,
+        clips,
+        n_items=None,
+        size=None,
+        seed=0,
+        mask_cfg: MaskConfig = MaskConfig(),
+        cfg: AVConfig = OFFICIAL_AV,
+        colour_variants: int = 0,
+    ):
         super().__init__(clips, n_items, size, seed, cfg)
         self.mask_cfg, self.colour_variants = mask_cfg, colour_variants
 
@@ -537,11 +829,21 @@ class UNetDataset(_ClipDataset):
         start = int(rng.integers(lc.n_windows))
         ref = reference_start(rng, lc.n_windows, start, f)
         colour = int(rng.integers(self.colour_variants + 1)) if self.colour_variants else 0
-        tone = lambda x: recolour(x, i % len(self.clips), colour, self.seed)       # the same tone on every frame
-        mask = torch.from_numpy(keep_mask(lc.frames.shape[1], self.mask_cfg))     # (s, s): 1 = kept
-        gt = frames_to_tensor(tone(lc.frames[start:start + f]))                   # (3, f, s, s)
-        return dict(gt=gt, masked=mask_frames(gt, mask), ref=frames_to_tensor(tone(lc.frames[ref:ref + f])),
-                    mask=mask[None],                                              # (1, s, s): 1 = kept
-                    mel=torch.from_numpy(mel_window(lc.mel, start, f, self.cfg)).unsqueeze(0),   # (1, 80, 52)
-                    audio=torch.from_numpy(audio_window(lc.wav, start, f, self.cfg).copy()),     # (10240,)
-                    clip=lc.clip.id, start=start, ref_start=ref, colour=colour)
+
+        def tone(x):
+            return recolour(x, i % len(self.clips), colour, self.seed)  # the same tone on every frame
+
+        mask = torch.from_numpy(keep_mask(lc.frames.shape[1], self.mask_cfg))  # (s, s): 1 = kept
+        gt = frames_to_tensor(tone(lc.frames[start : start + f]))  # (3, f, s, s)
+        return dict(
+            gt=gt,
+            masked=mask_frames(gt, mask),
+            ref=frames_to_tensor(tone(lc.frames[ref : ref + f])),
+            mask=mask[None],  # (1, s, s): 1 = kept
+            mel=torch.from_numpy(mel_window(lc.mel, start, f, self.cfg)).unsqueeze(0),  # (1, 80, 52)
+            audio=torch.from_numpy(audio_window(lc.wav, start, f, self.cfg).copy()),  # (10240,)
+            clip=lc.clip.id,
+            start=start,
+            ref_start=ref,
+            colour=colour,
+        )

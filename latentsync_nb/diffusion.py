@@ -8,33 +8,54 @@ from __future__ import annotations
 import torch
 
 # %% auto #0
-__all__ = ['ddim_scheduler', 'predict_x0', 'complete_latents']
+__all__ = ["ddim_scheduler", "predict_x0", "complete_latents"]
+
 
 # %% ../nbs/03b_diffusion.ipynb #86947371
 def ddim_scheduler():
     "diffusers DDIMScheduler with LatentSync's configuration."
     from diffusers import DDIMScheduler
-    return DDIMScheduler(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
-                         clip_sample=False, set_alpha_to_one=False, steps_offset=1, prediction_type="epsilon")
+
+    return DDIMScheduler(
+        num_train_timesteps=1000,
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        clip_sample=False,
+        set_alpha_to_one=False,
+        steps_offset=1,
+        prediction_type="epsilon",
+    )
+
 
 def _per_sample(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     "(b,) -> (b, 1, 1, ...) matching `like`'s number of dimensions."
     return values.view(-1, *([1] * (like.ndim - 1)))
 
-def predict_x0(noisy: torch.Tensor, eps_hat: torch.Tensor, timesteps: torch.Tensor, alphas_cumprod: torch.Tensor) -> torch.Tensor:
-    "One-step estimate of the clean latents: (z_t - sqrt(1 - a_t) * eps_hat) / sqrt(a_t), per-sample timesteps (b,)."
+
+def predict_x0(
+    noisy: torch.Tensor, eps_hat: torch.Tensor, timesteps: torch.Tensor, alphas_cumprod: torch.Tensor
+) -> torch.Tensor:
+    """One-step estimate of the clean latents: (z_t - sqrt(1 - a_t) * eps_hat) / sqrt(a_t), per-sample
+    timesteps (b,)."""
     if noisy.shape != eps_hat.shape:
-        raise ValueError(f"noisy latents {tuple(noisy.shape)} and predicted noise {tuple(eps_hat.shape)} differ in shape")
+        raise ValueError(
+            f"noisy latents {tuple(noisy.shape)} and predicted noise {tuple(eps_hat.shape)} differ in shape"
+        )
     if timesteps.ndim != 1 or len(timesteps) != noisy.shape[0]:
         raise ValueError(f"timesteps must be (b,) = ({noisy.shape[0]},), got {tuple(timesteps.shape)}")
     a = _per_sample(alphas_cumprod.to(noisy.device, torch.float64)[timesteps.long()], noisy)
     x0 = (noisy.double() - (1 - a).sqrt() * eps_hat.double()) / a.sqrt()
     return x0.to(noisy.dtype)
 
+
 # %% ../nbs/03b_diffusion.ipynb #5c8b45b9
 def complete_latents(region: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
     "Generated bottom rows (..., r, w) under the known rows of full latents (..., h, w) -> (..., h, w)."
     r, h = region.shape[-2], known.shape[-2]
     if region.shape[:-2] != known.shape[:-2] or region.shape[-1] != known.shape[-1] or r > h:
-        raise ValueError(f"a generated region {tuple(region.shape)} must be the bottom rows of the known latents {tuple(known.shape)}")
-    return region if r == h else torch.cat([known[..., :h - r, :].to(region.dtype), region], dim=-2)
+        raise ValueError(
+            f"a generated region {tuple(region.shape)} must be the bottom rows of the known latents "
+            f"{tuple(known.shape)}"
+        )
+    return region if r == h else torch.cat([known[..., : h - r, :].to(region.dtype), region], dim=-2)

@@ -16,16 +16,33 @@ from .syncnet import sync_offsets
 from .vae import decode_latents, encode_clips
 
 # %% auto #0
-__all__ = ['QUALITY', 'mouth_hf_energy', 'mouth_quality', 'vae_round_trip', 'EvalConfig', 'evaluate_clip', 'VAECeilings',
-           'quality_summary', 'evaluate_model', 'json_line']
+__all__ = [
+    "QUALITY",
+    "mouth_hf_energy",
+    "mouth_quality",
+    "vae_round_trip",
+    "EvalConfig",
+    "evaluate_clip",
+    "VAECeilings",
+    "quality_summary",
+    "evaluate_model",
+    "json_line",
+]
+
 
 # %% ../nbs/06a_evaluation.ipynb #69d2fd8b
 def mouth_hf_energy(frames: np.ndarray, mask_cfg: MaskConfig = MaskConfig()) -> float:
-    "Mean |Laplacian| of the grey frames (n, s, s, 3) inside the mouth mask: how much fine detail (or noise) the mouth has."
+    """Mean |Laplacian| of the grey frames (n, s, s, 3) inside the mouth mask: how much fine detail (or noise)
+    the mouth has."""
     import cv2
+
     inside = mouth_mask(frames.shape[1], mask_cfg) > 0.5
-    grey = lambda fr: cv2.cvtColor(np.ascontiguousarray(fr), cv2.COLOR_RGB2GRAY).astype(np.float32)
+
+    def grey(fr):
+        return cv2.cvtColor(np.ascontiguousarray(fr), cv2.COLOR_RGB2GRAY).astype(np.float32)
+
     return float(np.mean([np.abs(cv2.Laplacian(grey(fr), cv2.CV_32F, ksize=1))[inside] for fr in frames]))
+
 
 # %% ../nbs/06a_evaluation.ipynb #b9d5dced
 def _check_pair(generated: np.ndarray, truth: np.ndarray) -> tuple:
@@ -34,64 +51,107 @@ def _check_pair(generated: np.ndarray, truth: np.ndarray) -> tuple:
     for name, x in (("generated", gen), ("ground truth", gt)):
         if x.ndim != 4 or x.shape[-1] != 3 or x.shape[1] != x.shape[2]:
             raise ValueError(f"{name} must be square RGB frames (n, s, s, 3), got shape {x.shape}")
-        if len(x) == 0: raise ValueError(f"{name} is an empty clip: there are no frames to score")
+        if len(x) == 0:
+            raise ValueError(f"{name} is an empty clip: there are no frames to score")
     if gen.shape != gt.shape:
-        raise ValueError(f"generated {gen.shape} and ground truth {gt.shape} differ in shape: score the same frames at the same size")
+        raise ValueError(
+            f"generated {gen.shape} and ground truth {gt.shape} differ in shape: score the same frames at "
+            "the same size"
+        )
     return gen.astype(np.float32), gt.astype(np.float32)
 
-def _grey(x: np.ndarray) -> np.ndarray: return x @ np.array([0.299, 0.587, 0.114], np.float32)       # (.., 3) -> (..)
+
+def _grey(x: np.ndarray) -> np.ndarray:
+    return x @ np.array([0.299, 0.587, 0.114], np.float32)  # (.., 3) -> (..)
+
 
 def _band_gradient(grey: np.ndarray, band: np.ndarray) -> float:
     "Mean gradient magnitude (central differences) of grey frames (n, s, s) over a band (s, s) of pixels."
     gy, gx = np.gradient(grey, axis=(1, 2))
     return float(np.hypot(gy, gx)[:, band].mean())
 
-def mouth_quality(generated: np.ndarray, truth: np.ndarray, mask_cfg: MaskConfig = MaskConfig(), lpips=None) -> dict:
-    "What a viewer sees of a re-drawn mouth against the ground truth (both (n, s, s, 3) uint8): PSNR, SSIM, LPIPS, colour, seam, flicker."
+
+def mouth_quality(
+    generated: np.ndarray, truth: np.ndarray, mask_cfg: MaskConfig = MaskConfig(), lpips=None
+) -> dict:
+    """What a viewer sees of a re-drawn mouth against the ground truth (both (n, s, s, 3) uint8): PSNR, SSIM,
+    LPIPS, colour, seam, flicker."""
     from skimage.color import deltaE_ciede2000, rgb2lab
     from skimage.metrics import structural_similarity
     import cv2
+
     gen, gt = _check_pair(generated, truth)
     w = composite_weight(gen.shape[1], mask_cfg)
-    inside = w >= 0.5                                                                # mostly the model's pixels
-    ramp = cv2.dilate(((w > 0) & (w < 1)).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0   # the blend, 1 px wider
-    ramp[int(np.nonzero(inside)[0].mean()):] = False                                 # its upper half: across the cheeks
-    diff = gen[:, inside] - gt[:, inside]                                            # (n, k, 3)
-    mse = float((diff ** 2).mean())
+    inside = w >= 0.5  # mostly the model's pixels
+    ramp = (
+        cv2.dilate(((w > 0) & (w < 1)).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    )  # the blend, 1 px wider
+    ramp[int(np.nonzero(inside)[0].mean()) :] = False  # its upper half: across the cheeks
+    diff = gen[:, inside] - gt[:, inside]  # (n, k, 3)
+    mse = float((diff**2).mean())
     ys, xs = np.nonzero(inside)
     box = (slice(None), slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
-    ssim = np.mean([structural_similarity(a, b, channel_axis=-1, data_range=255) for a, b in zip(gen[box], gt[box])])
-    lab = lambda x: rgb2lab(x[:, inside] / 255.0)
-    flick = lambda g: np.abs(np.diff(g[:, inside], axis=0)).mean() if len(g) > 1 else 0.0
+    ssim = np.mean(
+        [structural_similarity(a, b, channel_axis=-1, data_range=255) for a, b in zip(gen[box], gt[box])]
+    )
+
+    def lab(x):
+        return rgb2lab(x[:, inside] / 255.0)
+
+    def flick(g):
+        return np.abs(np.diff(g[:, inside], axis=0)).mean() if len(g) > 1 else 0.0
+
     flicker_gt = flick(_grey(gt))
-    return dict(mouth_psnr=round(float(10 * np.log10(255 ** 2 / max(mse, 1e-10))), 3), mouth_ssim=round(float(ssim), 4),
-                mouth_lpips=round(_mouth_lpips(gen, gt, lpips), 4),
-                colour_error=round(float(deltaE_ciede2000(lab(gen), lab(gt)).mean()), 3),
-                colour_bias=[round(float(v), 2) for v in diff.mean(axis=(0, 1))],
-                seam=round(_band_gradient(_grey(gen), ramp) / max(_band_gradient(_grey(gt), ramp), 1e-6), 3),
-                flicker=round(float(flick(_grey(gen)) / flicker_gt), 3) if flicker_gt > 0 else 1.0)
+    return dict(
+        mouth_psnr=round(float(10 * np.log10(255**2 / max(mse, 1e-10))), 3),
+        mouth_ssim=round(float(ssim), 4),
+        mouth_lpips=round(_mouth_lpips(gen, gt, lpips), 4),
+        colour_error=round(float(deltaE_ciede2000(lab(gen), lab(gt)).mean()), 3),
+        colour_bias=[round(float(v), 2) for v in diff.mean(axis=(0, 1))],
+        seam=round(_band_gradient(_grey(gen), ramp) / max(_band_gradient(_grey(gt), ramp), 1e-6), 3),
+        flicker=round(float(flick(_grey(gen)) / flicker_gt), 3) if flicker_gt > 0 else 1.0,
+    )
+
 
 def _mouth_lpips(gen: np.ndarray, gt: np.ndarray, lpips=None) -> float:
-    "Mean LipLPIPS (lower half of the face) of float frames (n, s, s, 3) in [0, 255]; the tiny backbone unless given."
+    """Mean LipLPIPS (lower half of the face) of float frames (n, s, s, 3) in [0, 255]; the tiny backbone
+    unless given."""
     from latentsync_nb.perceptual import LipLPIPS
-    lpips = lpips or LipLPIPS("tiny")
-    to = lambda x: torch.from_numpy(x).permute(0, 3, 1, 2) / 127.5 - 1                  # (n, 3, s, s) in [-1, 1]
-    with torch.no_grad(): return float(lpips(to(gen), to(gt)).mean())
 
-def vae_round_trip(vae, frames: np.ndarray, mask_cfg: MaskConfig = MaskConfig(), chunk: int = 16) -> np.ndarray:
-    "Frames (n, s, s, 3) uint8 encoded and decoded by the VAE and pasted back like a generated mouth: the quality ceiling."
-    device = next(vae.parameters()).device
-    x = frames_to_tensor(frames).to(device)                                          # (3, n, s, s) in [-1, 1]
+    lpips = lpips or LipLPIPS("tiny")
+
+    def to(x):
+        return torch.from_numpy(x).permute(0, 3, 1, 2) / 127.5 - 1  # (n, 3, s, s) in [-1, 1]
+
     with torch.no_grad():
-        rec = torch.cat([decode_latents(vae, encode_clips(vae, x[None, :, i:i + chunk]))[0] for i in range(0, x.shape[1], chunk)], 1)
+        return float(lpips(to(gen), to(gt)).mean())
+
+
+def vae_round_trip(
+    vae, frames: np.ndarray, mask_cfg: MaskConfig = MaskConfig(), chunk: int = 16
+) -> np.ndarray:
+    """Frames (n, s, s, 3) uint8 encoded and decoded by the VAE and pasted back like a generated mouth: the
+    quality ceiling."""
+    device = next(vae.parameters()).device
+    x = frames_to_tensor(frames).to(device)  # (3, n, s, s) in [-1, 1]
+    with torch.no_grad():
+        rec = torch.cat(
+            [
+                decode_latents(vae, encode_clips(vae, x[None, :, i : i + chunk]))[0]
+                for i in range(0, x.shape[1], chunk)
+            ],
+            1,
+        )
     w = torch.from_numpy(composite_weight(frames.shape[1], mask_cfg)).to(device)
     out = w * ((rec.clamp(-1, 1) + 1) * 127.5).round() + (1 - w) * ((x + 1) * 127.5).round()
     return out.round().byte().permute(1, 2, 3, 0).cpu().numpy()
+
 
 # %% ../nbs/06a_evaluation.ipynb #40bdf6f7
 @dataclass
 class EvalConfig:
     "How a model is evaluated: sampling settings, face size, judge offsets, which clips."
+
     steps: int = 20
     guidance: float = 1.5
     seed: int = 0
@@ -99,43 +159,82 @@ class EvalConfig:
     max_offset: int = 15
     split: str = "test"
     max_clips: int | None = None
-    max_frames: int | None = None        # score only each clip's first frames (quick sweeps); None: whole clips
-    colour_match: bool = True            # generate_clip's paste-back: colour from the reference frames
-    colour_scale: float | None = COLOUR_SCALE   # ... its blur, a fraction of the face size (None: one shift per channel)
-    soft_edge: bool = True               # ... and the eroded, blurred paste weight (False: cut along the mask)
-    start_noise: str = "shared"          # DDIM's starting noise (sampling.START_NOISE): "shared" as LatentSync's inference, or "mixed"
+    max_frames: int | None = None  # score only each clip's first frames (quick sweeps); None: whole clips
+    colour_match: bool = True  # generate_clip's paste-back: colour from the reference frames
+    colour_scale: float | None = (
+        COLOUR_SCALE  # ... its blur, a fraction of the face size (None: one shift per channel)
+    )
+    soft_edge: bool = True  # ... and the eroded, blurred paste weight (False: cut along the mask)
+    # DDIM's starting noise (sampling.START_NOISE): "shared" as LatentSync's inference, or "mixed"
+    start_noise: str = "shared"
     # mouth LPIPS: LipLPIPS backbone ("tiny": trained on data_samples; "imagenet" online)
     lpips_backbone: str = "tiny"
 
+
 QUALITY = ("mouth_psnr", "mouth_ssim", "mouth_lpips", "colour_error", "seam", "flicker")
 
-def evaluate_clip(model, vae, judge, clip, other_wav: np.ndarray, cfg: EvalConfig = EvalConfig(),
-                  mask_cfg: MaskConfig = MaskConfig(), lpips=None, ceilings=None) -> tuple[dict, dict]:
-    "Generate a held-out clip from its own audio (reference frames half a clip away) and score it: (scores, frames)."
+
+def evaluate_clip(
+    model,
+    vae,
+    judge,
+    clip,
+    other_wav: np.ndarray,
+    cfg: EvalConfig = EvalConfig(),
+    mask_cfg: MaskConfig = MaskConfig(),
+    lpips=None,
+    ceilings=None,
+) -> tuple[dict, dict]:
+    """Generate a held-out clip from its own audio (reference frames half a clip away) and score it: (scores,
+    frames)."""
     ceilings = ceilings if ceilings is not None else VAECeilings()
     lc, spf = load_clip(clip, cfg.face_size), OFFICIAL_AV.samples_per_frame
-    truth = lc.frames[:cfg.max_frames]                                                 # (n, h, w, 3)
-    wav, n = lc.wav[:len(truth) * spf], len(truth)
-    gen = generate_clip(model, vae, truth, wav, ref_frames=np.roll(truth, n // 2, axis=0), steps=cfg.steps,
-                        guidance=cfg.guidance, seed=cfg.seed, mask_cfg=mask_cfg, colour_match=cfg.colour_match,
-                        soft_edge=cfg.soft_edge, start_noise=cfg.start_noise, colour_scale=cfg.colour_scale)
+    truth = lc.frames[: cfg.max_frames]  # (n, h, w, 3)
+    wav, n = lc.wav[: len(truth) * spf], len(truth)
+    gen = generate_clip(
+        model,
+        vae,
+        truth,
+        wav,
+        ref_frames=np.roll(truth, n // 2, axis=0),
+        steps=cfg.steps,
+        guidance=cfg.guidance,
+        seed=cfg.seed,
+        mask_cfg=mask_cfg,
+        colour_match=cfg.colour_match,
+        soft_edge=cfg.soft_edge,
+        start_noise=cfg.start_noise,
+        colour_scale=cfg.colour_scale,
+    )
     own, gt = (sync_offsets(judge, x, wav, cfg.max_offset) for x in (gen, truth))
     m = min(n, len(other_wav) // spf)
-    other = sync_offsets(judge, gen[:m], other_wav[:m * spf], cfg.max_offset)
+    other = sync_offsets(judge, gen[:m], other_wav[: m * spf], cfg.max_offset)
     outside = mouth_mask(cfg.face_size, mask_cfg) == 0
-    row = dict(clip=clip.id, sync_ratio=own["sync_margin"] / gt["sync_margin"], best_offset=own["best_offset"],
-               sync_margin=own["sync_margin"], gt_sync_margin=gt["sync_margin"], other_audio_margin=other["sync_margin"],
-               lse_c=own["lse_c"], lse_d=own["lse_d"], gt_lse_c=gt["lse_c"], gt_lse_d=gt["lse_d"],
-               hf_energy_ratio=mouth_hf_energy(gen, mask_cfg) / mouth_hf_energy(truth, mask_cfg),
-               outside_max_diff=int(np.abs(gen.astype(int) - truth)[:, outside].max()),
-               **mouth_quality(gen, truth, mask_cfg, lpips), **ceilings(vae, clip.id, truth, mask_cfg, lpips))
+    row = dict(
+        clip=clip.id,
+        sync_ratio=own["sync_margin"] / gt["sync_margin"],
+        best_offset=own["best_offset"],
+        sync_margin=own["sync_margin"],
+        gt_sync_margin=gt["sync_margin"],
+        other_audio_margin=other["sync_margin"],
+        lse_c=own["lse_c"],
+        lse_d=own["lse_d"],
+        gt_lse_c=gt["lse_c"],
+        gt_lse_d=gt["lse_d"],
+        hf_energy_ratio=mouth_hf_energy(gen, mask_cfg) / mouth_hf_energy(truth, mask_cfg),
+        outside_max_diff=int(np.abs(gen.astype(int) - truth)[:, outside].max()),
+        **mouth_quality(gen, truth, mask_cfg, lpips),
+        **ceilings(vae, clip.id, truth, mask_cfg, lpips),
+    )
     return row, dict(generated=gen, ground_truth=truth, offsets=own, gt_offsets=gt)
 
+
 class VAECeilings:
-    "The VAE round trip's scores per (VAE, clip, length, mask, LPIPS backbone), each computed once (sweeps score many models)."
+    """The VAE round trip's scores per (VAE, clip, length, mask, LPIPS backbone), each computed once (sweeps
+    score many models)."""
 
     def __init__(self):
-        self.scores = {}                                  # key -> (the VAE, kept so that its id stays its own; scores)
+        self.scores = {}  # key -> (the VAE, kept so that its id stays its own; scores)
 
     def __call__(self, vae, clip_id: str, truth: np.ndarray, mask_cfg: MaskConfig, lpips) -> dict:
         "The `vae_*` scores of a clip."
@@ -145,35 +244,64 @@ class VAECeilings:
             self.scores[key] = (vae, {f"vae_{k}": v for k, v in scores.items()})
         return dict(self.scores[key][1])
 
-def quality_summary(rows: list, prefix: str = "") -> dict:
-    "Means over clips of the image scores; `colour_bias` per channel (signed) and `colour_bias_max`, the largest mean |bias|."
-    bias = np.array([r[prefix + "colour_bias"] for r in rows])                         # (clips, 3)
-    return {**{prefix + k: round(float(np.mean([r[prefix + k] for r in rows])), 4) for k in QUALITY},
-            prefix + "colour_bias": bias.mean(0).round(2).tolist(), prefix + "colour_bias_max": round(float(np.abs(bias).mean(0).max()), 2)}
 
-def evaluate_model(model, vae, judge, cfg: EvalConfig = EvalConfig(), samples=None, keep_frames: bool = False,
-                   progress: bool = False, ceilings: VAECeilings | None = None) -> dict:
-    "Held-out scores of a model: per clip and summarised (sync, offsets, own vs other audio, LSE-C/D, image quality and its VAE ceiling)."
+def quality_summary(rows: list, prefix: str = "") -> dict:
+    """Means over clips of the image scores; `colour_bias` per channel (signed) and `colour_bias_max`, the
+    largest mean |bias|."""
+    bias = np.array([r[prefix + "colour_bias"] for r in rows])  # (clips, 3)
+    return {
+        **{prefix + k: round(float(np.mean([r[prefix + k] for r in rows])), 4) for k in QUALITY},
+        prefix + "colour_bias": bias.mean(0).round(2).tolist(),
+        prefix + "colour_bias_max": round(float(np.abs(bias).mean(0).max()), 2),
+    }
+
+
+def evaluate_model(
+    model,
+    vae,
+    judge,
+    cfg: EvalConfig = EvalConfig(),
+    samples=None,
+    keep_frames: bool = False,
+    progress: bool = False,
+    ceilings: VAECeilings | None = None,
+) -> dict:
+    """Held-out scores of a model: per clip and summarised (sync, offsets, own vs other audio, LSE-C/D, image
+    quality and its VAE ceiling)."""
     from tqdm.auto import tqdm
     from latentsync_nb.perceptual import LipLPIPS
-    clips, lpips = load_manifest(samples, split=cfg.split)[:cfg.max_clips], LipLPIPS(cfg.lpips_backbone)
-    ceilings = ceilings if ceilings is not None else VAECeilings()               # shared by this call's clips
-    if len(clips) < 2: raise ValueError(f"evaluation needs at least 2 clips (each is also scored with another's audio); got {len(clips)}")
+
+    clips, lpips = load_manifest(samples, split=cfg.split)[: cfg.max_clips], LipLPIPS(cfg.lpips_backbone)
+    ceilings = ceilings if ceilings is not None else VAECeilings()  # shared by this call's clips
+    if len(clips) < 2:
+        raise ValueError(
+            f"evaluation needs at least 2 clips (each is also scored with another's audio); got {len(clips)}"
+        )
     rows, frames = [], {}
     for k, clip in enumerate(tqdm(clips, desc="evaluate", disable=not progress)):
-        other = load_clip(clips[(k + 1) % len(clips)], cfg.face_size).wav                  # the next clip's audio
+        other = load_clip(clips[(k + 1) % len(clips)], cfg.face_size).wav  # the next clip's audio
         row, shown = evaluate_clip(model, vae, judge, clip, other, cfg, lpips=lpips, ceilings=ceilings)
         rows.append(row)
-        if keep_frames: frames[clip.id] = shown
-    mean = lambda xs: round(float(np.mean(xs)), 4)
-    summary = dict(sync_ratio=mean([r["sync_ratio"] for r in rows]),
-                   offset_ok_frac=mean([abs(r["best_offset"]) <= 1 for r in rows]),
-                   own_beats_other_frac=mean([r["sync_margin"] > r["other_audio_margin"] for r in rows]),
-                   hf_energy_ratio=mean([r["hf_energy_ratio"] for r in rows]),
-                   outside_max_diff=max(r["outside_max_diff"] for r in rows),
-                   **{k: mean([r[k] for r in rows]) for k in ("lse_c", "lse_d", "gt_lse_c", "gt_lse_d")},
-                   **quality_summary(rows), **quality_summary(rows, "vae_"), lpips_backbone=lpips.backbone, clips=len(rows))
+        if keep_frames:
+            frames[clip.id] = shown
+
+    def mean(xs):
+        return round(float(np.mean(xs)), 4)
+
+    summary = dict(
+        sync_ratio=mean([r["sync_ratio"] for r in rows]),
+        offset_ok_frac=mean([abs(r["best_offset"]) <= 1 for r in rows]),
+        own_beats_other_frac=mean([r["sync_margin"] > r["other_audio_margin"] for r in rows]),
+        hf_energy_ratio=mean([r["hf_energy_ratio"] for r in rows]),
+        outside_max_diff=max(r["outside_max_diff"] for r in rows),
+        **{k: mean([r[k] for r in rows]) for k in ("lse_c", "lse_d", "gt_lse_c", "gt_lse_d")},
+        **quality_summary(rows),
+        **quality_summary(rows, "vae_"),
+        lpips_backbone=lpips.backbone,
+        clips=len(rows),
+    )
     return dict(summary=summary, clips=rows, frames=frames, config=asdict(cfg))
+
 
 def json_line(d: dict) -> str:
     "A summary dict as one readable line."

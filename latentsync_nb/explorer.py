@@ -4,7 +4,10 @@
 
 # %% ../nbs/08_explorer.ipynb #12e16e62
 from __future__ import annotations
-import base64, json, math, time
+import base64
+import json
+import math
+import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -21,126 +24,214 @@ from .training import train
 from .vae import load_vae
 
 # %% auto #0
-__all__ = ['SWEPT', 'OFFICIAL_POINT', 'STAGE1_ONLY', 'STEP0', 'GRIDS', 'SWEEP_PRESETS', 'STRIP_FRAMES', 'METRICS', 'STUDY',
-           'COLUMNS', 'MAIN_METRICS', 'SOURCES', 'PANELS', 'BETTER', 'TRADE_OFF', 'MIN_SPAN', 'MOUTH_BOX', 'LIVE',
-           'parse_only', 'grid_settings', 'grid_points', 'SweepConfig', 'strip_png', 'png_array', 'curve_points',
-           'RunJudges', 'run_point', 'storage_url', 'open_sweep', 'sweep_worker', 'run_sweep', 'shipped_sweep_path',
-           'last_finished', 'setting_of', 'load_sweep', 'seeds_needed', 'sweep_summary', 'axis_effects',
-           'evidence_table', 'record_profile', 'shares_of', 'plot_axis', 'plot_frames', 'plot_curves', 'plot_shares',
-           'comparison_table', 'results_explorer']
+__all__ = [
+    "SWEPT",
+    "OFFICIAL_POINT",
+    "STAGE1_ONLY",
+    "STEP0",
+    "GRIDS",
+    "SWEEP_PRESETS",
+    "STRIP_FRAMES",
+    "METRICS",
+    "STUDY",
+    "COLUMNS",
+    "MAIN_METRICS",
+    "SOURCES",
+    "PANELS",
+    "BETTER",
+    "TRADE_OFF",
+    "MIN_SPAN",
+    "MOUTH_BOX",
+    "LIVE",
+    "parse_only",
+    "grid_settings",
+    "grid_points",
+    "SweepConfig",
+    "strip_png",
+    "png_array",
+    "curve_points",
+    "RunJudges",
+    "run_point",
+    "storage_url",
+    "open_sweep",
+    "sweep_worker",
+    "run_sweep",
+    "shipped_sweep_path",
+    "last_finished",
+    "setting_of",
+    "load_sweep",
+    "seeds_needed",
+    "sweep_summary",
+    "axis_effects",
+    "evidence_table",
+    "record_profile",
+    "shares_of",
+    "plot_axis",
+    "plot_frames",
+    "plot_curves",
+    "plot_shares",
+    "comparison_table",
+    "results_explorer",
+]
 
 # %% ../nbs/08_explorer.ipynb #b97acb62
-SWEPT = ("sync", "lpips", "trepa")                     # the weights a sweep moves; recon stays 1
-OFFICIAL_POINT = {n: getattr(LossWeights(), n) for n in TERMS}   # recon 1, sync 0.05, lpips 0.1, trepa 10
+SWEPT = ("sync", "lpips", "trepa")  # the weights a sweep moves; recon stays 1
+OFFICIAL_POINT = {n: getattr(LossWeights(), n) for n in TERMS}  # recon 1, sync 0.05, lpips 0.1, trepa 10
 # the step-0 arm: no stage-2 step
 STAGE1_ONLY = {"recon": 1.0, "sync": 0.0, "lpips": 0.0, "trepa": 0.0, "steps": 0}
-STEP0 = tuple(float(STAGE1_ONLY[n]) for n in SWEPT)      # the step-0 arm's setting: no stage-2 term, no step
+STEP0 = tuple(float(STAGE1_ONLY[n]) for n in SWEPT)  # the step-0 arm's setting: no stage-2 term, no step
 GRIDS = {
-    "official": {"sync": (0.0, 0.01, 0.05, 0.2, 1.0, 5.0), "lpips": (0.0, 0.1, 1.0, 10.0),
-                 "trepa": (0.0, 10.0, 100.0, 1000.0)},
+    "official": {
+        "sync": (0.0, 0.01, 0.05, 0.2, 1.0, 5.0),
+        "lpips": (0.0, 0.1, 1.0, 10.0),
+        "trepa": (0.0, 10.0, 100.0, 1000.0),
+    },
     "sync": {"sync": (0.0, 0.01, 0.05, 0.2, 1.0, 5.0)},
-    "tiny": {"sync": (0.0, 0.05)},                      # two settings: checks the machinery in seconds
+    "tiny": {"sync": (0.0, 0.05)},  # two settings: checks the machinery in seconds
 }
+
 
 def _weight(name: str, value) -> float:
     "A swept weight checked: a known name and a finite number >= 0."
-    if name not in SWEPT: raise ValueError(f"unknown loss weight {name!r} in the grid: sweep one of {', '.join(SWEPT)}")
-    try: v = float(value)
-    except (TypeError, ValueError): raise ValueError(f"weight {name}={value!r} is not a number") from None
-    if not math.isfinite(v) or v < 0: raise ValueError(f"weight {name}={value!r} must be a finite number >= 0")
+    if name not in SWEPT:
+        raise ValueError(f"unknown loss weight {name!r} in the grid: sweep one of {', '.join(SWEPT)}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"weight {name}={value!r} is not a number") from None
+    if not math.isfinite(v) or v < 0:
+        raise ValueError(f"weight {name}={value!r} must be a finite number >= 0")
     return v
+
 
 def parse_only(text: str) -> dict:
     "A setting written `sync=0.05,lpips=0.1,trepa=10` as weights; unnamed ones keep their official value."
     point = dict(OFFICIAL_POINT)
     for part in filter(None, (p.strip() for p in text.split(","))):
-        if "=" not in part: raise ValueError(f"--only takes NAME=VALUE pairs separated by commas, got {part!r}")
+        if "=" not in part:
+            raise ValueError(f"--only takes NAME=VALUE pairs separated by commas, got {part!r}")
         name, value = (s.strip() for s in part.split("=", 1))
         point[name] = _weight(name, value)
     if not any(point[n] for n in SWEPT):
-        raise ValueError("sync, lpips and trepa all 0 is stage 1 continued: the grid's step-0 arm "
-                         "(the stage-1 model itself) is the run without stage-2 terms")
+        raise ValueError(
+            "sync, lpips and trepa all 0 is stage 1 continued: the grid's step-0 arm "
+            "(the stage-1 model itself) is the run without stage-2 terms"
+        )
     return point
+
 
 def grid_settings(grid="official", stage1_arm: bool = True) -> list[dict]:
     "A grid's settings: the official point, one axis at a time around it, then the step-0 arm (STAGE1_ONLY)."
     if isinstance(grid, str):
-        if grid not in GRIDS: raise ValueError(f"unknown grid {grid!r}: use one of {', '.join(GRIDS)}")
+        if grid not in GRIDS:
+            raise ValueError(f"unknown grid {grid!r}: use one of {', '.join(GRIDS)}")
         grid = GRIDS[grid]
     settings = [dict(OFFICIAL_POINT)]
     for name, values in grid.items():
-        if not len(values): raise ValueError(f"grid axis {name!r} has no values")
+        if not len(values):
+            raise ValueError(f"grid axis {name!r} has no values")
         for v in values:
             s = {**OFFICIAL_POINT, name: _weight(name, v)}
-            if s not in settings: settings.append(s)
-    if stage1_arm: settings.append(dict(STAGE1_ONLY))
+            if s not in settings:
+                settings.append(s)
+    if stage1_arm:
+        settings.append(dict(STAGE1_ONLY))
     return settings
 
+
 def grid_points(grid="official", seeds: int = 3, only: str | None = None) -> list[dict]:
-    "Every run of a sweep, seed-major (all settings at seed 0 first): {recon, sync, lpips, trepa, seed} (+ steps 0)."
-    if int(seeds) < 1: raise ValueError(f"seeds must be >= 1, got {seeds}")
+    """Every run of a sweep, seed-major (all settings at seed 0 first): {recon, sync, lpips, trepa, seed} (+
+    steps 0)."""
+    if int(seeds) < 1:
+        raise ValueError(f"seeds must be >= 1, got {seeds}")
     settings = [parse_only(only)] if only is not None else grid_settings(grid)
     return [dict(s, seed=k) for k in range(int(seeds)) for s in settings]
+
 
 # %% ../nbs/08_explorer.ipynb #81793ee4
 @dataclass(frozen=True)
 class SweepConfig:
     "What every run of a sweep shares: where it starts, its training budget and how it is scored."
+
     # stage-2 steps per run: the equal budget (steps, not minutes: deterministic runs)
     steps: int = 200
-    preset: str = "tiny_stage2"          # the recipe the weights replace the losses of: a TRAIN_PRESETS name or a YAML file
-    init_from: str | None = None         # None: the shipped stage-1 model
-    eval_steps: int = 20                 # DDIM steps when scoring (guidance 1.5), as `infer`
-    eval_frames: int | None = 48         # first frames of each held-out clip scored (three 16-frame windows)
-    eval_clips: int | None = None        # held-out clips scored (None: all)
+    preset: str = (
+        "tiny_stage2"  # the recipe the weights replace the losses of: a TRAIN_PRESETS name or a YAML file
+    )
+    init_from: str | None = None  # None: the shipped stage-1 model
+    eval_steps: int = 20  # DDIM steps when scoring (guidance 1.5), as `infer`
+    eval_frames: int | None = 48  # first frames of each held-out clip scored (three 16-frame windows)
+    eval_clips: int | None = None  # held-out clips scored (None: all)
     # None: the preset's (encode each clip once; pays off over many steps)
     cache_latents: bool | None = None
-    profile: bool = True                 # measure the loss / gradient shares the explorer shows (once per sweep)
+    profile: bool = True  # measure the loss / gradient shares the explorer shows (once per sweep)
     # DDIM's starting noise when scoring (sampling.START_NOISE), as `infer`
     start_noise: str = "shared"
-    colour_scale: float | None = COLOUR_SCALE   # the paste-back's colour matching when scoring, as `infer`
+    colour_scale: float | None = COLOUR_SCALE  # the paste-back's colour matching when scoring, as `infer`
 
     def eval_config(self) -> EvalConfig:
         "How each run is scored: `infer`'s sampling and paste-back on the held-out clips' first frames."
-        return EvalConfig(steps=self.eval_steps, max_frames=self.eval_frames, max_clips=self.eval_clips,
-                          face_size=load_config(self.preset).face_size, start_noise=self.start_noise,
-                          colour_scale=self.colour_scale)
+        return EvalConfig(
+            steps=self.eval_steps,
+            max_frames=self.eval_frames,
+            max_clips=self.eval_clips,
+            face_size=load_config(self.preset).face_size,
+            start_noise=self.start_noise,
+            colour_scale=self.colour_scale,
+        )
 
     def start(self) -> Path:
         "The stage-1 checkpoint every run starts from (and the step-0 arm scores as it is)."
-        return Path(self.init_from) if self.init_from else shipped_model_path().with_name("latentsync_tiny_stage1.pt")
+        return (
+            Path(self.init_from)
+            if self.init_from
+            else shipped_model_path().with_name("latentsync_tiny_stage1.pt")
+        )
 
-SWEEP_PRESETS = {"cpu": SweepConfig(),
-                 "smoke": SweepConfig(steps=2, eval_steps=2, eval_frames=48, eval_clips=2, cache_latents=False,
-                                      profile=False)}
+
+SWEEP_PRESETS = {
+    "cpu": SweepConfig(),
+    "smoke": SweepConfig(
+        steps=2, eval_steps=2, eval_frames=48, eval_clips=2, cache_latents=False, profile=False
+    ),
+}
 
 # %% ../nbs/08_explorer.ipynb #17de14ec
-STRIP_FRAMES = 4                                         # frames of the first held-out clip kept per run
+STRIP_FRAMES = 4  # frames of the first held-out clip kept per run
+
 
 def strip_png(frames: np.ndarray) -> str:
     "The lower halves of a few frames side by side, as a base64 PNG (small enough for a results file)."
     import cv2
+
     picks = np.linspace(0, len(frames) - 1, STRIP_FRAMES).round().astype(int)
     s = frames.shape[1]
-    strip = np.concatenate([frames[i, s // 2:] for i in picks], axis=1)                # (s/2, k*s, 3)
+    strip = np.concatenate([frames[i, s // 2 :] for i in picks], axis=1)  # (s/2, k*s, 3)
     ok, buf = cv2.imencode(".png", np.ascontiguousarray(strip[..., ::-1]))
     return base64.b64encode(buf.tobytes()).decode()
+
 
 def png_array(b64: str) -> np.ndarray:
     "A strip written by `strip_png` as a uint8 RGB array."
     import cv2
+
     return cv2.imdecode(np.frombuffer(base64.b64decode(b64), np.uint8), cv2.IMREAD_COLOR)[..., ::-1].copy()
+
 
 def curve_points(values, n: int = 40) -> list:
     "A training curve averaged down to at most n points."
     v = np.asarray(values, float)
-    if len(v) <= n: return v.round(5).tolist()
+    if len(v) <= n:
+        return v.round(5).tolist()
     return [round(float(c.mean()), 5) for c in np.array_split(v, n)]
+
 
 METRICS = ("sync_ratio", "lse_c", "lse_d", "offset_ok_frac", *QUALITY, "colour_bias_max")
 
+
 class RunJudges:
-    "What a sweep worker's runs share: the judge SyncNet, one frozen VAE per source and device, the VAE ceilings."
+    """What a sweep worker's runs share: the judge SyncNet, one frozen VAE per source and device, the VAE
+    ceilings."""
 
     def __init__(self, judge=None):
         self.judge = judge if judge is not None else load_judge()
@@ -153,22 +244,41 @@ class RunJudges:
             self.vaes[key] = load_vae(source, device=device)
         return self.vaes[key]
 
+
 def _train_point(point: dict, cfg: SweepConfig, samples, progress: bool) -> tuple:
-    "The point's stage-2 fine-tune from the stage-1 model: (model, history); the step-0 arm is the stage-1 model."
+    """The point's stage-2 fine-tune from the stage-1 model: (model, history); the step-0 arm is the stage-1
+    model."""
     import tempfile
+
     if int(point.get("steps", cfg.steps)) == 0:
         return load_trained(cfg.start()), dict(step=[], loss=[])
     weights = LossWeights(**{n: float(point.get(n, OFFICIAL_POINT[n])) for n in TERMS})
-    tcfg = replace(load_config(cfg.preset), init_from=str(cfg.start()), max_steps=cfg.steps, max_minutes=None,
-                   validate_every=0, checkpoint_every=10**9, seed=SEED + int(point["seed"]), loss_weights=weights,
-                   log_every=1)
-    if cfg.cache_latents is not None: tcfg = replace(tcfg, cache_latents=cfg.cache_latents)
+    tcfg = replace(
+        load_config(cfg.preset),
+        init_from=str(cfg.start()),
+        max_steps=cfg.steps,
+        max_minutes=None,
+        validate_every=0,
+        checkpoint_every=10**9,
+        seed=SEED + int(point["seed"]),
+        loss_weights=weights,
+        log_every=1,
+    )
+    if cfg.cache_latents is not None:
+        tcfg = replace(tcfg, cache_latents=cfg.cache_latents)
     with tempfile.TemporaryDirectory() as d:
         return train(tcfg, d, samples=samples, resume=False, progress=progress, log=lambda *a: None)
 
-def run_point(point: dict, cfg: SweepConfig = SweepConfig(), judges: RunJudges | None = None, samples=None,
-              progress: bool = False) -> dict:
-    "One sweep run: a stage-2 fine-tune with the point's weights and seed, scored on the held-out clips as `infer`."
+
+def run_point(
+    point: dict,
+    cfg: SweepConfig = SweepConfig(),
+    judges: RunJudges | None = None,
+    samples=None,
+    progress: bool = False,
+) -> dict:
+    """One sweep run: a stage-2 fine-tune with the point's weights and seed, scored on the held-out clips as
+    `infer`."""
     judges = judges if judges is not None else RunJudges()
     t0 = time.perf_counter()
     model, hist = _train_point(point, cfg, samples, progress)
@@ -177,203 +287,353 @@ def run_point(point: dict, cfg: SweepConfig = SweepConfig(), judges: RunJudges |
     vae = judges.vae(load_config(cfg.preset).vae, next(model.parameters()).device)
     # the seed also draws the DDIM noise
     eval_cfg = replace(cfg.eval_config(), seed=int(point["seed"]))
-    ev = evaluate_model(model, vae, judges.judge, eval_cfg, samples, keep_frames=True, ceilings=judges.ceilings)
+    ev = evaluate_model(
+        model, vae, judges.judge, eval_cfg, samples, keep_frames=True, ceilings=judges.ceilings
+    )
     first = ev["clips"][0]["clip"]
     s = ev["summary"]
     curves = {n: curve_points(v) for n, v in {"total": hist["loss"], **loss_terms(hist)}.items()}
-    return dict(metrics={k: s[k] for k in METRICS}, ceiling={f"vae_{k}": s[f"vae_{k}"] for k in QUALITY},
-                steps=hist["step"][-1] if hist["step"] else 0, minutes=round(minutes, 2), curves=curves,
-                strip=strip_png(ev["frames"][first]["generated"]),
-                truth_strip=strip_png(ev["frames"][first]["ground_truth"]),
-                strip_clip=first, lpips_backbone=s["lpips_backbone"])
+    return dict(
+        metrics={k: s[k] for k in METRICS},
+        ceiling={f"vae_{k}": s[f"vae_{k}"] for k in QUALITY},
+        steps=hist["step"][-1] if hist["step"] else 0,
+        minutes=round(minutes, 2),
+        curves=curves,
+        strip=strip_png(ev["frames"][first]["generated"]),
+        truth_strip=strip_png(ev["frames"][first]["ground_truth"]),
+        strip_clip=first,
+        lpips_backbone=s["lpips_backbone"],
+    )
+
 
 # %% ../nbs/08_explorer.ipynb #c70cc136
 STUDY = "latentsync-loss-weights"
 
+
 def storage_url(out) -> str:
-    "A database URL for a sweep: a file path becomes SQLite; a URL (postgresql://, mysql://, sqlite://) is used as is."
+    """A database URL for a sweep: a file path becomes SQLite; a URL (postgresql://, mysql://, sqlite://) is
+    used as is."""
     return str(out) if "://" in str(out) else f"sqlite:///{Path(out).resolve()}"
+
 
 def open_sweep(out, cfg: SweepConfig | None = None, heartbeat: float = 60.0):
     "The sweep's Optuna study (created if new); refuses one made with another SweepConfig."
-    import warnings, optuna
+    import warnings
+    import optuna
+
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)   # heartbeats are "experimental" since 2.9
+    warnings.filterwarnings(
+        "ignore", category=optuna.exceptions.ExperimentalWarning
+    )  # heartbeats are "experimental" since 2.9
     url = storage_url(out)
-    if url.startswith("sqlite:///"): Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    storage = optuna.storages.RDBStorage(url, heartbeat_interval=int(heartbeat), grace_period=int(3 * heartbeat),
-                                         heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3))
-    study = optuna.create_study(study_name=STUDY, storage=storage, load_if_exists=True, direction="maximize",
-                                sampler=optuna.samplers.RandomSampler(seed=0))   # every point is queued: the sampler only names them
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+    storage = optuna.storages.RDBStorage(
+        url,
+        heartbeat_interval=int(heartbeat),
+        grace_period=int(3 * heartbeat),
+        heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3),
+    )
+    study = optuna.create_study(
+        study_name=STUDY,
+        storage=storage,
+        load_if_exists=True,
+        direction="maximize",
+        sampler=optuna.samplers.RandomSampler(seed=0),
+    )  # every point is queued: the sampler only names them
     if cfg is not None:
         stored = study.user_attrs.get("config")
-        if stored is None: study.set_user_attr("config", asdict(cfg))
-        elif asdict(SweepConfig(**stored)) != asdict(cfg):                        # fields added since: their defaults
-            raise ValueError(f"{out} holds a sweep made with {stored}; this one is {asdict(cfg)}: use another --out "
-                             "(runs of different budgets are not comparable)")
+        if stored is None:
+            study.set_user_attr("config", asdict(cfg))
+        elif asdict(SweepConfig(**stored)) != asdict(cfg):  # fields added since: their defaults
+            raise ValueError(
+                f"{out} holds a sweep made with {stored}; this one is {asdict(cfg)}: use another --out "
+                "(runs of different budgets are not comparable)"
+            )
     return study
+
 
 def _stage2(p: dict) -> int:
     "1 for a stage-2 run, 0 for the step-0 arm (a point with steps 0)."
     return int(int(p.get("steps", 1)) != 0)
 
+
 def _key(p: dict) -> tuple:
     "What makes a run a run: its weights, whether it trains at all, its seed."
     return (*(round(float(p[n]), 6) for n in SWEPT), p.get("stage2", _stage2(p)), int(p["seed"]))
 
+
 def _trial_point(t) -> dict:
-    "A trial's point: its parameters, or those it was queued with (a waiting or just started trial has none yet)."
+    """A trial's point: its parameters, or those it was queued with (a waiting or just started trial has none
+    yet)."""
     return {**t.system_attrs.get("fixed_params", {}), **t.params}
+
 
 def _queue_missing(study, points: list) -> int:
     "Enqueue the points with no finished, queued or running trial (stale ones are failed and retried first)."
     from optuna.storages import fail_stale_trials
     from optuna.trial import TrialState as S
+
     fail_stale_trials(study)
-    have = {_key(p) for t in study.get_trials(deepcopy=False, states=(S.COMPLETE, S.WAITING, S.RUNNING))
-            if set(SWEPT) <= set(p := _trial_point(t))}
+    have = {
+        _key(p)
+        for t in study.get_trials(deepcopy=False, states=(S.COMPLETE, S.WAITING, S.RUNNING))
+        if set(SWEPT) <= set(p := _trial_point(t))
+    }
     todo = [p for p in points if _key(p) not in have]
     for p in todo:
         params = {n: float(p[n]) for n in SWEPT} | {"stage2": _stage2(p), "seed": int(p["seed"])}
         study.enqueue_trial(params, skip_if_exists=False)
     return len(todo)
 
+
 # %% ../nbs/08_explorer.ipynb #f532e6fe
 def _objective(cfg: SweepConfig, samples, progress: bool, done: list):
     "The Optuna objective: a queued point's run; its figures go to the trial's user attributes."
     import optuna
+
     judges = RunJudges()
 
     def objective(trial):
-        if not trial._fixed_params:                                 # the queue ran dry under another worker
-            trial.study.stop(); raise optuna.TrialPruned("no queued point left")
+        if not trial._fixed_params:  # the queue ran dry under another worker
+            trial.study.stop()
+            raise optuna.TrialPruned("no queued point left")
         point = {n: trial.suggest_float(n, 0.0, 1e6) for n in SWEPT}
         point |= {"seed": trial.suggest_int("seed", 0, 10**6), "recon": OFFICIAL_POINT["recon"]}
-        if not trial.suggest_int("stage2", 0, 1): point["steps"] = 0
+        if not trial.suggest_int("stage2", 0, 1):
+            point["steps"] = 0
         r = run_point(point, cfg, judges, samples, progress)
-        for k, v in r.items(): trial.set_user_attr(k, v)
+        for k, v in r.items():
+            trial.set_user_attr(k, v)
         done.append(dict(point, **r["metrics"], steps=r["steps"], minutes=r["minutes"]))
         return r["metrics"]["sync_ratio"]
+
     return objective
+
 
 def _states(study) -> dict:
     from optuna.trial import TrialState as S
-    return {s.name.lower(): len(study.get_trials(deepcopy=False, states=(s,))) for s in (S.COMPLETE, S.WAITING, S.RUNNING)}
 
-def sweep_worker(out, cfg: SweepConfig = SweepConfig(), minutes: float | None = None, samples=None, heartbeat: float = 60.0,
-                 progress: bool = False, log=print) -> list:
-    "Run queued points until none is left (waiting out other workers' runs) or `minutes` pass; returns the finished runs."
+    return {
+        s.name.lower(): len(study.get_trials(deepcopy=False, states=(s,)))
+        for s in (S.COMPLETE, S.WAITING, S.RUNNING)
+    }
+
+
+def sweep_worker(
+    out,
+    cfg: SweepConfig = SweepConfig(),
+    minutes: float | None = None,
+    samples=None,
+    heartbeat: float = 60.0,
+    progress: bool = False,
+    log=print,
+) -> list:
+    """Run queued points until none is left (waiting out other workers' runs) or `minutes` pass; returns the
+    finished runs."""
     from optuna.storages import fail_stale_trials
+
     study, done, t0 = open_sweep(out, cfg, heartbeat), [], time.perf_counter()
     objective = _objective(cfg, samples, progress, done)
-    left = lambda: None if minutes is None else minutes * 60 - (time.perf_counter() - t0)
+
+    def left():
+        return None if minutes is None else minutes * 60 - (time.perf_counter() - t0)
+
     def report(study, trial):
         if trial.state.name == "COMPLETE":
-            log(f"run {trial.number}: {json.dumps(trial.params)} -> " + json_line(trial.user_attrs["metrics"]) + f" ({_states(study)})")
-        if not _states(study)["waiting"]: study.stop()
+            log(
+                f"run {trial.number}: {json.dumps(trial.params)} -> "
+                + json_line(trial.user_attrs["metrics"])
+                + f" ({_states(study)})"
+            )
+        if not _states(study)["waiting"]:
+            study.stop()
+
     while left() is None or left() > 0:
         fail_stale_trials(study)
         n = _states(study)
         if n["waiting"]:
             # the shares the explorer shows
-            if cfg.profile and "profile" not in study.user_attrs: record_profile(out, cfg)
+            if cfg.profile and "profile" not in study.user_attrs:
+                record_profile(out, cfg)
             study.optimize(objective, timeout=left(), callbacks=[report], catch=(FloatingPointError,))
-        elif n["running"]: time.sleep(min(heartbeat, 10))          # another worker's run: it may go stale and come back
-        else: break
+        elif n["running"]:
+            time.sleep(min(heartbeat, 10))  # another worker's run: it may go stale and come back
+        else:
+            break
     return done
 
+
 # %% ../nbs/08_explorer.ipynb #3bae96e9
-def run_sweep(out, grid="official", seeds: int = 3, only: str | None = None, cfg: SweepConfig = SweepConfig(),
-              minutes: float | None = None, workers: int = 1, samples=None, heartbeat: float = 60.0, log=print) -> list:
-    "Queue a grid's missing runs in a sweep file and run them (`workers` processes here; more machines can join the same URL)."
+def run_sweep(
+    out,
+    grid="official",
+    seeds: int = 3,
+    only: str | None = None,
+    cfg: SweepConfig = SweepConfig(),
+    minutes: float | None = None,
+    workers: int = 1,
+    samples=None,
+    heartbeat: float = 60.0,
+    log=print,
+) -> list:
+    """Queue a grid's missing runs in a sweep file and run them (`workers` processes here; more machines can
+    join the same URL)."""
     points = grid_points(grid, seeds, only)
     study = open_sweep(out, cfg, heartbeat)
     log(f"{len(points)} runs in the grid, {_queue_missing(study, points)} queued now; {_states(study)}")
-    if workers <= 1: return sweep_worker(out, cfg, minutes, samples, heartbeat, log=log)
-    import multiprocessing as mp, os
+    if workers <= 1:
+        return sweep_worker(out, cfg, minutes, samples, heartbeat, log=log)
+    import multiprocessing as mp
+    import os
+
     ctx, threads = mp.get_context("spawn"), max(1, (os.cpu_count() or 1) // workers)
-    procs = [ctx.Process(target=_worker_process, args=(out, cfg, minutes, samples, heartbeat, threads)) for _ in range(workers)]
-    for p in procs: p.start()
-    for p in procs: p.join()
-    if any(p.exitcode for p in procs): raise RuntimeError(f"sweep workers exited with {[p.exitcode for p in procs]}")
+    procs = [
+        ctx.Process(target=_worker_process, args=(out, cfg, minutes, samples, heartbeat, threads))
+        for _ in range(workers)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    if any(p.exitcode for p in procs):
+        raise RuntimeError(f"sweep workers exited with {[p.exitcode for p in procs]}")
     return []
+
 
 def _worker_process(out, cfg, minutes, samples, heartbeat, threads):
     "A spawned worker: its share of the cores, then the worker loop."
     import torch
+
     torch.set_num_threads(threads)
     sweep_worker(out, cfg, minutes, samples, heartbeat)
+
 
 # %% ../nbs/08_explorer.ipynb #764a8812
 def shipped_sweep_path() -> Path:
     "The committed CPU sweep that ships with the package (results only: metrics, curves, small frame strips)."
     import latentsync_nb
+
     return Path(latentsync_nb.__file__).resolve().parent / "results" / "loss_weight_sweep.db"
+
 
 def _load_study(path):
     "A finished or running sweep, read only."
     import optuna
+
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     path = shipped_sweep_path() if path is None else path
     if "://" not in str(path) and not Path(path).is_file():
         raise FileNotFoundError(f"no sweep file at {path}: run `latentsync-nb sweep --out {path}` first")
-    try: return optuna.load_study(study_name=STUDY, storage=storage_url(path))
-    except KeyError: raise ValueError(f"{path} holds no latentsync-nb sweep (no study {STUDY!r})") from None
+    try:
+        return optuna.load_study(study_name=STUDY, storage=storage_url(path))
+    except KeyError:
+        raise ValueError(f"{path} holds no latentsync-nb sweep (no study {STUDY!r})") from None
+
 
 def last_finished(path) -> dict:
     "The most recently finished run of a sweep: weights, seed, budget and metrics ({} if none has finished)."
     from optuna.trial import TrialState
+
     done = _load_study(path).get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    if not done: return {}
+    if not done:
+        return {}
     t = max(done, key=lambda t: t.datetime_complete)
-    return dict(recon=OFFICIAL_POINT["recon"], **{n: float(t.params[n]) for n in SWEPT}, seed=int(t.params["seed"]),
-                steps=t.user_attrs["steps"], minutes=t.user_attrs["minutes"], **t.user_attrs["metrics"])
+    return dict(
+        recon=OFFICIAL_POINT["recon"],
+        **{n: float(t.params[n]) for n in SWEPT},
+        seed=int(t.params["seed"]),
+        steps=t.user_attrs["steps"],
+        minutes=t.user_attrs["minutes"],
+        **t.user_attrs["metrics"],
+    )
+
 
 def setting_of(row) -> tuple:
-    "A run's or a point's swept weights as a tuple (sync, lpips, trepa): how settings are compared and grouped."
+    """A run's or a point's swept weights as a tuple (sync, lpips, trepa): how settings are compared and
+    grouped."""
     return tuple(round(float(row[n]), 6) for n in SWEPT)
 
-COLUMNS = ("recon", *SWEPT, "seed", "steps", "minutes", "sync_ratio", "lse_c", "lse_d", "offset_ok_frac", *QUALITY)
+
+COLUMNS = (
+    "recon",
+    *SWEPT,
+    "seed",
+    "steps",
+    "minutes",
+    "sync_ratio",
+    "lse_c",
+    "lse_d",
+    "offset_ok_frac",
+    *QUALITY,
+)
+
 
 def load_sweep(path=None):
-    "A sweep as a pandas DataFrame, one row per finished run (weights, seed, budget, metrics; curves and strips as objects)."
+    """A sweep as a pandas DataFrame, one row per finished run (weights, seed, budget, metrics; curves and
+    strips as objects)."""
     import pandas as pd
     from optuna.trial import TrialState
+
     study = _load_study(path)
     rows = []
     for t in sorted(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)), key=lambda t: t.number):
         a = t.user_attrs
-        rows.append(dict(recon=OFFICIAL_POINT["recon"], **{n: float(t.params[n]) for n in SWEPT}, seed=int(t.params["seed"]),
-                         steps=a["steps"], minutes=a["minutes"], **a["metrics"], curves=a["curves"], strip=a["strip"],
-                         truth_strip=a["truth_strip"], trial=t.number))
+        rows.append(
+            dict(
+                recon=OFFICIAL_POINT["recon"],
+                **{n: float(t.params[n]) for n in SWEPT},
+                seed=int(t.params["seed"]),
+                steps=a["steps"],
+                minutes=a["minutes"],
+                **a["metrics"],
+                curves=a["curves"],
+                strip=a["strip"],
+                truth_strip=a["truth_strip"],
+                trial=t.number,
+            )
+        )
     df = pd.DataFrame(rows, columns=[*COLUMNS, "colour_bias_max", "curves", "strip", "truth_strip", "trial"])
-    df = df.drop_duplicates([*SWEPT, "seed"]).reset_index(drop=True)           # two workers may finish the same point
-    df.attrs.update(config=study.user_attrs.get("config"), profile=study.user_attrs.get("profile"),
-                    ceiling=study.trials[df.trial[0]].user_attrs["ceiling"] if len(df) else {},
-                    lpips_backbone=study.trials[df.trial[0]].user_attrs["lpips_backbone"] if len(df) else None)
+    df = df.drop_duplicates([*SWEPT, "seed"]).reset_index(drop=True)  # two workers may finish the same point
+    df.attrs.update(
+        config=study.user_attrs.get("config"),
+        profile=study.user_attrs.get("profile"),
+        ceiling=study.trials[df.trial[0]].user_attrs["ceiling"] if len(df) else {},
+        lpips_backbone=study.trials[df.trial[0]].user_attrs["lpips_backbone"] if len(df) else None,
+    )
     return df
+
 
 # %% ../nbs/08_explorer.ipynb #915d268c
 def _interval(x: np.ndarray) -> tuple:
     "Mean and its 95% t interval (NaN bounds for a single value)."
     from scipy import stats
+
     x = np.asarray(x, float)
     m = float(x.mean())
-    if len(x) < 2: return m, math.nan, math.nan
+    if len(x) < 2:
+        return m, math.nan, math.nan
     h = float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
     return m, m - h, m + h
 
+
 def seeds_needed(diff: float, sd: float, most: int = 1000) -> int | None:
-    "Seeds for a paired 95% t interval of half-width below |diff|, given the paired differences' sd (None: > most)."
+    """Seeds for a paired 95% t interval of half-width below |diff|, given the paired differences' sd (None: >
+    most)."""
     from scipy import stats
-    if not (np.isfinite(diff) and np.isfinite(sd)) or diff == 0: return None
+
+    if not (np.isfinite(diff) and np.isfinite(sd)) or diff == 0:
+        return None
     for n in range(2, most + 1):
-        if stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n) < abs(diff): return n
+        if stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n) < abs(diff):
+            return n
     return None
+
 
 def sweep_summary(df=None, metrics=(*METRICS[:-1],)):
     "Per setting and metric: runs, mean and 95% interval, and the paired difference from the official point."
     import pandas as pd
+
     df = load_sweep() if df is None else df
     official = setting_of(OFFICIAL_POINT)
     base = df[[setting_of(r) == official for _, r in df.iterrows()]].set_index("seed")
@@ -383,20 +643,36 @@ def sweep_summary(df=None, metrics=(*METRICS[:-1],)):
         seeds = g.index.intersection(base.index)
         for m in metrics:
             mean, lo, hi = _interval(g[m].values)
-            dd = (g.loc[seeds, m] - base.loc[seeds, m]).values                   # per-seed paired differences
+            dd = (g.loc[seeds, m] - base.loc[seeds, m]).values  # per-seed paired differences
             d, dlo, dhi = _interval(dd) if len(seeds) else (math.nan,) * 3
             sd = float(dd.std(ddof=1)) if len(dd) > 1 else math.nan
-            rows.append(dict(zip(SWEPT, setting), metric=m, n=len(g), mean=mean, lo=lo, hi=hi, diff=d, diff_lo=dlo,
-                             diff_hi=dhi, diff_sd=sd, resolved=bool(dlo > 0 or dhi < 0)))
+            rows.append(
+                dict(
+                    zip(SWEPT, setting),
+                    metric=m,
+                    n=len(g),
+                    mean=mean,
+                    lo=lo,
+                    hi=hi,
+                    diff=d,
+                    diff_lo=dlo,
+                    diff_hi=dhi,
+                    diff_sd=sd,
+                    resolved=bool(dlo > 0 or dhi < 0),
+                )
+            )
     return pd.DataFrame(rows)
+
 
 # what the acceptance of a weight reads
 MAIN_METRICS = ("sync_ratio", "lse_c", "mouth_psnr", "mouth_lpips", "flicker")
+
 
 def _on_axis(summary, axis: str):
     "The summary rows of one axis: the other swept weights at their official values."
     others = [np.isclose(summary[n], OFFICIAL_POINT[n]) for n in SWEPT if n != axis]
     return summary[np.logical_and.reduce(others)]
+
 
 def _stage1_rows(summary):
     "The step-0 arm's summary rows (the stage-1 model, no stage-2 step)."
@@ -404,38 +680,87 @@ def _stage1_rows(summary):
 
 
 def axis_effects(summary, metrics=MAIN_METRICS):
-    "Per swept value of each axis (the others official) and main metric: paired difference, interval, resolved, seeds needed."
+    """Per swept value of each axis (the others official) and main metric: paired difference, interval,
+    resolved, seeds needed."""
     import pandas as pd
+
     rows = []
     for axis in SWEPT:
         on = _on_axis(summary, axis)
         for _, r in on[on.metric.isin(metrics) & ~np.isclose(on[axis], OFFICIAL_POINT[axis])].iterrows():
-            rows.append(dict(axis=axis, value=r[axis], metric=r.metric, n=r.n, diff=r["diff"], diff_lo=r.diff_lo,
-                             diff_hi=r.diff_hi, resolved=r.resolved, seeds_needed=seeds_needed(r["diff"], r.diff_sd)))
+            rows.append(
+                dict(
+                    axis=axis,
+                    value=r[axis],
+                    metric=r.metric,
+                    n=r.n,
+                    diff=r["diff"],
+                    diff_lo=r.diff_lo,
+                    diff_hi=r.diff_hi,
+                    resolved=r.resolved,
+                    seeds_needed=seeds_needed(r["diff"], r.diff_sd),
+                )
+            )
     stage1 = _stage1_rows(summary)
     for _, r in stage1[stage1.metric.isin(metrics)].iterrows():
-        rows.append(dict(axis="stage 2", value=0.0, metric=r.metric, n=r.n, diff=r["diff"], diff_lo=r.diff_lo,
-                         diff_hi=r.diff_hi, resolved=r.resolved, seeds_needed=seeds_needed(r["diff"], r.diff_sd)))
+        rows.append(
+            dict(
+                axis="stage 2",
+                value=0.0,
+                metric=r.metric,
+                n=r.n,
+                diff=r["diff"],
+                diff_lo=r.diff_lo,
+                diff_hi=r.diff_hi,
+                resolved=r.resolved,
+                seeds_needed=seeds_needed(r["diff"], r.diff_sd),
+            )
+        )
     return pd.DataFrame(rows)
 
-SOURCES = {   # what supports each weight beyond this sweep: (kind, statement)
-    "recon": [("derived (units)", "the unit: every other weight is an exchange rate to the latent noise MSE (04a_weighting)")],
-    "sync": [("from the paper or its authors", "Wav2Lip used 0.03; LatentSync found 0.05 better; 0.05 follows Yaman et al. "
-              "2024, arXiv 2405.04327 (LatentSync's article on its weights)")],
-    "lpips": [("from the paper or its authors", "0.1 follows Yaman et al. 2024, arXiv 2405.04327 (LatentSync's article)")],
-    "trepa": [("from the paper or its authors", "10 was found by experiment (LatentSync's article)"),
-              ("derived (units)", "TREPA is 2(1 - cos) / D: D = 1408 on ViT-g, 96 here, so 10 on ViT-g weighs like about "
-               "0.7 here (04a_weighting)")],
+
+SOURCES = {  # what supports each weight beyond this sweep: (kind, statement)
+    "recon": [
+        (
+            "derived (units)",
+            "the unit: every other weight is an exchange rate to the latent noise MSE (04a_weighting)",
+        )
+    ],
+    "sync": [
+        (
+            "from the paper or its authors",
+            "Wav2Lip used 0.03; LatentSync found 0.05 better; 0.05 follows Yaman et al. "
+            "2024, arXiv 2405.04327 (LatentSync's article on its weights)",
+        )
+    ],
+    "lpips": [
+        (
+            "from the paper or its authors",
+            "0.1 follows Yaman et al. 2024, arXiv 2405.04327 (LatentSync's article)",
+        )
+    ],
+    "trepa": [
+        ("from the paper or its authors", "10 was found by experiment (LatentSync's article)"),
+        (
+            "derived (units)",
+            "TREPA is 2(1 - cos) / D: D = 1408 on ViT-g, 96 here, so 10 on ViT-g weighs like about "
+            "0.7 here (04a_weighting)",
+        ),
+    ],
 }
+
 
 def _effect(r) -> str:
     "One paired difference in words: metric, difference, interval, setting."
     where = "no stage-2 step" if r.axis == "stage 2" else f"{r.axis} {r.value:g}"
     return f"{r.metric} {r['diff']:+.3g} [{r.diff_lo:+.3g}, {r.diff_hi:+.3g}] at {where} ({r.n} seeds)"
 
+
 def evidence_table(summary, metrics=MAIN_METRICS):
-    "Per weight: what supports it (derived, measured here with paired 95% intervals, the paper), and what is not settled."
+    """Per weight: what supports it (derived, measured here with paired 95% intervals, the paper), and what is
+    not settled."""
     import pandas as pd
+
     effects = axis_effects(summary, metrics)
     rows = [dict(weight=n, value=OFFICIAL_POINT[n], kind=k, evidence=e) for n in TERMS for k, e in SOURCES[n]]
     for n in ("sync", "lpips", "trepa"):
@@ -444,26 +769,45 @@ def evidence_table(summary, metrics=MAIN_METRICS):
             rows.append(dict(weight=n, value=OFFICIAL_POINT[n], kind="measured here", evidence=_effect(r)))
         open_ = mine[~mine.resolved & mine["diff"].notna() & (mine.n >= 2)]
         if len(mine) and not len(open_) and not mine.resolved.any():
-            rows.append(dict(weight=n, value=OFFICIAL_POINT[n], kind="not settled at this scale",
-                             evidence=f"{int(mine.n.max())} seed so far: no interval yet"))
+            rows.append(
+                dict(
+                    weight=n,
+                    value=OFFICIAL_POINT[n],
+                    kind="not settled at this scale",
+                    evidence=f"{int(mine.n.max())} seed so far: no interval yet",
+                )
+            )
         if len(open_):
             # the nearest to resolved
             r = open_.loc[open_.seeds_needed.fillna(10**9).astype(float).idxmin()]
-            need = f"{int(r.seeds_needed)} seeds would resolve it" if r.seeds_needed else "more seeds than is sensible"
-            rows.append(dict(weight=n, value=OFFICIAL_POINT[n], kind="not settled at this scale",
-                             evidence=f"nearest to resolved: {_effect(r)}; at the measured spread {need}"))
+            need = (
+                f"{int(r.seeds_needed)} seeds would resolve it"
+                if r.seeds_needed
+                else "more seeds than is sensible"
+            )
+            rows.append(
+                dict(
+                    weight=n,
+                    value=OFFICIAL_POINT[n],
+                    kind="not settled at this scale",
+                    evidence=f"nearest to resolved: {_effect(r)}; at the measured spread {need}",
+                )
+            )
     stage1 = effects[(effects.axis == "stage 2") & effects.resolved]
     for _, r in stage1.iterrows():
         rows.append(dict(weight="stage 2", value=math.nan, kind="measured here", evidence=_effect(r)))
     return pd.DataFrame(rows)
 
+
 # %% ../nbs/08_explorer.ipynb #41e6e498
 def record_profile(out, cfg: SweepConfig | None = None, seed: int = 0) -> dict:
-    "The loss and gradient shares at the sweep's starting model's own predictions on held-out windows; stored in the sweep."
+    """The loss and gradient shares at the sweep's starting model's own predictions on held-out windows;
+    stored in the sweep."""
     import torch
     from latentsync_nb.data import UNetDataset, load_manifest
     from latentsync_nb.weighting import mean_profile
     from latentsync_nb.training import build_objective, latent_batch, operating_profiles
+
     cfg = cfg or SweepConfig()
     tcfg = load_config(cfg.preset)
     vae = load_vae(tcfg.vae)
@@ -474,45 +818,98 @@ def record_profile(out, cfg: SweepConfig | None = None, seed: int = 0) -> dict:
     items = UNetDataset(clips, n_items=2, size=tcfg.face_size, seed=seed)
     latents = latent_batch(torch.utils.data.default_collate([items[0], items[1]]), vae)
     p = mean_profile(operating_profiles(load_trained(cfg.start()), objective, latents, seed=seed).values())
-    profile = dict(terms=list(p.terms), raw=p.raw.tolist(), gram=p.gram.tolist(), clips=[c.id for c in clips],
-                   model=cfg.start().name, where="the starting model's own predictions, 5 timesteps")
+    profile = dict(
+        terms=list(p.terms),
+        raw=p.raw.tolist(),
+        gram=p.gram.tolist(),
+        clips=[c.id for c in clips],
+        model=cfg.start().name,
+        where="the starting model's own predictions, 5 timesteps",
+    )
     open_sweep(out).set_user_attr("profile", profile)
     return profile
 
+
 def shares_of(profile: dict, weights: dict) -> dict:
-    "Each term's share of the loss and of the gradient under `weights`, from a stored profile (04a's TermProfile.weigh)."
+    """Each term's share of the loss and of the gradient under `weights`, from a stored profile (04a's
+    TermProfile.weigh)."""
     import torch
     from latentsync_nb.weighting import TermProfile
-    p = TermProfile(tuple(profile["terms"]), torch.tensor(profile["raw"], dtype=torch.float64),
-                    torch.tensor(profile["gram"], dtype=torch.float64))
+
+    p = TermProfile(
+        tuple(profile["terms"]),
+        torch.tensor(profile["raw"], dtype=torch.float64),
+        torch.tensor(profile["gram"], dtype=torch.float64),
+    )
     w = p.weigh(LossWeights(**{n: float(weights.get(n, OFFICIAL_POINT[n])) for n in TERMS}))
     return {n: dict(loss=w[n]["loss_share"], gradient=w[n]["grad_share"]) for n in p.terms}
 
+
 # %% ../nbs/08_explorer.ipynb #8669fc4e
-PANELS = ("sync_ratio", "lse_c", "lse_d", "offset_ok_frac", "mouth_psnr", "mouth_ssim", "mouth_lpips", "colour_error", "seam", "flicker")
-BETTER = {"sync_ratio": "higher", "lse_c": "higher", "lse_d": "lower", "offset_ok_frac": "higher", "mouth_psnr": "higher",
-          "mouth_ssim": "higher", "mouth_lpips": "lower", "colour_error": "lower", "seam": "lower (1 = real face)",
-          "flicker": "lower (1 = real face)"}
+PANELS = (
+    "sync_ratio",
+    "lse_c",
+    "lse_d",
+    "offset_ok_frac",
+    "mouth_psnr",
+    "mouth_ssim",
+    "mouth_lpips",
+    "colour_error",
+    "seam",
+    "flicker",
+)
+BETTER = {
+    "sync_ratio": "higher",
+    "lse_c": "higher",
+    "lse_d": "lower",
+    "offset_ok_frac": "higher",
+    "mouth_psnr": "higher",
+    "mouth_ssim": "higher",
+    "mouth_lpips": "lower",
+    "colour_error": "lower",
+    "seam": "lower (1 = real face)",
+    "flicker": "lower (1 = real face)",
+}
+
 
 def _label(setting) -> str:
     "A setting as words: its weights, or the step-0 arm's name."
-    if tuple(setting) == STEP0: return "stage 1 only (step 0)"
+    if tuple(setting) == STEP0:
+        return "stage 1 only (step 0)"
     return ", ".join(f"{n} {v:g}" for n, v in zip(SWEPT, setting))
+
 
 # sync against likeness and steadiness
 TRADE_OFF = ("sync_ratio", "lse_c", "mouth_psnr", "mouth_lpips", "flicker")
-MIN_SPAN = {"sync_ratio": 0.2, "lse_c": 0.1, "lse_d": 0.1, "offset_ok_frac": 0.5, "mouth_psnr": 1.0, "mouth_ssim": 0.05,
-            "mouth_lpips": 0.02, "colour_error": 1.0, "seam": 0.2, "flicker": 0.5}   # y ranges never narrower
+MIN_SPAN = {
+    "sync_ratio": 0.2,
+    "lse_c": 0.1,
+    "lse_d": 0.1,
+    "offset_ok_frac": 0.5,
+    "mouth_psnr": 1.0,
+    "mouth_ssim": 0.05,
+    "mouth_lpips": 0.02,
+    "colour_error": 1.0,
+    "seam": 0.2,
+    "flicker": 0.5,
+}  # y ranges never narrower
+
 
 def _span(ax, lows, highs, metric: str):
-    "Set the y range to the data, widened to at least MIN_SPAN[metric] so that seed noise does not fill the panel."
+    """Set the y range to the data, widened to at least MIN_SPAN[metric] so that seed noise does not fill the
+    panel."""
     lo, hi = np.nanmin(lows), np.nanmax(highs)
     pad = max(MIN_SPAN.get(metric, 0.0) - (hi - lo), 0.0) / 2 + 0.05 * (hi - lo)
     ax.set_ylim(lo - pad, hi + pad)
 
-def plot_axis(summary, axis: str, selected: tuple | None = None, ceiling: dict | None = None, metrics=TRADE_OFF):
-    "Per metric: mean (line) and 95% interval over seeds (band) along one weight; official boxed, stage 1 dashed."
+
+def plot_axis(
+    summary, axis: str, selected: tuple | None = None, ceiling: dict | None = None, metrics=TRADE_OFF
+):
+    """Per metric: mean (line) and 95% interval over seeds (band) along one weight; official boxed, stage 1
+    dashed."""
     import matplotlib.pyplot as plt
+
     on_axis, stage1 = _on_axis(summary, axis), _stage1_rows(summary)
     xs = sorted(on_axis[axis].unique())
     cols = min(len(metrics), 5)
@@ -529,11 +926,13 @@ def plot_axis(summary, axis: str, selected: tuple | None = None, ceiling: dict |
         if len(s1):
             r = s1.iloc[0]
             ax.axhline(r["mean"], color="tab:blue", ls="--", lw=1, label="stage 1 only (step 0)")
-            if np.isfinite(r.lo): ax.axhspan(r.lo, r.hi, color="tab:blue", alpha=0.12, lw=0)
+            if np.isfinite(r.lo):
+                ax.axhspan(r.lo, r.hi, color="tab:blue", alpha=0.12, lw=0)
             lows.append(r.lo if np.isfinite(r.lo) else r["mean"])
             highs.append(r.hi if np.isfinite(r.hi) else r["mean"])
         for p, v, mu in zip(pos, s[axis], s["mean"]):
-            if np.isclose(v, OFFICIAL_POINT[axis]): ax.plot(p, mu, "s", color="k", ms=8, mfc="none", label="official")
+            if np.isclose(v, OFFICIAL_POINT[axis]):
+                ax.plot(p, mu, "s", color="k", ms=8, mfc="none", label="official")
             if selected is not None and np.isclose(v, selected[SWEPT.index(axis)]):
                 ax.plot(p, mu, "o", color="tab:red", ms=6)
         _span(ax, lows, highs, m)
@@ -542,108 +941,167 @@ def plot_axis(summary, axis: str, selected: tuple | None = None, ceiling: dict |
         vae = f"; VAE {ceiling[f'vae_{m}']:.3g}" if ceiling and f"vae_{m}" in ceiling else ""
         ax.set_title(f"{m} ({BETTER[m]}{vae})", fontsize=8)
         ax.set_xlabel(f"{axis} weight", fontsize=7)
-    for ax in axs.flat[len(metrics):]: ax.axis("off")
+    for ax in axs.flat[len(metrics) :]:
+        ax.axis("off")
     axs.flat[0].legend(fontsize=6, loc="best")
     others = ", ".join(f"{n} {OFFICIAL_POINT[n]:g}" for n in SWEPT if n != axis)
     fig.suptitle(f"moving the {axis} weight ({others}): mean and 95% interval over seeds", fontsize=9)
     fig.tight_layout()
     return fig
 
+
 def _strip(df, setting: tuple, seed: int = 0) -> np.ndarray | None:
     rows = df[[setting_of(r) == setting for _, r in df.iterrows()]].sort_values("seed")
-    if not len(rows): return None
+    if not len(rows):
+        return None
     row = rows[rows.seed == seed].iloc[0] if (rows.seed == seed).any() else rows.iloc[0]
     return png_array(row["strip"])
 
+
 # the mouth in a strip frame's lower half (rows, columns at 64 px)
 MOUTH_BOX = (slice(0, 26), slice(14, 50))
+
 
 def _mouths(strip: np.ndarray, scale: int = 4) -> np.ndarray:
     "A strip's frames cut to the mouth, side by side, enlarged `scale` times (nearest: pixels stay pixels)."
     s = strip.shape[1] // STRIP_FRAMES
     rows, cols = MOUTH_BOX
-    crops = [strip[rows, k * s:(k + 1) * s][:, cols] for k in range(STRIP_FRAMES)]
+    crops = [strip[rows, k * s : (k + 1) * s][:, cols] for k in range(STRIP_FRAMES)]
     return np.concatenate(crops, axis=1).repeat(scale, 0).repeat(scale, 1)
 
+
 def plot_frames(df, setting: tuple, compare: tuple | None = None, seed: int = 0):
-    "The first held-out clip's mouths (enlarged): ground truth, the compared run, the chosen one and their difference."
+    """The first held-out clip's mouths (enlarged): ground truth, the compared run, the chosen one and their
+    difference."""
     import matplotlib.pyplot as plt
+
     compare = compare or setting_of(OFFICIAL_POINT)
     a, b = _strip(df, compare, seed), _strip(df, setting, seed)
     for st, strip in ((compare, a), (setting, b)):
-        if strip is None: raise ValueError(f"the sweep has no finished run at {_label(st)}")
-    rows = [("ground truth", _mouths(png_array(df.truth_strip.iloc[0]))), (_label(compare), _mouths(a)),
-            (_label(setting), _mouths(b))]
-    diff = np.abs(b.astype(int) - a.astype(int)).mean(-1)                     # (h, w) grey levels
-    rows.append((f"|difference| x4 (mean {diff.mean():.1f} grey levels)", _mouths(np.clip(4 * diff, 0, 255)[..., None])))
+        if strip is None:
+            raise ValueError(f"the sweep has no finished run at {_label(st)}")
+    rows = [
+        ("ground truth", _mouths(png_array(df.truth_strip.iloc[0]))),
+        (_label(compare), _mouths(a)),
+        (_label(setting), _mouths(b)),
+    ]
+    diff = np.abs(b.astype(int) - a.astype(int)).mean(-1)  # (h, w) grey levels
+    rows.append(
+        (
+            f"|difference| x4 (mean {diff.mean():.1f} grey levels)",
+            _mouths(np.clip(4 * diff, 0, 255)[..., None]),
+        )
+    )
     fig, axs = plt.subplots(len(rows), 1, figsize=(6, 1.45 * len(rows) + 0.3))
     for ax, (name, img) in zip(axs, rows):
-        ax.imshow(img.astype(np.uint8).squeeze(), cmap="magma" if img.shape[-1] == 1 else None, vmin=0, vmax=255)
+        ax.imshow(
+            img.astype(np.uint8).squeeze(), cmap="magma" if img.shape[-1] == 1 else None, vmin=0, vmax=255
+        )
         ax.set_title(name, fontsize=8, loc="left")
         ax.axis("off")
     fig.tight_layout()
     return fig
 
+
 def plot_curves(df, setting: tuple, compare: tuple | None = None):
-    "Per-term training curves (raw values, mean over seeds): the chosen setting solid, the compared one dashed."
+    """Per-term training curves (raw values, mean over seeds): the chosen setting solid, the compared one
+    dashed."""
     import matplotlib.pyplot as plt
     from latentsync_nb.weighting import TERM_COLOURS
+
     compare = compare or setting_of(OFFICIAL_POINT)
     fig, axs = plt.subplots(1, len(TERMS), figsize=(12, 2.4))
     for ls, st in (("--", compare), ("-", setting)):
         runs = [r for _, r in df.iterrows() if setting_of(r) == st]
         for ax, n in zip(axs, TERMS):
             cs = [r["curves"][n] for r in runs if n in r["curves"]]
-            if cs: ax.plot(np.mean(cs, 0), ls, color=TERM_COLOURS[n], lw=1.2, label=_label(st))
+            if cs:
+                ax.plot(np.mean(cs, 0), ls, color=TERM_COLOURS[n], lw=1.2, label=_label(st))
     steps = int(df.steps.max())
     for ax, n in zip(axs, TERMS):
-        ax.set_title(f"{n} (raw)", fontsize=8); ax.tick_params(labelsize=7); ax.set_xlabel(f"training ({steps} steps)", fontsize=7)
+        ax.set_title(f"{n} (raw)", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.set_xlabel(f"training ({steps} steps)", fontsize=7)
     axs[0].legend(fontsize=6)
     fig.tight_layout()
     return fig
 
+
 def plot_shares(profile: dict, weights: dict, compare: dict | None = None):
-    "Each term's share of the loss and of the gradient (04a's measured profile) at the chosen weights and the compared ones."
+    """Each term's share of the loss and of the gradient (04a's measured profile) at the chosen weights and
+    the compared ones."""
     import matplotlib.pyplot as plt
     from latentsync_nb.weighting import TERM_COLOURS
+
     compare = compare or OFFICIAL_POINT
     fig, ax = plt.subplots(figsize=(7, 1.9))
     labels = []
-    for row, (w, kind) in enumerate([(compare, "loss"), (compare, "gradient"), (weights, "loss"), (weights, "gradient")]):
+    for row, (w, kind) in enumerate(
+        [(compare, "loss"), (compare, "gradient"), (weights, "loss"), (weights, "gradient")]
+    ):
         shares, left = shares_of(profile, w), 0.0
         for n in TERMS:
             v = shares.get(n, {}).get(kind, 0.0)
-            ax.barh(row, v, left=left, color=TERM_COLOURS[n], label=n if row == 0 else None); left += v
+            ax.barh(row, v, left=left, color=TERM_COLOURS[n], label=n if row == 0 else None)
+            left += v
         labels.append(f"{kind}: " + ", ".join(f"{w[n]:g}" for n in SWEPT))
-    ax.set_yticks(range(4), labels, fontsize=7); ax.set_xlim(0, 1); ax.invert_yaxis(); ax.tick_params(labelsize=7)
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1, 0.5)); ax.set_title("share of the loss and of the gradient", fontsize=8)
+    ax.set_yticks(range(4), labels, fontsize=7)
+    ax.set_xlim(0, 1)
+    ax.invert_yaxis()
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1, 0.5))
+    ax.set_title("share of the loss and of the gradient", fontsize=8)
     fig.tight_layout()
     return fig
 
-# %% ../nbs/08_explorer.ipynb #6038a686
-LIVE = SweepConfig(steps=20, eval_steps=10, eval_frames=48, eval_clips=2)    # "train with these weights now": about 2 CPU minutes
 
-def _fmt(mean, lo, hi) -> str: return f"{mean:.3f}" if not np.isfinite(lo) else f"{mean:.3f} [{lo:.3f}, {hi:.3f}]"
+# %% ../nbs/08_explorer.ipynb #6038a686
+LIVE = SweepConfig(
+    steps=20, eval_steps=10, eval_frames=48, eval_clips=2
+)  # "train with these weights now": about 2 CPU minutes
+
+
+def _fmt(mean, lo, hi) -> str:
+    return f"{mean:.3f}" if not np.isfinite(lo) else f"{mean:.3f} [{lo:.3f}, {hi:.3f}]"
+
 
 def comparison_table(summary, a: tuple, b: tuple, metrics=PANELS) -> str:
-    "HTML: each metric's mean and 95% interval at settings a and b, and a's paired difference from the official point."
+    """HTML: each metric's mean and 95% interval at settings a and b, and a's paired difference from the
+    official point."""
     rows = []
-    pick = lambda st, m: summary[np.logical_and.reduce([np.isclose(summary[n], v) for n, v in zip(SWEPT, st)]) & (summary.metric == m)]
+
+    def pick(st, m):
+        return summary[
+            np.logical_and.reduce([np.isclose(summary[n], v) for n, v in zip(SWEPT, st)])
+            & (summary.metric == m)
+        ]
+
     for m in metrics:
         ra, rb = pick(a, m), pick(b, m)
-        if not len(ra) or not len(rb): continue
+        if not len(ra) or not len(rb):
+            continue
         ra, rb = ra.iloc[0], rb.iloc[0]
-        rows.append(f"<tr><td>{m}</td><td>{_fmt(ra['mean'], ra.lo, ra.hi)}</td><td>{_fmt(rb['mean'], rb.lo, rb.hi)}</td>"
-                    f"<td>{_fmt(ra['diff'], ra.diff_lo, ra.diff_hi)}{' *' if ra.resolved else ''}</td><td>{BETTER[m]}</td></tr>")
-    head = (f"<tr><th>metric</th><th>{_label(a)}</th><th>{_label(b)}</th><th>left − official (paired by seed)</th>"
-            "<th>better</th></tr>")
+        rows.append(
+            f"<tr><td>{m}</td><td>{_fmt(ra['mean'], ra.lo, ra.hi)}</td>"
+            f"<td>{_fmt(rb['mean'], rb.lo, rb.hi)}</td>"
+            f"<td>{_fmt(ra['diff'], ra.diff_lo, ra.diff_hi)}{' *' if ra.resolved else ''}</td>"
+            f"<td>{BETTER[m]}</td></tr>"
+        )
+    head = (
+        f"<tr><th>metric</th><th>{_label(a)}</th><th>{_label(b)}</th><th>left − official (paired by "
+        "seed)</th>"
+        "<th>better</th></tr>"
+    )
     return f"<table style='font-family:monospace;font-size:11px'>{head}{''.join(rows)}</table>"
 
+
 def results_explorer(df=None, live: SweepConfig = LIVE):
-    "Widget: sliders over the swept weights; metric panels, frames, training curves and loss/gradient shares of the setting."
+    """Widget: sliders over the swept weights; metric panels, frames, training curves and loss/gradient shares
+    of the setting."""
     import ipywidgets as W
     import matplotlib.pyplot as plt
     import io
+
     df = load_sweep() if df is None else df
     summary, official = sweep_summary(df), setting_of(OFFICIAL_POINT)
     settings = sorted({setting_of(r) for _, r in df.iterrows()})
@@ -651,49 +1109,109 @@ def results_explorer(df=None, live: SweepConfig = LIVE):
         raise ValueError("the sweep has no run at the official weights: the explorer compares against it")
     # the sliders' settings; step 0 is a band
     trained = [s for s in settings if s != STEP0]
-    sliders = {n: W.SelectionSlider(options=[(f"{v:g}", v) for v in sorted({s[i] for s in trained})], value=official[i],
-                                    description=n, continuous_update=False) for i, n in enumerate(SWEPT)}
-    compare = W.Dropdown(options=[(_label(s), s) for s in settings], value=official, description="compare with",
-                         layout=W.Layout(width="440px"), style={"description_width": "initial"})
+    sliders = {
+        n: W.SelectionSlider(
+            options=[(f"{v:g}", v) for v in sorted({s[i] for s in trained})],
+            value=official[i],
+            description=n,
+            continuous_update=False,
+        )
+        for i, n in enumerate(SWEPT)
+    }
+    compare = W.Dropdown(
+        options=[(_label(s), s) for s in settings],
+        value=official,
+        description="compare with",
+        layout=W.Layout(width="440px"),
+        style={"description_width": "initial"},
+    )
     table, status = W.HTML(), W.HTML()
     outs = {k: W.Output() for k in ("metrics", "frames", "curves", "shares", "live")}
-    button = W.Button(description="train with these weights now", button_style="warning", layout=W.Layout(width="auto"))
+    button = W.Button(
+        description="train with these weights now", button_style="warning", layout=W.Layout(width="auto")
+    )
     top = W.HBox(list(sliders.values())).add_class("explorer-sliders")
     status.add_class("explorer-status")
-    box = W.VBox([top, compare, status, table, outs["metrics"],
-                  W.HBox([outs["frames"], outs["shares"]]), outs["curves"], button, outs["live"]])
-    box.sliders, box.compare, box.status, box.table, box.train_button, box.outputs = sliders, compare, status, table, button, outs
-    box.df, box.summary, box.figures, box.live, box.live_config, box._hold, box.axis = df, summary, {}, [], live, False, "sync"
+    box = W.VBox(
+        [
+            top,
+            compare,
+            status,
+            table,
+            outs["metrics"],
+            W.HBox([outs["frames"], outs["shares"]]),
+            outs["curves"],
+            button,
+            outs["live"],
+        ]
+    )
+    box.sliders, box.compare, box.status, box.table, box.train_button, box.outputs = (
+        sliders,
+        compare,
+        status,
+        table,
+        button,
+        outs,
+    )
+    box.df, box.summary, box.figures, box.live, box.live_config, box._hold, box.axis = (
+        df,
+        summary,
+        {},
+        [],
+        live,
+        False,
+        "sync",
+    )
 
     def show(name, fig):
-        "Put a panel's figure in its Output widget (as a PNG output: nothing leaks into the cell's own output)."
-        box.figures[name] = fig                                             # kept for inspection, closed for pyplot
-        buf = io.BytesIO(); fig.savefig(buf, format="png", dpi=72, bbox_inches="tight"); plt.close(fig)
-        outs[name].outputs = ({"output_type": "display_data", "metadata": {},
-                               "data": {"image/png": base64.b64encode(buf.getvalue()).decode(), "text/plain": f"<{name} panel>"}},)
+        """Put a panel's figure in its Output widget (as a PNG output: nothing leaks into the cell's own
+        output)."""
+        box.figures[name] = fig  # kept for inspection, closed for pyplot
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=72, bbox_inches="tight")
+        plt.close(fig)
+        outs[name].outputs = (
+            {
+                "output_type": "display_data",
+                "metadata": {},
+                "data": {
+                    "image/png": base64.b64encode(buf.getvalue()).decode(),
+                    "text/plain": f"<{name} panel>",
+                },
+            },
+        )
 
     def update(*_):
-        if box._hold: return
+        if box._hold:
+            return
         st = tuple(sliders[n].value for n in SWEPT)
         weights = dict(recon=OFFICIAL_POINT["recon"], **dict(zip(SWEPT, st)))
         sel = summary[np.logical_and.reduce([np.isclose(summary[n], v) for n, v in zip(SWEPT, st)])]
-        box.selected = dict(weights=weights, runs=int(sel.n.max()), metrics={r.metric: r["mean"] for _, r in sel.iterrows()})
+        box.selected = dict(
+            weights=weights, runs=int(sel.n.max()), metrics={r.metric: r["mean"] for _, r in sel.iterrows()}
+        )
         n = box.selected["runs"]
-        status.value = (f"<b>{_label(st)}</b>, recon 1: {n} seed{'s' if n != 1 else ''} × {int(df.steps.max())} stage-2 steps; "
-                        f"compared with <b>{_label(compare.value)}</b>")
+        status.value = (
+            f"<b>{_label(st)}</b>, recon 1: {n} seed{'s' if n != 1 else ''} × {int(df.steps.max())} stage-2 "
+            "steps; "
+            f"compared with <b>{_label(compare.value)}</b>"
+        )
         table.value = comparison_table(summary, st, compare.value)
         show("metrics", plot_axis(summary, box.axis, st, df.attrs.get("ceiling")))
         show("frames", plot_frames(df, st, compare.value))
         show("curves", plot_curves(df, st, compare.value))
-        if df.attrs.get("profile"): show("shares", plot_shares(df.attrs["profile"], weights, dict(zip(SWEPT, compare.value))))
+        if df.attrs.get("profile"):
+            show("shares", plot_shares(df.attrs["profile"], weights, dict(zip(SWEPT, compare.value))))
 
     def moved(change):
         "A slider moved: the others go back to their official value (the sweep moves one weight at a time)."
-        if box._hold: return
+        if box._hold:
+            return
         n = change["owner"].description
         box._hold = True
         for m, s in sliders.items():
-            if m != n: s.value = OFFICIAL_POINT[m]
+            if m != n:
+                s.value = OFFICIAL_POINT[m]
         box._hold = False
         box.axis = n
         update()
@@ -702,15 +1220,21 @@ def results_explorer(df=None, live: SweepConfig = LIVE):
         "A short live run at the shown weights (seed 0); its scores appear next to the sweep's."
         w = box.selected["weights"]
         with outs["live"]:
-            print(f"training {box.live_config.steps} stage-2 steps at {_label(tuple(w[n] for n in SWEPT))} ...")
+            print(
+                f"training {box.live_config.steps} stage-2 steps at {_label(tuple(w[n] for n in SWEPT))} ..."
+            )
             r = run_point(dict(w, seed=0), box.live_config, progress=True)
             box.live.append(dict(w, **r["metrics"], steps=r["steps"], minutes=r["minutes"]))
             sweep = box.selected["metrics"]
             print("live run:   " + ", ".join(f"{m} {r['metrics'][m]:.3f}" for m in PANELS))
-            print("sweep mean: " + ", ".join(f"{m} {sweep[m]:.3f}" for m in PANELS if m in sweep)
-                  + f"  ({int(df.steps.max())} steps; the live run is shorter and scored on fewer frames)")
+            print(
+                "sweep mean: "
+                + ", ".join(f"{m} {sweep[m]:.3f}" for m in PANELS if m in sweep)
+                + f"  ({int(df.steps.max())} steps; the live run is shorter and scored on fewer frames)"
+            )
 
-    for s in sliders.values(): s.observe(moved, names="value")
+    for s in sliders.values():
+        s.observe(moved, names="value")
     compare.observe(update, names="value")
     button.on_click(train_now)
     box.train_now = train_now

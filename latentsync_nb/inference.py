@@ -4,7 +4,9 @@
 
 # %% ../nbs/07_inference.ipynb #8909fd86
 from __future__ import annotations
-import math, time, warnings
+import math
+import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -16,9 +18,22 @@ import torch
 from scipy.ndimage import gaussian_filter1d, median_filter
 
 from .core import atomic_path, default_device, freeze, peak_memory_mb, save_figure
-from .data import (OFFICIAL_AV, MaskConfig, MediaError, SilentAudioWarning, is_silent,
-                                VideoWriter, count_video_frames, iter_frames_at, iter_video, load_manifest, mouth_mask,
-                                read_audio, read_video, write_wav)
+from latentsync_nb.data import (
+    OFFICIAL_AV,
+    MaskConfig,
+    MediaError,
+    SilentAudioWarning,
+    is_silent,
+    VideoWriter,
+    count_video_frames,
+    iter_frames_at,
+    iter_video,
+    load_manifest,
+    mouth_mask,
+    read_audio,
+    read_video,
+    write_wav,
+)
 from .evaluation import mouth_quality, vae_round_trip
 from .model import WhisperAudioEncoder
 from .sampling import ClipGenerator, composite_faces
@@ -27,107 +42,199 @@ from .checkpoints import LatentSyncModel, check_token_width, load_trained, shipp
 from .vae import load_vae
 
 # %% auto #0
-__all__ = ['DETECTORS', 'OFFICIAL_TEMPLATE', 'OFFICIAL_CROP_UNITS', 'OFFICIAL_CROP_R', 'GEOMETRIES', 'AlignConfig',
-           'HaarFaceDetector', 'InsightFaceDetector', 'get_detector', 'detect_faces', 'faces_to_crops',
-           'calibrate_alignment', 'FaceTrack', 'smooth_track', 'track_faces', 'true_crops', 'crop_matrix', 'crop_side',
-           'crop_centre', 'crop_faces', 'paste_mask', 'face_paste_weight', 'frame_mask', 'paste_mouths',
-           'TemplateAlign', 'points_from_106', 'points_from_eyes', 'template_points', 'template_crops', 'Geometry',
-           'moving_photo', 'output_length', 'pingpong', 'LipSyncModel', 'load_lipsync', 'dub_batches', 'lipsync_frames',
-           'lipsync', 'is_aligned', 'judge_frames', 'dub_ground_truth', 'run_demo', 'synthetic_long_video',
-           'bench_infer']
+__all__ = [
+    "DETECTORS",
+    "OFFICIAL_TEMPLATE",
+    "OFFICIAL_CROP_UNITS",
+    "OFFICIAL_CROP_R",
+    "GEOMETRIES",
+    "AlignConfig",
+    "HaarFaceDetector",
+    "InsightFaceDetector",
+    "get_detector",
+    "detect_faces",
+    "faces_to_crops",
+    "calibrate_alignment",
+    "FaceTrack",
+    "smooth_track",
+    "track_faces",
+    "true_crops",
+    "crop_matrix",
+    "crop_side",
+    "crop_centre",
+    "crop_faces",
+    "paste_mask",
+    "face_paste_weight",
+    "frame_mask",
+    "paste_mouths",
+    "TemplateAlign",
+    "points_from_106",
+    "points_from_eyes",
+    "template_points",
+    "template_crops",
+    "Geometry",
+    "moving_photo",
+    "output_length",
+    "pingpong",
+    "LipSyncModel",
+    "load_lipsync",
+    "dub_batches",
+    "lipsync_frames",
+    "lipsync",
+    "is_aligned",
+    "judge_frames",
+    "dub_ground_truth",
+    "run_demo",
+    "synthetic_long_video",
+    "bench_infer",
+]
+
 
 # %% ../nbs/07_inference.ipynb #bec6206e
 @dataclass(frozen=True)
 class AlignConfig:
-    "Where the aligned crop sits relative to the eyes (in eye distances) or, without eyes, the face box (in box widths); smoothing."
-    eye_dx: float = 0.02        # crop centre - eye midpoint, along the eye line, in eye distances
-    eye_dy: float = 0.40        # ... and across it (downwards)
-    eye_side: float = 4.45      # crop side / eye distance
-    box_dx: float = -0.01       # crop centre - box centre, x, in box widths (frames where no eyes were found)
-    box_dy: float = 0.014       # ... y
-    box_side: float = 1.42      # crop side / box width
+    """Where the aligned crop sits relative to the eyes (in eye distances) or, without eyes, the face box (in
+    box widths); smoothing."""
+
+    eye_dx: float = 0.02  # crop centre - eye midpoint, along the eye line, in eye distances
+    eye_dy: float = 0.40  # ... and across it (downwards)
+    eye_side: float = 4.45  # crop side / eye distance
+    box_dx: float = -0.01  # crop centre - box centre, x, in box widths (frames where no eyes were found)
+    box_dy: float = 0.014  # ... y
+    box_side: float = 1.42  # crop side / box width
     smooth_centre: float = 2.0  # Gaussian sigma (frames) of the crop centre and angle over time
-    smooth_side: float = 6.0    # ... of its side (faces change size slowly)
+    smooth_side: float = 6.0  # ... of its side (faces change size slowly)
+
 
 class HaarFaceDetector:
     "OpenCV's shipped Haar cascades (frontal face, then two eyes inside it): offline, no download."
+
     align = AlignConfig()
+
     def __init__(self, max_side: int = 480, min_face: float = 0.06):
-        load = lambda name: cv2.CascadeClassifier(cv2.data.haarcascades + name)
+        def load(name):
+            return cv2.CascadeClassifier(cv2.data.haarcascades + name)
+
         self.face, self.eye = load("haarcascade_frontalface_alt2.xml"), load("haarcascade_eye.xml")
-        if self.face.empty() or self.eye.empty(): raise FileNotFoundError(f"OpenCV's Haar cascades are missing from {cv2.data.haarcascades}")
+        if self.face.empty() or self.eye.empty():
+            raise FileNotFoundError(f"OpenCV's Haar cascades are missing from {cv2.data.haarcascades}")
         self.max_side, self.min_face = max_side, min_face
 
     def _eyes(self, grey: np.ndarray, box) -> np.ndarray:
-        "Centres (left, right) of the largest eye in each half of a face box's eye band; NaN unless both are found."
+        """Centres (left, right) of the largest eye in each half of a face box's eye band; NaN unless both are
+        found."""
         x0, y0, w, h = (int(v) for v in box)
         top = y0 + h // 8
-        found = self.eye.detectMultiScale(grey[top:y0 + h * 3 // 5, x0:x0 + w], 1.1, 3, minSize=(max(5, w // 10),) * 2,
-                                          maxSize=(w // 2,) * 2)
+        found = self.eye.detectMultiScale(
+            grey[top : y0 + h * 3 // 5, x0 : x0 + w],
+            1.1,
+            3,
+            minSize=(max(5, w // 10),) * 2,
+            maxSize=(w // 2,) * 2,
+        )
         sides = [[e for e in found if (e[0] + e[2] / 2 < w / 2) == left] for left in (True, False)]
-        if not all(sides): return np.full((2, 2), np.nan, np.float32)
-        pick = lambda es: max(es, key=lambda e: e[2] * e[3])
+        if not all(sides):
+            return np.full((2, 2), np.nan, np.float32)
+
+        def pick(es):
+            return max(es, key=lambda e: e[2] * e[3])
+
         return np.array([[x0 + e[0] + e[2] / 2, top + e[1] + e[3] / 2] for e in map(pick, sides)], np.float32)
 
     def __call__(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         "Face boxes (k, 4) x0, y0, x1, y1 and eye centres (k, 2, 2) (NaN where not found), in frame pixels."
         h, w = frame.shape[:2]
-        s = min(1.0, self.max_side / max(h, w))                                  # detect on a small copy
-        small = cv2.resize(frame, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA) if s < 1 else frame
+        s = min(1.0, self.max_side / max(h, w))  # detect on a small copy
+        small = (
+            cv2.resize(frame, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA) if s < 1 else frame
+        )
         grey = cv2.equalizeHist(cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_RGB2GRAY))
         least = max(16, int(self.min_face * min(grey.shape)))
         boxes = self.face.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=3, minSize=(least, least))
-        if len(boxes) == 0: return np.zeros((0, 4), np.float32), np.zeros((0, 2, 2), np.float32)
+        if len(boxes) == 0:
+            return np.zeros((0, 4), np.float32), np.zeros((0, 2, 2), np.float32)
         eyes = np.stack([self._eyes(grey, b) for b in boxes]) / s
         boxes = np.asarray(boxes, np.float32) / s
         return np.concatenate([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]], axis=1), eyes
 
+
 class InsightFaceDetector:
-    "InsightFace's SCRFD boxes and eye landmarks, when `insightface` is installed; calibrate it with `calibrate_alignment`."
+    """InsightFace's SCRFD boxes and eye landmarks, when `insightface` is installed; calibrate it with
+    `calibrate_alignment`."""
+
     align = AlignConfig()
+
     def __init__(self, name: str = "buffalo_l", det_size: int = 640, device: str = "cpu"):
-        try: from insightface.app import FaceAnalysis
-        except ImportError as e: raise ImportError("the insightface detector needs `pip install insightface onnxruntime`") from e
+        try:
+            from insightface.app import FaceAnalysis
+        except ImportError as e:
+            raise ImportError("the insightface detector needs `pip install insightface onnxruntime`") from e
         self.app = FaceAnalysis(name=name, allowed_modules=["detection", "landmark_2d_106"])
         self.app.prepare(ctx_id=0 if str(device).startswith("cuda") else -1, det_size=(det_size, det_size))
 
     def __call__(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        "Boxes (k, 4), eyes (k, 2, 2) and LatentSync's three alignment points (k, 3, 2) from the 106 landmarks."
-        faces = self.app.get(np.ascontiguousarray(frame[..., ::-1]))             # InsightFace takes BGR
-        return (np.array([f.bbox for f in faces], np.float32).reshape(-1, 4),
-                np.array([f.kps[:2] for f in faces], np.float32).reshape(-1, 2, 2),   # kps: eyes, nose, mouth corners
-                np.array([points_from_106(f.landmark_2d_106) for f in faces], np.float32).reshape(-1, 3, 2))
+        """Boxes (k, 4), eyes (k, 2, 2) and LatentSync's three alignment points (k, 3, 2) from the 106
+        landmarks."""
+        faces = self.app.get(np.ascontiguousarray(frame[..., ::-1]))  # InsightFace takes BGR
+        return (
+            np.array([f.bbox for f in faces], np.float32).reshape(-1, 4),
+            np.array([f.kps[:2] for f in faces], np.float32).reshape(
+                -1, 2, 2
+            ),  # kps: eyes, nose, mouth corners
+            np.array([points_from_106(f.landmark_2d_106) for f in faces], np.float32).reshape(-1, 3, 2),
+        )
+
 
 DETECTORS = {"haar": HaarFaceDetector, "insightface": InsightFaceDetector}
 
+
 def get_detector(detector="haar"):
-    "A detector by name ('haar', 'insightface') or any callable frame -> (boxes (k, 4), eyes (k, 2, 2)[, points (k, 3, 2)])."
-    if callable(detector): return detector
-    if detector not in DETECTORS: raise ValueError(f"unknown face detector {detector!r}; choose one of {', '.join(DETECTORS)} or pass a callable")
+    """A detector by name ('haar', 'insightface') or any callable frame -> (boxes (k, 4), eyes (k, 2, 2)[,
+    points (k, 3, 2)])."""
+    if callable(detector):
+        return detector
+    if detector not in DETECTORS:
+        raise ValueError(
+            f"unknown face detector {detector!r}; choose one of {', '.join(DETECTORS)} or pass a callable"
+        )
     return DETECTORS[detector]()
+
 
 # %% ../nbs/07_inference.ipynb #3eb090b7
 def _pick(boxes: np.ndarray, previous: np.ndarray | None) -> int:
     "Index of the box nearest the previous frame's face, else of the largest."
-    if previous is None: return int(np.argmax((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])))
+    if previous is None:
+        return int(np.argmax((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])))
     centres, prev_c = (boxes[:, :2] + boxes[:, 2:]) / 2, (previous[:2] + previous[2:]) / 2
     return int(np.argmin(np.linalg.norm(centres - prev_c, axis=1)))
 
+
 def detect_faces(frames, detector, progress: bool = False, points: bool = False) -> tuple:
-    "One face per frame of an array or any iterable of frames (the face nearest the last seen): boxes (n, 4), eyes (n, 2, 2), NaN where none; `points`: also the detector's three alignment points (n, 3, 2) (NaN if it gives none)."
+    """One face per frame of an array or any iterable of frames (the face nearest the last seen): boxes (n,
+    4), eyes (n, 2, 2), NaN where none; `points`: also the detector's three alignment points (n, 3, 2) (NaN
+    if it gives none)."""
     from tqdm.auto import tqdm
+
     boxes, eyes, pts, previous = [], [], [], None
     for frame in tqdm(frames, desc="detect faces", unit="frame", disable=not progress, leave=False):
         found = detector(frame)
-        box, eye, pt = np.full(4, np.nan, np.float32), np.full((2, 2), np.nan, np.float32), np.full((3, 2), np.nan, np.float32)
+        box, eye, pt = (
+            np.full(4, np.nan, np.float32),
+            np.full((2, 2), np.nan, np.float32),
+            np.full((3, 2), np.nan, np.float32),
+        )
         if len(found[0]):
             k = _pick(np.asarray(found[0]), previous)
             box, eye = found[0][k], found[1][k]
-            if len(found) > 2: pt = found[2][k]
+            if len(found) > 2:
+                pt = found[2][k]
             previous = np.asarray(box, np.float32)
-        boxes.append(box); eyes.append(eye); pts.append(pt)
+        boxes.append(box)
+        eyes.append(eye)
+        pts.append(pt)
     out = np.array(boxes, np.float32).reshape(-1, 4), np.array(eyes, np.float32).reshape(-1, 2, 2)
     return out + (np.array(pts, np.float32).reshape(-1, 3, 2),) if points else out
+
 
 def _eye_frame(eyes: np.ndarray):
     "Eye distance (n,), midpoint (n, 2), unit vectors along (n, 2) and across (down, n, 2) the eye line."
@@ -136,20 +243,37 @@ def _eye_frame(eyes: np.ndarray):
     u = d / iod[:, None]
     return iod, eyes.mean(axis=1), u, np.stack([-u[:, 1], u[:, 0]], axis=1)
 
+
 def faces_to_crops(boxes: np.ndarray, eyes: np.ndarray, align: AlignConfig) -> np.ndarray:
-    "Boxes (n, 4) and eyes (n, 2, 2) -> crops (n, 4): centre x, centre y, side, angle (rad); from the eyes where found."
+    """Boxes (n, 4) and eyes (n, 2, 2) -> crops (n, 4): centre x, centre y, side, angle (rad); from the eyes
+    where found."""
     w = boxes[:, 2] - boxes[:, 0]
-    crops = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2 + align.box_dx * w, (boxes[:, 1] + boxes[:, 3]) / 2 + align.box_dy * w,
-                      align.box_side * w, np.zeros_like(w)], axis=1)
+    crops = np.stack(
+        [
+            (boxes[:, 0] + boxes[:, 2]) / 2 + align.box_dx * w,
+            (boxes[:, 1] + boxes[:, 3]) / 2 + align.box_dy * w,
+            align.box_side * w,
+            np.zeros_like(w),
+        ],
+        axis=1,
+    )
     iod, mid, u, v = _eye_frame(eyes)
-    from_eyes = np.concatenate([mid + iod[:, None] * (align.eye_dx * u + align.eye_dy * v), align.eye_side * iod[:, None],
-                                np.arctan2(u[:, 1], u[:, 0])[:, None]], axis=1)
+    from_eyes = np.concatenate(
+        [
+            mid + iod[:, None] * (align.eye_dx * u + align.eye_dy * v),
+            align.eye_side * iod[:, None],
+            np.arctan2(u[:, 1], u[:, 0])[:, None],
+        ],
+        axis=1,
+    )
     has_eyes = ~np.isnan(iod)
     crops[has_eyes] = from_eyes[has_eyes]
     return crops
 
+
 def calibrate_alignment(detector, clips, every: int = 6, **smoothing) -> AlignConfig:
-    "Measure a detector's AlignConfig on aligned clips (each frame is the crop): medians of the eye and box relations."
+    """Measure a detector's AlignConfig on aligned clips (each frame is the crop): medians of the eye and box
+    relations."""
     eye_rows, box_rows = [], []
     for clip in clips:
         frames = read_video(clip.video)
@@ -158,265 +282,438 @@ def calibrate_alignment(detector, clips, every: int = 6, **smoothing) -> AlignCo
         h, w = frames.shape[1:3]
         centre, side = np.array([w / 2, h / 2]), float(w)
         bw = boxes[found, 2] - boxes[found, 0]
-        box_rows += list(np.stack([(centre[0] - (boxes[found, 0] + boxes[found, 2]) / 2) / bw,
-                                   (centre[1] - (boxes[found, 1] + boxes[found, 3]) / 2) / bw, side / bw], axis=1))
+        box_rows += list(
+            np.stack(
+                [
+                    (centre[0] - (boxes[found, 0] + boxes[found, 2]) / 2) / bw,
+                    (centre[1] - (boxes[found, 1] + boxes[found, 3]) / 2) / bw,
+                    side / bw,
+                ],
+                axis=1,
+            )
+        )
         iod, mid, u, v = _eye_frame(eyes[found])
         ok = ~np.isnan(iod)
         off = centre - mid[ok]
-        eye_rows += list(np.stack([(off * u[ok]).sum(1) / iod[ok], (off * v[ok]).sum(1) / iod[ok], side / iod[ok]], axis=1))
-    if not box_rows: raise ValueError("calibration found no face in the given clips")
+        eye_rows += list(
+            np.stack([(off * u[ok]).sum(1) / iod[ok], (off * v[ok]).sum(1) / iod[ok], side / iod[ok]], axis=1)
+        )
+    if not box_rows:
+        raise ValueError("calibration found no face in the given clips")
     e = np.median(eye_rows, axis=0) if eye_rows else np.full(3, np.nan)
     b = np.median(box_rows, axis=0)
-    r = lambda x: round(float(x), 3)
-    return AlignConfig(eye_dx=r(e[0]), eye_dy=r(e[1]), eye_side=r(e[2]), box_dx=r(b[0]), box_dy=r(b[1]), box_side=r(b[2]), **smoothing)
+
+    def r(x):
+        return round(float(x), 3)
+
+    return AlignConfig(
+        eye_dx=r(e[0]),
+        eye_dy=r(e[1]),
+        eye_side=r(e[2]),
+        box_dx=r(b[0]),
+        box_dy=r(b[1]),
+        box_side=r(b[2]),
+        **smoothing,
+    )
+
 
 # %% ../nbs/07_inference.ipynb #3a519627
 @dataclass
 class FaceTrack:
     "Per-frame face crops of a video (smoothed, gaps filled) and which frames had a detected face."
-    crops: np.ndarray   # (n, 4) centre x, centre y, side, angle; or (n, 2, 3) affine maps frame -> unit square (TemplateAlign)
-    found: np.ndarray   # (n,) bool
-    raw: np.ndarray     # (n, 4) crops (or (n, 6) alignment points) before smoothing, NaN where no face was found
+
+    crops: (
+        np.ndarray
+    )  # (n, 4) centre x, centre y, side, angle; or (n, 2, 3) affine maps frame -> unit square (TemplateAlign)
+    found: np.ndarray  # (n,) bool
+    raw: np.ndarray  # (n, 4) crops (or (n, 6) alignment points) before smoothing, NaN where no face was found
 
     @property
-    def n_lost(self) -> int: return int((~self.found).sum())
+    def n_lost(self) -> int:
+        return int((~self.found).sum())
+
 
 def smooth_track(raw: np.ndarray, align) -> np.ndarray:
-    "Fill frames without a face by interpolation, drop one-frame outliers (median of 5), then Gaussian-smooth over time."
+    """Fill frames without a face by interpolation, drop one-frame outliers (median of 5), then Gaussian-
+    smooth over time."""
     found, idx = ~np.isnan(raw[:, 0]), np.arange(len(raw))
     filled = np.stack([np.interp(idx, idx[found], raw[found, k]) for k in range(raw.shape[1])], axis=1)
     filled = median_filter(filled, size=(5, 1), mode="nearest")
-    sigmas = ((align.smooth_centre, align.smooth_centre, align.smooth_side, align.smooth_centre)
-              if isinstance(align, AlignConfig) else (align.smooth,) * raw.shape[1])      # TemplateAlign: every point
+    sigmas = (
+        (align.smooth_centre, align.smooth_centre, align.smooth_side, align.smooth_centre)
+        if isinstance(align, AlignConfig)
+        else (align.smooth,) * raw.shape[1]
+    )  # TemplateAlign: every point
     return np.stack([_smooth(filled[:, k], s) for k, s in enumerate(sigmas)], axis=1)
 
-def _smooth(x: np.ndarray, sigma: float) -> np.ndarray:
-    "Gaussian smoothing over time that keeps a steady drift at the ends (point-reflected padding, not repeated end values)."
-    if sigma <= 0 or len(x) < 2: return x
-    pad = min(len(x) - 1, int(4 * sigma + 0.5))
-    return gaussian_filter1d(np.pad(x, pad, mode="reflect", reflect_type="odd"), sigma, mode="nearest")[pad:len(x) + pad]
 
-def track_faces(frames, detector="haar", align=None, progress: bool = False, name: str = "the video") -> FaceTrack:
-    "Detect, align and smooth one face per frame (an array or an iterable such as `iter_video`); `align`: an AlignConfig (default: the detector's) or TemplateAlign (LatentSync's); no face at all is an error."
+def _smooth(x: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian smoothing over time that keeps a steady drift at the ends (point-reflected padding, not
+    repeated end values)."""
+    if sigma <= 0 or len(x) < 2:
+        return x
+    pad = min(len(x) - 1, int(4 * sigma + 0.5))
+    return gaussian_filter1d(np.pad(x, pad, mode="reflect", reflect_type="odd"), sigma, mode="nearest")[
+        pad : len(x) + pad
+    ]
+
+
+def track_faces(
+    frames, detector="haar", align=None, progress: bool = False, name: str = "the video"
+) -> FaceTrack:
+    """Detect, align and smooth one face per frame (an array or an iterable such as `iter_video`); `align`: an
+    AlignConfig (default: the detector's) or TemplateAlign (LatentSync's); no face at all is an error."""
     detector = get_detector(detector)
-    square = getattr(detector, "align", AlignConfig())                          # the detector's calibrated square crops
+    square = getattr(detector, "align", AlignConfig())  # the detector's calibrated square crops
     boxes, eyes, points = detect_faces(frames, detector, progress, points=True)
     raw = faces_to_crops(boxes, eyes, align if isinstance(align, AlignConfig) else square)
     found = ~np.isnan(raw[:, 0])
     if not found.any():
-        raise MediaError(f"no face found in any of the {len(raw)} frames of {name}. Use a video with a frontal face at "
-                         f"least {getattr(detector, 'min_face', 0.06):.0%} of the frame's shorter side, or another detector "
-                         "(--detector insightface, if installed).")
-    if align is not None and not isinstance(align, AlignConfig):                # TemplateAlign, the official geometry: three points
+        raise MediaError(
+            f"no face found in any of the {len(raw)} frames of {name}. Use a video with a frontal face at "
+            f"least {getattr(detector, 'min_face', 0.06):.0%} of the frame's shorter side, or another "
+            "detector "
+            "(--detector insightface, if installed)."
+        )
+    if align is not None and not isinstance(
+        align, AlignConfig
+    ):  # TemplateAlign, the official geometry: three points
         raw = template_points(raw, eyes, points, square, align).reshape(len(raw), 6)
         return FaceTrack(template_crops(smooth_track(raw, align).reshape(-1, 3, 2)), found, raw)
     return FaceTrack(smooth_track(raw, align or square), found, raw)
 
+
 # %% ../nbs/07_inference.ipynb #1b8f957e
 def true_crops(clip) -> np.ndarray:
-    "The crops (n, 4) at which the sample generator placed its 256 px aligned face, from a clip's recorded face boxes."
+    """The crops (n, 4) at which the sample generator placed its 256 px aligned face, from a clip's recorded
+    face boxes."""
     from latentsync_nb.samples import SPEAKERS
+
     spk = {s.id: s for s in SPEAKERS}[clip.speaker]
-    fb = np.array(clip.load_meta()["face_box"])                                  # (n, 4) corners of the face ellipse
+    fb = np.array(clip.load_meta()["face_box"])  # (n, 4) corners of the face ellipse
     scale = np.hypot(fb[:, 2] - fb[:, 0], fb[:, 3] - fb[:, 1]) / np.hypot(2 * spk.face_w, 2 * spk.face_h)
-    centre = (fb[:, :2] + fb[:, 2:]) / 2 + np.stack([np.zeros_like(scale), 8 * scale], axis=1)   # ellipse centre is 8 px above
+    centre = (fb[:, :2] + fb[:, 2:]) / 2 + np.stack(
+        [np.zeros_like(scale), 8 * scale], axis=1
+    )  # ellipse centre is 8 px above
     return np.concatenate([centre, 256 * scale[:, None], np.zeros_like(scale)[:, None]], axis=1)
 
+
 # %% ../nbs/07_inference.ipynb #79d0f623
-def _is_affine(crop) -> bool: return np.shape(crop) == (2, 3)
+def _is_affine(crop) -> bool:
+    return np.shape(crop) == (2, 3)
+
 
 def crop_matrix(crop, size: float) -> np.ndarray:
-    "2x3 map from frame pixels to a size x size face crop: of a square crop (centre x, centre y, side, angle) or an affine one (2, 3)."
-    if _is_affine(crop): return np.asarray(crop, np.float64) * size            # frame -> unit square, scaled
+    """2x3 map from frame pixels to a size x size face crop: of a square crop (centre x, centre y, side,
+    angle) or an affine one (2, 3)."""
+    if _is_affine(crop):
+        return np.asarray(crop, np.float64) * size  # frame -> unit square, scaled
     cx, cy, side, angle = crop
     s = size / side
-    c, si = s * math.cos(angle), s * math.sin(angle)                             # rotate by -angle: the eyes come out level
+    c, si = s * math.cos(angle), s * math.sin(angle)  # rotate by -angle: the eyes come out level
     return np.array([[c, si, size / 2 - c * cx - si * cy], [-si, c, size / 2 + si * cx - c * cy]], np.float64)
+
 
 def crop_side(crop) -> float:
     "The crop's size in frame pixels: its side, or for an affine crop the square root of its area."
-    return float(1 / math.sqrt(abs(np.linalg.det(np.asarray(crop, np.float64)[:, :2])))) if _is_affine(crop) else float(crop[2])
+    return (
+        float(1 / math.sqrt(abs(np.linalg.det(np.asarray(crop, np.float64)[:, :2]))))
+        if _is_affine(crop)
+        else float(crop[2])
+    )
+
 
 def crop_centre(crop) -> np.ndarray:
     "The frame pixel (x, y) at the centre of the crop."
     return cv2.invertAffineTransform(crop_matrix(crop, 1.0)) @ np.array([0.5, 0.5, 1.0])
 
+
 def _official_cut(size: int) -> tuple:
-    "The (width, height) in pixels at which LatentSync cuts a face it resizes to size x size: (75 r, 100 r), r = 2.8 size / 256."
+    """The (width, height) in pixels at which LatentSync cuts a face it resizes to size x size: (75 r, 100 r),
+    r = 2.8 size / 256."""
     return tuple(int(u * OFFICIAL_CROP_R * size / 256) for u in OFFICIAL_CROP_UNITS)
+
 
 def _official_face(frame: np.ndarray, crop, size: int) -> np.ndarray:
     "LatentSync's cut: warp to (75 r, 100 r) px, then Lanczos to size x size."
     wh = _official_cut(size)
-    face = cv2.warpAffine(frame, np.diag(wh) @ np.asarray(crop, np.float64), wh, borderMode=cv2.BORDER_REPLICATE)
+    face = cv2.warpAffine(
+        frame, np.diag(wh) @ np.asarray(crop, np.float64), wh, borderMode=cv2.BORDER_REPLICATE
+    )
     return cv2.resize(face, (size, size), interpolation=cv2.INTER_LANCZOS4)
+
 
 def crop_faces(frames: np.ndarray, crops: np.ndarray, size: int) -> np.ndarray:
     "Aligned faces (n, size, size, 3) uint8 from frames (n, h, w, 3) and crops (n, 4) or (n, 2, 3)."
     out = np.empty((len(frames), size, size, 3), np.uint8)
     for i, (frame, crop) in enumerate(zip(frames, crops)):
-        if _is_affine(crop): out[i] = _official_face(frame, crop, size); continue
-        m, d = crop_matrix(crop, size), max(1, int(crop[2] / size / 2))          # d: integer pre-shrink against aliasing
+        if _is_affine(crop):
+            out[i] = _official_face(frame, crop, size)
+            continue
+        m, d = (
+            crop_matrix(crop, size),
+            max(1, int(crop[2] / size / 2)),
+        )  # d: integer pre-shrink against aliasing
         if d > 1:
-            frame = cv2.resize(frame, (frame.shape[1] // d, frame.shape[0] // d), interpolation=cv2.INTER_AREA)
+            frame = cv2.resize(
+                frame, (frame.shape[1] // d, frame.shape[0] // d), interpolation=cv2.INTER_AREA
+            )
             m = m @ np.diag([float(d), float(d), 1.0])
-        out[i] = cv2.warpAffine(frame, m, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        out[i] = cv2.warpAffine(
+            frame, m, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
     return out
+
 
 @lru_cache(maxsize=32)
 def paste_mask(side: int, mask_cfg: MaskConfig = MaskConfig(), widen: float = 0.03) -> np.ndarray:
-    "The mouth mask at `side` px with a wider soft edge: the weight of a generated face pasted into the frame (cached: read only)."
+    """The mouth mask at `side` px with a wider soft edge: the weight of a generated face pasted into the
+    frame (cached: read only)."""
     return mouth_mask(side, replace(mask_cfg, feather=mask_cfg.feather + widen))
 
+
 def face_paste_weight(area: np.ndarray) -> np.ndarray:
-    "LatentSync's paste weight from the face crop's area warped into the frame (h, w): eroded 2 px, then 2 w more and blurred, w = sqrt(area) // 20."
+    """LatentSync's paste weight from the face crop's area warped into the frame (h, w): eroded 2 px, then 2 w
+    more and blurred, w = sqrt(area) // 20."""
     eroded = cv2.erode(area, np.ones((2, 2), np.uint8))
     w = int(math.sqrt(eroded.sum())) // 20
-    if w < 1: return eroded
+    if w < 1:
+        return eroded
     return cv2.GaussianBlur(cv2.erode(eroded, np.ones((2 * w, 2 * w), np.uint8)), (2 * w + 1, 2 * w + 1), 0)
+
 
 def _to_box(m: np.ndarray, x0: int, y0: int) -> np.ndarray:
     "A frame -> crop affine map re-based to a box whose top-left corner is frame pixel (x0, y0)."
     return np.concatenate([m[:, :2], (m[:, 2] + m[:, :2] @ np.array([x0, y0]))[:, None]], axis=1)
 
+
 def _paste_box(crop, shape, mask_cfg: MaskConfig, region: str = "mouth"):
-    "Where one crop is pasted: its bounding box (x0, y0, (w, h)), the paste weight over the box, and frame / box slices clipped to the frame."
-    if region not in ("mouth", "face"): raise ValueError(f"region must be 'mouth' or 'face', got {region!r}")
-    corners = cv2.invertAffineTransform(crop_matrix(crop, 1.0)) @ np.array([[0, 1, 0, 1], [0, 0, 1, 1], [1, 1, 1, 1]])
+    """Where one crop is pasted: its bounding box (x0, y0, (w, h)), the paste weight over the box, and frame /
+    box slices clipped to the frame."""
+    if region not in ("mouth", "face"):
+        raise ValueError(f"region must be 'mouth' or 'face', got {region!r}")
+    corners = cv2.invertAffineTransform(crop_matrix(crop, 1.0)) @ np.array(
+        [[0, 1, 0, 1], [0, 0, 1, 1], [1, 1, 1, 1]]
+    )
     (x0, y0), (x1, y1) = np.floor(corners.min(1)).astype(int), np.ceil(corners.max(1)).astype(int)
     wh = (x1 - x0 + 1, y1 - y0 + 1)
-    px = max(1, int(round(crop_side(crop))))                                     # drawn at the face's size in the frame
+    px = max(1, int(round(crop_side(crop))))  # drawn at the face's size in the frame
     inside = paste_mask(px, mask_cfg) if region == "mouth" else np.ones((px, px), np.float32)
-    weight = cv2.warpAffine(inside, _to_box(crop_matrix(crop, px), x0, y0), wh, flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR)
-    if region == "face": weight = face_paste_weight(weight)
-    a, b = max(0, -y0), max(0, -x0)                                              # clip the box to the frame
+    weight = cv2.warpAffine(
+        inside, _to_box(crop_matrix(crop, px), x0, y0), wh, flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR
+    )
+    if region == "face":
+        weight = face_paste_weight(weight)
+    a, b = max(0, -y0), max(0, -x0)  # clip the box to the frame
     ya, yb, xa, xb = y0 + a, min(shape[0], y0 + wh[1]), x0 + b, min(shape[1], x0 + wh[0])
-    if yb <= ya or xb <= xa: return x0, y0, wh, weight, None, None
+    if yb <= ya or xb <= xa:
+        return x0, y0, wh, weight, None, None
     return x0, y0, wh, weight, (slice(ya, yb), slice(xa, xb)), (slice(a, a + yb - ya), slice(b, b + xb - xa))
+
 
 def frame_mask(crop, shape, mask_cfg: MaskConfig = MaskConfig(), region: str = "mouth") -> np.ndarray:
     "The paste weight (h, w) of one crop over a whole frame: exactly where `paste_mouths` may change pixels."
     out = np.zeros(shape[:2], np.float32)
     *_, weight, in_frame, in_box = _paste_box(crop, shape, mask_cfg, region)
-    if in_frame is not None: out[in_frame] = weight[in_box]
+    if in_frame is not None:
+        out[in_frame] = weight[in_box]
     return out
+
 
 def _face_to_box(face: np.ndarray, crop, x0: int, y0: int, wh) -> np.ndarray:
-    "A face crop warped back over the box at (x0, y0) of size wh (affine crops: Lanczos to (75 r, 100 r) first, as LatentSync)."
+    """A face crop warped back over the box at (x0, y0) of size wh (affine crops: Lanczos to (75 r, 100 r)
+    first, as LatentSync)."""
     if not _is_affine(crop):
-        return cv2.warpAffine(face, _to_box(crop_matrix(crop, len(face)), x0, y0), wh,
-                              flags=cv2.WARP_INVERSE_MAP | cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+        return cv2.warpAffine(
+            face,
+            _to_box(crop_matrix(crop, len(face)), x0, y0),
+            wh,
+            flags=cv2.WARP_INVERSE_MAP | cv2.INTER_CUBIC,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
     cw = _official_cut(len(face))
-    return cv2.warpAffine(cv2.resize(face, cw, interpolation=cv2.INTER_LANCZOS4), _to_box(np.diag(cw) @ crop, x0, y0), wh,
-                          flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(
+        cv2.resize(face, cw, interpolation=cv2.INTER_LANCZOS4),
+        _to_box(np.diag(cw) @ crop, x0, y0),
+        wh,
+        flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
 
-def paste_mouths(frames: np.ndarray, faces: np.ndarray, crops: np.ndarray, keep: np.ndarray | None = None,
-                 mask_cfg: MaskConfig = MaskConfig(), region: str = "mouth") -> np.ndarray:
-    "Frames with the faces' (n, s, s, 3) mouth regions (region='face': the whole crop, LatentSync's soft edge) blended in; elsewhere, and where keep is False, unchanged."
+
+def paste_mouths(
+    frames: np.ndarray,
+    faces: np.ndarray,
+    crops: np.ndarray,
+    keep: np.ndarray | None = None,
+    mask_cfg: MaskConfig = MaskConfig(),
+    region: str = "mouth",
+) -> np.ndarray:
+    """Frames with the faces' (n, s, s, 3) mouth regions (region='face': the whole crop, LatentSync's soft
+    edge) blended in; elsewhere, and where keep is False, unchanged."""
     out = np.array(frames, copy=True)
     for i, (face, crop) in enumerate(zip(faces, crops)):
-        if keep is not None and not keep[i]: continue
+        if keep is not None and not keep[i]:
+            continue
         x0, y0, wh, weight, in_frame, in_box = _paste_box(crop, frames.shape[1:3], mask_cfg, region)
-        if in_frame is None: continue                                            # the face is outside the frame
+        if in_frame is None:
+            continue  # the face is outside the frame
         wgt, src = weight[in_box][..., None], out[i][in_frame].astype(np.float32)
-        out[i][in_frame] = np.clip(src * (1 - wgt) + _face_to_box(face, crop, x0, y0, wh)[in_box] * wgt, 0, 255).round().astype(np.uint8)
+        out[i][in_frame] = (
+            np.clip(src * (1 - wgt) + _face_to_box(face, crop, x0, y0, wh)[in_box] * wgt, 0, 255)
+            .round()
+            .astype(np.uint8)
+        )
     return out
 
+
 # %% ../nbs/07_inference.ipynb #6ca5df25
-OFFICIAL_TEMPLATE = np.array([[17.0, 20.0], [58.0, 20.0], [37.5, 40.0]], np.float32)   # eyebrow centres (left, right), nose centre
-OFFICIAL_CROP_UNITS = (75, 100)   # the crop's width and height in template units
-OFFICIAL_CROP_R = 2.8             # template units per pixel at 256 px: the crop is cut at (75 r, 100 r) px, then resized square
+OFFICIAL_TEMPLATE = np.array(
+    [[17.0, 20.0], [58.0, 20.0], [37.5, 40.0]], np.float32
+)  # eyebrow centres (left, right), nose centre
+OFFICIAL_CROP_UNITS = (75, 100)  # the crop's width and height in template units
+OFFICIAL_CROP_R = (
+    2.8  # template units per pixel at 256 px: the crop is cut at (75 r, 100 r) px, then resized square
+)
+
 
 @dataclass(frozen=True)
 class TemplateAlign:
-    "LatentSync's alignment: three points (eyebrow centres, nose centre) onto OFFICIAL_TEMPLATE; eyes-only detectors via two proportions."
-    brow_rise: float = 0.24     # eyebrow centres above the eye centres, in eye distances (Haar: no eyebrows)
-    nose_drop: float = 0.24     # the template's nose point below the eye midpoint, in eye distances
-    smooth: float = 2.0         # Gaussian sigma (frames) of the points over time
+    """LatentSync's alignment: three points (eyebrow centres, nose centre) onto OFFICIAL_TEMPLATE; eyes-only
+    detectors via two proportions."""
+
+    brow_rise: float = 0.24  # eyebrow centres above the eye centres, in eye distances (Haar: no eyebrows)
+    nose_drop: float = 0.24  # the template's nose point below the eye midpoint, in eye distances
+    smooth: float = 2.0  # Gaussian sigma (frames) of the points over time
+
 
 def points_from_106(landmarks) -> np.ndarray:
-    "InsightFace's 106 landmarks (106, 2) -> the three alignment points (3, 2): left / right eyebrow centre, nose centre."
+    """InsightFace's 106 landmarks (106, 2) -> the three alignment points (3, 2): left / right eyebrow centre,
+    nose centre."""
     lm = np.asarray(landmarks, np.float32)
-    if lm.shape != (106, 2): raise ValueError(f"expected 106 landmarks (106, 2), got {lm.shape}")
+    if lm.shape != (106, 2):
+        raise ValueError(f"expected 106 landmarks (106, 2), got {lm.shape}")
     return np.stack([lm[[43, 48, 49, 50, 51]].mean(0), lm[101:106].mean(0), lm[[74, 77, 83, 86]].mean(0)])
+
 
 def points_from_eyes(eyes: np.ndarray, align: TemplateAlign = TemplateAlign()) -> np.ndarray:
     "Eye centres (n, 2, 2) -> estimated alignment points (n, 3, 2), for detectors without eyebrows."
-    iod, mid, u, v = _eye_frame(eyes)                                           # v: across the eye line, downwards
+    iod, mid, u, v = _eye_frame(eyes)  # v: across the eye line, downwards
     brows = eyes - align.brow_rise * (iod[:, None] * v)[:, None]
     return np.concatenate([brows, (mid + align.nose_drop * iod[:, None] * v)[:, None]], axis=1)
 
+
 def _eyes_of_crops(crops: np.ndarray, align: AlignConfig) -> np.ndarray:
-    "Where AlignConfig puts the eyes (n, 2, 2) of square crops (n, 4): the detected eyes, or the box's estimate."
+    """Where AlignConfig puts the eyes (n, 2, 2) of square crops (n, 4): the detected eyes, or the box's
+    estimate."""
     iod = crops[:, 2] / align.eye_side
     u = np.stack([np.cos(crops[:, 3]), np.sin(crops[:, 3])], axis=1)
     v = np.stack([-u[:, 1], u[:, 0]], axis=1)
     mid = crops[:, :2] - iod[:, None] * (align.eye_dx * u + align.eye_dy * v)
     return np.stack([mid - iod[:, None] / 2 * u, mid + iod[:, None] / 2 * u], axis=1)
 
-def template_points(crops: np.ndarray, eyes: np.ndarray, points: np.ndarray, square: AlignConfig, align: TemplateAlign) -> np.ndarray:
-    "The alignment points (n, 3, 2): the detector's where it gave them, else from the eyes; NaN elsewhere (filled from the neighbours), unless no frame has either: then from the boxes."
+
+def template_points(
+    crops: np.ndarray, eyes: np.ndarray, points: np.ndarray, square: AlignConfig, align: TemplateAlign
+) -> np.ndarray:
+    """The alignment points (n, 3, 2): the detector's where it gave them, else from the eyes; NaN elsewhere
+    (filled from the neighbours), unless no frame has either: then from the boxes."""
     has_eyes = ~np.isnan(eyes).any(axis=(1, 2))
     given = ~np.isnan(points).any(axis=(1, 2))
     out = points_from_eyes(eyes if (has_eyes | given).any() else _eyes_of_crops(crops, square), align)
     out[given] = points[given]
     return out
 
+
 def template_crops(points: np.ndarray) -> np.ndarray:
-    "Alignment points (n, 3, 2) -> affine crops (n, 2, 3): the similarity onto the template (OpenCV, LMedS as LatentSync), then the crop's stretch to a square."
+    """Alignment points (n, 3, 2) -> affine crops (n, 2, 3): the similarity onto the template (OpenCV, LMedS
+    as LatentSync), then the crop's stretch to a square."""
     crops = np.empty((len(points), 2, 3))
     for i, p in enumerate(points):
         m, _ = cv2.estimateAffinePartial2D(p.astype(np.float32), OFFICIAL_TEMPLATE, method=cv2.LMEDS)
-        if m is None: raise ValueError(f"frame {i}: the three alignment points {p.tolist()} do not define a face (coincident?)")
-        crops[i] = m / np.array(OFFICIAL_CROP_UNITS, np.float64)[:, None]           # template units -> unit square
+        if m is None:
+            raise ValueError(
+                f"frame {i}: the three alignment points {p.tolist()} do not define a face (coincident?)"
+            )
+        crops[i] = m / np.array(OFFICIAL_CROP_UNITS, np.float64)[:, None]  # template units -> unit square
     return crops
+
 
 @dataclass(frozen=True)
 class Geometry:
     "How faces are cut out and put back: alignment, mouth mask, what is pasted, colour matching."
-    align: AlignConfig | TemplateAlign | None = None   # None: the detector's calibrated square crops
+
+    align: AlignConfig | TemplateAlign | None = None  # None: the detector's calibrated square crops
     mask: MaskConfig = MaskConfig()
-    paste: str = "mouth"         # "mouth": the mask region, soft edge; "face": the whole crop, LatentSync's eroded and blurred border
-    colour_match: bool = True    # shift the generated mouth's colour to the input's (LatentSync does not)
+    # "mouth": the mask region, soft edge; "face": the whole crop, LatentSync's eroded and blurred border
+    paste: str = "mouth"
+    colour_match: bool = True  # shift the generated mouth's colour to the input's (LatentSync does not)
 
-GEOMETRIES = {"tiny": Geometry(), "official": Geometry(TemplateAlign(), MaskConfig(shape="official"), "face", False)}
 
-def moving_photo(photo: np.ndarray, n: int = 32, size=(540, 600), scale=(0.9, 1.2), shift=(80, 40)) -> tuple[np.ndarray, np.ndarray]:
-    "A video (n, h, w, 3) of a photograph drifting and zooming over a grey frame, and each frame's photo -> frame similarity (n, 2, 3)."
+GEOMETRIES = {
+    "tiny": Geometry(),
+    "official": Geometry(TemplateAlign(), MaskConfig(shape="official"), "face", False),
+}
+
+
+def moving_photo(
+    photo: np.ndarray, n: int = 32, size=(540, 600), scale=(0.9, 1.2), shift=(80, 40)
+) -> tuple[np.ndarray, np.ndarray]:
+    """A video (n, h, w, 3) of a photograph drifting and zooming over a grey frame, and each frame's photo ->
+    frame similarity (n, 2, 3)."""
     h, w = size
     t = np.linspace(0, 1, n)
     s = scale[0] + (scale[1] - scale[0]) * t
-    maps = np.stack([[[sk, 0, w / 2 - sk * photo.shape[1] / 2 + shift[0] * (tk - 0.5)],
-                      [0, sk, h / 2 - sk * photo.shape[0] / 2 + shift[1] * (tk - 0.5)]] for sk, tk in zip(s, t)])
-    frames = np.stack([cv2.warpAffine(photo, m, (w, h), flags=cv2.INTER_AREA, borderValue=(96, 96, 96)) for m in maps])
+    maps = np.stack(
+        [
+            [
+                [sk, 0, w / 2 - sk * photo.shape[1] / 2 + shift[0] * (tk - 0.5)],
+                [0, sk, h / 2 - sk * photo.shape[0] / 2 + shift[1] * (tk - 0.5)],
+            ]
+            for sk, tk in zip(s, t)
+        ]
+    )
+    frames = np.stack(
+        [cv2.warpAffine(photo, m, (w, h), flags=cv2.INTER_AREA, borderValue=(96, 96, 96)) for m in maps]
+    )
     return frames, maps
+
 
 # %% ../nbs/07_inference.ipynb #10ce072c
 def output_length(n_samples: int, cfg=OFFICIAL_AV) -> int:
     "Frames of output video for n_samples of audio: the nearest whole number of 25 fps frames."
     return int(round(n_samples / cfg.samples_per_frame))
 
+
 def pingpong(n_video: int, n_out: int) -> np.ndarray:
-    "Indices of n_out frames playing a video of n_video frames forward, then backward, and so on (no jump at the turns)."
-    if n_video < 1: raise ValueError("the video has no frames")
-    if n_video == 1: return np.zeros(n_out, int)
+    """Indices of n_out frames playing a video of n_video frames forward, then backward, and so on (no jump at
+    the turns)."""
+    if n_video < 1:
+        raise ValueError("the video has no frames")
+    if n_video == 1:
+        return np.zeros(n_out, int)
     period = 2 * (n_video - 1)
     k = np.arange(n_out) % period
     return np.where(k < n_video, k, period - k)
 
+
 # %% ../nbs/07_inference.ipynb #924ae712
 @dataclass
 class LipSyncModel:
-    "A trained UNet with what inference needs around it: VAE, Whisper encoder (None for the tiny audio encoder), face size."
+    """A trained UNet with what inference needs around it: VAE, Whisper encoder (None for the tiny audio
+    encoder), face size."""
+
     model: torch.nn.Module
     vae: torch.nn.Module
     whisper: object | None
     face_size: int
     checkpoint: str
-    geometry: str = "tiny"      # how its training faces were cut: a key of GEOMETRIES
+    geometry: str = "tiny"  # how its training faces were cut: a key of GEOMETRIES
+
 
 def load_lipsync(checkpoint=None, device=None, **official) -> LipSyncModel:
-    "Load a trained model (default: the shipped tiny one; or an official latentsync_unet.pt) and its VAE / Whisper."
+    """Load a trained model (default: the shipped tiny one; or an official latentsync_unet.pt) and its VAE /
+    Whisper."""
     device = default_device(device)
     path = Path(checkpoint) if checkpoint is not None else shipped_model_path()
     model = load_trained(path, device=device, **official)
@@ -427,21 +724,30 @@ def load_lipsync(checkpoint=None, device=None, **official) -> LipSyncModel:
     geometry = "official" if getattr(model, "official_stage", None) else "tiny"
     return LipSyncModel(model, load_vae(cfg.vae, device=device), whisper, cfg.face_size, str(path), geometry)
 
+
 def _geometry(lsm: LipSyncModel, geometry) -> tuple[str, Geometry]:
     "Name and Geometry from a name (default: the model's own) or a Geometry ('custom')."
     geometry = lsm.geometry if geometry is None else geometry
-    if isinstance(geometry, Geometry): return "custom", geometry
-    if geometry not in GEOMETRIES: raise ValueError(f"unknown geometry {geometry!r}; choose one of {', '.join(GEOMETRIES)}")
+    if isinstance(geometry, Geometry):
+        return "custom", geometry
+    if geometry not in GEOMETRIES:
+        raise ValueError(f"unknown geometry {geometry!r}; choose one of {', '.join(GEOMETRIES)}")
     return geometry, GEOMETRIES[geometry]
+
 
 def _frames_out(wav: np.ndarray, steps: int, guidance: float) -> int:
     "Output frames for the audio, after checking the request."
-    if steps < 1 or not math.isfinite(guidance): raise ValueError(f"steps must be >= 1 and guidance finite, got {steps}, {guidance}")
+    if steps < 1 or not math.isfinite(guidance):
+        raise ValueError(f"steps must be >= 1 and guidance finite, got {steps}, {guidance}")
     n_out = output_length(len(wav))
     if n_out < 1:
-        raise MediaError(f"the audio is {len(wav) / OFFICIAL_AV.sample_rate * 1000:.0f} ms long, shorter than one video frame "
-                         f"({1000 / OFFICIAL_AV.fps:.0f} ms): give at least one frame of speech")
+        raise MediaError(
+            f"the audio is {len(wav) / OFFICIAL_AV.sample_rate * 1000:.0f} ms long, shorter than one video "
+            "frame "
+            f"({1000 / OFFICIAL_AV.fps:.0f} ms): give at least one frame of speech"
+        )
     return n_out
+
 
 @contextmanager
 def _generating(device: torch.device):
@@ -450,228 +756,502 @@ def _generating(device: torch.device):
         warnings.simplefilter("ignore", SilentAudioWarning)
         yield
 
-def dub_batches(lsm: LipSyncModel, wav: np.ndarray, n_out: int, faces_at, steps: int = 20, guidance: float = 1.5, seed: int = 0,
-                progress: bool = False, geometry: Geometry = Geometry(), timing: dict | None = None, windows_per_batch: int = 8):
-    "Re-draw the output's mouths in playing order, a batch of 16-frame windows at a time: yields (first, faces (k, s, s, 3)) for output frames first.. first + k - 1; `faces_at(first, end)` gives the input's aligned faces there."
+
+def dub_batches(
+    lsm: LipSyncModel,
+    wav: np.ndarray,
+    n_out: int,
+    faces_at,
+    steps: int = 20,
+    guidance: float = 1.5,
+    seed: int = 0,
+    progress: bool = False,
+    geometry: Geometry = Geometry(),
+    timing: dict | None = None,
+    windows_per_batch: int = 8,
+):
+    """Re-draw the output's mouths in playing order, a batch of 16-frame windows at a time: yields (first,
+    faces (k, s, s, 3)) for output frames first.. first + k - 1; `faces_at(first, end)` gives the input's
+    aligned faces there."""
     from tqdm.auto import tqdm
+
     n, spf = max(n_out, OFFICIAL_AV.clip_frames), OFFICIAL_AV.samples_per_frame
-    audio = np.pad(wav, (0, max(0, n * spf - len(wav))))[:n * spf]              # as many frames as generated
-    device, timing, t0 = next(lsm.model.parameters()).device, {} if timing is None else timing, time.perf_counter()
+    audio = np.pad(wav, (0, max(0, n * spf - len(wav))))[: n * spf]  # as many frames as generated
+    device, timing, t0 = (
+        next(lsm.model.parameters()).device,
+        {} if timing is None else timing,
+        time.perf_counter(),
+    )
     with _generating(device):
-        gen = ClipGenerator(lsm.model, lsm.vae, audio, n, steps, guidance, seed, windows_per_batch, geometry.mask, whisper=lsm.whisper)
+        gen = ClipGenerator(
+            lsm.model,
+            lsm.vae,
+            audio,
+            n,
+            steps,
+            guidance,
+            seed,
+            windows_per_batch,
+            geometry.mask,
+            whisper=lsm.whisper,
+        )
     timing["generate"], written = timing.get("generate", 0.0) + time.perf_counter() - t0, 0
-    for first, end, batch in tqdm(gen.batches, desc="generate", unit="batch", disable=not progress, leave=False):
-        t0 = time.perf_counter()                                                   # the caller's time between batches is not ours
-        faces = faces_at(first, end)                                               # (end - first, s, s, 3)
-        with _generating(device): raw = gen.raw(faces, faces, first, batch)
-        keep, stop, written = max(0, written - first), min(end, n_out), end        # the last batch may overlap the one before
-        new, inputs = raw[keep:max(keep, stop - first)], faces[keep:max(keep, stop - first)]   # empty: all given already
-        if len(new):                                                               # what generate_clip writes, exactly
+    for first, end, batch in tqdm(
+        gen.batches, desc="generate", unit="batch", disable=not progress, leave=False
+    ):
+        t0 = time.perf_counter()  # the caller's time between batches is not ours
+        faces = faces_at(first, end)  # (end - first, s, s, 3)
+        with _generating(device):
+            raw = gen.raw(faces, faces, first, batch)
+        keep, stop, written = (
+            max(0, written - first),
+            min(end, n_out),
+            end,
+        )  # the last batch may overlap the one before
+        new, inputs = (
+            raw[keep : max(keep, stop - first)],
+            faces[keep : max(keep, stop - first)],
+        )  # empty: all given already
+        if len(new):  # what generate_clip writes, exactly
             soft = geometry.paste == "mouth"
             new = composite_faces(new, inputs, inputs, geometry.mask, geometry.colour_match, soft_edge=soft)
         timing["generate"] += time.perf_counter() - t0
-        if len(new): yield first + keep, new
+        if len(new):
+            yield first + keep, new
 
-def _dub_report(n_out, n_video, n_used, track, idx, wav, size, lsm, steps, guidance, seed, t_detect, t_generate, geometry) -> dict:
-    return dict(frames=n_out, seconds=round(n_out / OFFICIAL_AV.fps, 3), video_frames=n_video, used_frames=n_used, geometry=geometry,
-                looped=bool(n_out > n_video), faces_lost=track.n_lost, frames_passed_through=int((~track.found[idx]).sum()),
-                silent_audio=bool(is_silent(wav)), size=[int(size[1]), int(size[0])], face_size=lsm.face_size, steps=steps,
-                guidance=guidance, seed=seed, detect_s=round(t_detect, 2), generate_s=round(t_generate, 2))
 
-def lipsync_frames(lsm: LipSyncModel, frames: np.ndarray, wav: np.ndarray, steps: int = 20, guidance: float = 1.5,
-                   seed: int = 0, detector="haar", track: FaceTrack | None = None, progress: bool = False,
-                   name: str = "the video", geometry=None, windows_per_batch: int = 8) -> tuple[np.ndarray, dict]:
-    "Frames (n, h, w, 3) at 25 fps re-drawn to speak 16 kHz `wav`: output frames (round(len(wav) / 640), h, w, 3) and a report; `track` of the used frames; `geometry`: a key of GEOMETRIES (default: the model's)."
+def _dub_report(
+    n_out, n_video, n_used, track, idx, wav, size, lsm, steps, guidance, seed, t_detect, t_generate, geometry
+) -> dict:
+    return dict(
+        frames=n_out,
+        seconds=round(n_out / OFFICIAL_AV.fps, 3),
+        video_frames=n_video,
+        used_frames=n_used,
+        geometry=geometry,
+        looped=bool(n_out > n_video),
+        faces_lost=track.n_lost,
+        frames_passed_through=int((~track.found[idx]).sum()),
+        silent_audio=bool(is_silent(wav)),
+        size=[int(size[1]), int(size[0])],
+        face_size=lsm.face_size,
+        steps=steps,
+        guidance=guidance,
+        seed=seed,
+        detect_s=round(t_detect, 2),
+        generate_s=round(t_generate, 2),
+    )
+
+
+def lipsync_frames(
+    lsm: LipSyncModel,
+    frames: np.ndarray,
+    wav: np.ndarray,
+    steps: int = 20,
+    guidance: float = 1.5,
+    seed: int = 0,
+    detector="haar",
+    track: FaceTrack | None = None,
+    progress: bool = False,
+    name: str = "the video",
+    geometry=None,
+    windows_per_batch: int = 8,
+) -> tuple[np.ndarray, dict]:
+    """Frames (n, h, w, 3) at 25 fps re-drawn to speak 16 kHz `wav`: output frames (round(len(wav) / 640), h,
+    w, 3) and a report; `track` of the used frames; `geometry`: a key of GEOMETRIES (default: the model's)."""
     n_out, t0 = _frames_out(wav, steps, guidance), time.perf_counter()
     name_geo, geo = _geometry(lsm, geometry)
     n_video = len(frames)
-    frames = frames[:max(n_out, OFFICIAL_AV.clip_frames)]                        # a longer video: only what the audio covers
+    frames = frames[: max(n_out, OFFICIAL_AV.clip_frames)]  # a longer video: only what the audio covers
     track = track or track_faces(frames, detector, geo.align, progress=progress, name=name)
     t_detect = time.perf_counter() - t0
-    idx = pingpong(len(frames), max(n_out, OFFICIAL_AV.clip_frames))            # at least one 16-frame window
-    faces_at = lambda a, b: crop_faces(frames[idx[a:b]], track.crops[idx[a:b]], lsm.face_size)
-    out, timing = np.empty((n_out, *frames.shape[1:]), np.uint8), {}
-    for first, dubbed in dub_batches(lsm, wav, n_out, faces_at, steps, guidance, seed, progress, geo, timing, windows_per_batch):
-        k = idx[first:first + len(dubbed)]
-        out[first:first + len(dubbed)] = paste_mouths(frames[k], dubbed, track.crops[k], keep=track.found[k], mask_cfg=geo.mask,
-                                                      region=geo.paste)
-    return out, _dub_report(n_out, n_video, len(frames), track, idx[:n_out], wav, frames.shape[1:3], lsm, steps, guidance,
-                            seed, t_detect, timing["generate"], name_geo)
+    idx = pingpong(len(frames), max(n_out, OFFICIAL_AV.clip_frames))  # at least one 16-frame window
 
-def lipsync(video, audio, out, checkpoint=None, steps: int = 20, guidance: float = 1.5, seed: int = 0, device=None,
-            detector="haar", progress: bool = False, lsm: LipSyncModel | None = None, block: int = 16, geometry=None,
-            track: FaceTrack | None = None, windows_per_batch: int = 8, **official) -> dict:
-    "Lip-sync `video` to `audio` into `out` (mp4, H.264 + AAC, 25 fps, the input's size), streaming: memory does not grow with the video; `geometry`: a key of GEOMETRIES (default: the model's); `track`: the video's, if already known."
+    def faces_at(a, b):
+        return crop_faces(frames[idx[a:b]], track.crops[idx[a:b]], lsm.face_size)
+
+    out, timing = np.empty((n_out, *frames.shape[1:]), np.uint8), {}
+    for first, dubbed in dub_batches(
+        lsm, wav, n_out, faces_at, steps, guidance, seed, progress, geo, timing, windows_per_batch
+    ):
+        k = idx[first : first + len(dubbed)]
+        out[first : first + len(dubbed)] = paste_mouths(
+            frames[k], dubbed, track.crops[k], keep=track.found[k], mask_cfg=geo.mask, region=geo.paste
+        )
+    return out, _dub_report(
+        n_out,
+        n_video,
+        len(frames),
+        track,
+        idx[:n_out],
+        wav,
+        frames.shape[1:3],
+        lsm,
+        steps,
+        guidance,
+        seed,
+        t_detect,
+        timing["generate"],
+        name_geo,
+    )
+
+
+def lipsync(
+    video,
+    audio,
+    out,
+    checkpoint=None,
+    steps: int = 20,
+    guidance: float = 1.5,
+    seed: int = 0,
+    device=None,
+    detector="haar",
+    progress: bool = False,
+    lsm: LipSyncModel | None = None,
+    block: int = 16,
+    geometry=None,
+    track: FaceTrack | None = None,
+    windows_per_batch: int = 8,
+    **official,
+) -> dict:
+    """Lip-sync `video` to `audio` into `out` (mp4, H.264 + AAC, 25 fps, the input's size), streaming: memory
+    does not grow with the video; `geometry`: a key of GEOMETRIES (default: the model's); `track`: the
+    video's, if already known."""
     t0 = time.perf_counter()
     out = Path(out)
-    if out.suffix.lower() != ".mp4": raise ValueError(f"--out must be an .mp4 file, got {out}")
-    if out.resolve() in (Path(video).resolve(), Path(audio).resolve()): raise ValueError("--out must not overwrite an input")
-    wav = read_audio(audio)                                                        # audio errors first: they are quick
+    if out.suffix.lower() != ".mp4":
+        raise ValueError(f"--out must be an .mp4 file, got {out}")
+    if out.resolve() in (Path(video).resolve(), Path(audio).resolve()):
+        raise ValueError("--out must not overwrite an input")
+    wav = read_audio(audio)  # audio errors first: they are quick
     n_out, n_video = _frames_out(wav, steps, guidance), count_video_frames(video)
-    n_used = min(n_video, max(n_out, OFFICIAL_AV.clip_frames))                  # a longer video: only what the audio covers
+    n_used = min(n_video, max(n_out, OFFICIAL_AV.clip_frames))  # a longer video: only what the audio covers
     lsm = lsm or load_lipsync(checkpoint, device, **official)
     (name_geo, geo), t1 = _geometry(lsm, geometry), time.perf_counter()
-    if track is None: track = track_faces(iter_video(video, stop=n_used), detector, geo.align, progress=progress, name=str(video))  # pass 1
-    elif len(track.crops) < n_used: raise ValueError(f"the track has {len(track.crops)} frames; the dub uses {n_used}")
+    if track is None:
+        track = track_faces(
+            iter_video(video, stop=n_used), detector, geo.align, progress=progress, name=str(video)
+        )  # pass 1
+    elif len(track.crops) < n_used:
+        raise ValueError(f"the track has {len(track.crops)} frames; the dub uses {n_used}")
     t_detect = time.perf_counter() - t1
     idx, timing, size = pingpong(n_used, max(n_out, OFFICIAL_AV.clip_frames)), {}, None
-    def faces_at(a, b):                                                          # pass 2, per batch: the aligned faces only
-        return np.concatenate([crop_faces(frames, track.crops[idx[a + k0:a + k0 + len(frames)]], lsm.face_size)
-                               for k0, frames in iter_frames_at(video, idx[a:b], block)])
-    with VideoWriter(out, audio=wav) as writer:                                   # pass 3, per batch: paste and write
-        for first, dubbed in dub_batches(lsm, wav, n_out, faces_at, steps, guidance, seed, progress, geo, timing,
-                                         windows_per_batch):
-            for k0, frames in iter_frames_at(video, idx[first:first + len(dubbed)], block):
-                k = idx[first + k0:first + k0 + len(frames)]
-                for img in paste_mouths(frames, dubbed[k0:k0 + len(frames)], track.crops[k], keep=track.found[k],
-                                        mask_cfg=geo.mask, region=geo.paste): writer.write(img)
+
+    def faces_at(a, b):  # pass 2, per batch: the aligned faces only
+        return np.concatenate(
+            [
+                crop_faces(frames, track.crops[idx[a + k0 : a + k0 + len(frames)]], lsm.face_size)
+                for k0, frames in iter_frames_at(video, idx[a:b], block)
+            ]
+        )
+
+    with VideoWriter(out, audio=wav) as writer:  # pass 3, per batch: paste and write
+        for first, dubbed in dub_batches(
+            lsm, wav, n_out, faces_at, steps, guidance, seed, progress, geo, timing, windows_per_batch
+        ):
+            for k0, frames in iter_frames_at(video, idx[first : first + len(dubbed)], block):
+                k = idx[first + k0 : first + k0 + len(frames)]
+                for img in paste_mouths(
+                    frames,
+                    dubbed[k0 : k0 + len(frames)],
+                    track.crops[k],
+                    keep=track.found[k],
+                    mask_cfg=geo.mask,
+                    region=geo.paste,
+                ):
+                    writer.write(img)
                 size = frames.shape[1:3]
-    report = _dub_report(n_out, n_video, n_used, track, idx[:n_out], wav, size, lsm, steps, guidance, seed, t_detect,
-                         timing["generate"], name_geo)
+    report = _dub_report(
+        n_out,
+        n_video,
+        n_used,
+        track,
+        idx[:n_out],
+        wav,
+        size,
+        lsm,
+        steps,
+        guidance,
+        seed,
+        t_detect,
+        timing["generate"],
+        name_geo,
+    )
     total = time.perf_counter() - t0
-    return dict(out=str(out), video=str(video), audio=str(audio), checkpoint=lsm.checkpoint, **report,
-                write_s=round(total - (t1 - t0) - t_detect - timing["generate"], 2), total_s=round(total, 2))
+    return dict(
+        out=str(out),
+        video=str(video),
+        audio=str(audio),
+        checkpoint=lsm.checkpoint,
+        **report,
+        write_s=round(total - (t1 - t0) - t_detect - timing["generate"], 2),
+        total_s=round(total, 2),
+    )
+
 
 # %% ../nbs/07_inference.ipynb #3e872679
 def is_aligned(track: FaceTrack, shape) -> bool:
-    "Whether a video already is an aligned face crop: square, the face's crop centred and about the frame's size."
+    """Whether a video already is an aligned face crop: square, the face's crop centred and about the frame's
+    size."""
     h, w = shape[:2]
     cx, cy, side = np.median([(*crop_centre(c), crop_side(c)) for c in track.crops], axis=0)
     return h == w and abs(cx - w / 2) < 0.08 * w and abs(cy - h / 2) < 0.08 * h and abs(side / w - 1) < 0.2
 
-def judge_frames(judge, frames: np.ndarray, wav: np.ndarray, align: str = "auto", detector="haar", max_offset: int = 15,
-                 track: FaceTrack | None = None) -> dict:
-    "The judge's offsets, LSE-C/D and sync margin of any video's frames (25 fps) against `wav`, aligning faces first (or by `track`)."
-    if align not in ("auto", "yes", "no"): raise ValueError(f"align must be auto, yes or no, got {align!r}")
+
+def judge_frames(
+    judge,
+    frames: np.ndarray,
+    wav: np.ndarray,
+    align: str = "auto",
+    detector="haar",
+    max_offset: int = 15,
+    track: FaceTrack | None = None,
+) -> dict:
+    """The judge's offsets, LSE-C/D and sync margin of any video's frames (25 fps) against `wav`, aligning
+    faces first (or by `track`)."""
+    if align not in ("auto", "yes", "no"):
+        raise ValueError(f"align must be auto, yes or no, got {align!r}")
     n = min(len(frames), len(wav) // OFFICIAL_AV.samples_per_frame)
-    frames, wav, size = frames[:n], wav[:n * OFFICIAL_AV.samples_per_frame], judge.config.face_size
+    frames, wav, size = frames[:n], wav[: n * OFFICIAL_AV.samples_per_frame], judge.config.face_size
     aligned = align == "no"
     if not aligned:
         track = track_faces(frames, detector) if track is None else track
         aligned = align == "auto" and is_aligned(track, frames.shape[1:])
-        if not aligned: frames = crop_faces(frames, track.crops[:n], size)
+        if not aligned:
+            frames = crop_faces(frames, track.crops[:n], size)
     return dict(sync_offsets(judge, frames, wav, max_offset), aligned_input=bool(aligned))
 
+
 def dub_ground_truth(video_clip: str, audio_clip: str, samples=None) -> np.ndarray:
-    "What a sample clip would look like speaking another sample clip's audio: its face and pose, the other's mouth tracks."
+    """What a sample clip would look like speaking another sample clip's audio: its face and pose, the other's
+    mouth tracks."""
     from latentsync_nb.samples import corpus_plan, render_clip
+
     clips = {c.id: c for c in load_manifest(samples)}
     meta = clips[audio_clip].load_meta()
     n = min(clips[video_clip].n_frames, len(meta["mouth_open"]))
-    def mouth(opening, spread):                                                  # the other clip's mouth, frame by frame
+
+    def mouth(opening, spread):  # the other clip's mouth, frame by frame
         opening[:n], spread[:n] = meta["mouth_open"][:n], meta["mouth_spread"][:n]
         return opening, spread
+
     return render_clip({s.id: s for s in corpus_plan()}[video_clip], mouth=mouth)[0][:n]
+
 
 # %% ../nbs/07_inference.ipynb #ec52dca4
 def _mouth_strip(rows: dict, track: FaceTrack, picks, size: int = 96) -> np.ndarray:
-    "A grid image: one row per video (label -> frames), mouths (the lower half of the aligned face) at frames `picks`."
-    tiles = [np.concatenate([crop_faces(frames[i:i + 1], track.crops[i:i + 1], size)[0, size // 2:] for i in picks], axis=1)
-             for frames in rows.values()]
+    """A grid image: one row per video (label -> frames), mouths (the lower half of the aligned face) at
+    frames `picks`."""
+    tiles = [
+        np.concatenate(
+            [crop_faces(frames[i : i + 1], track.crops[i : i + 1], size)[0, size // 2 :] for i in picks],
+            axis=1,
+        )
+        for frames in rows.values()
+    ]
     return np.concatenate(tiles, axis=0)
 
-def run_demo(out_dir="latentsync_demo", video_clip: str = "wild_00", audio_clip: str = "s7_01", steps: int = 20,
-             seed: int = 0, checkpoint=None, device=None, samples=None, progress: bool = False, lsm=None) -> dict:
-    "Dub a held-out sample video with another speaker's audio, write the mp4, a mouth strip and offset curves; score it."
-    from matplotlib.figure import Figure                                         # no pyplot: any backend, no window
+
+def run_demo(
+    out_dir="latentsync_demo",
+    video_clip: str = "wild_00",
+    audio_clip: str = "s7_01",
+    steps: int = 20,
+    seed: int = 0,
+    checkpoint=None,
+    device=None,
+    samples=None,
+    progress: bool = False,
+    lsm=None,
+) -> dict:
+    """Dub a held-out sample video with another speaker's audio, write the mp4, a mouth strip and offset
+    curves; score it."""
+    from matplotlib.figure import Figure  # no pyplot: any backend, no window
+
     t0 = time.perf_counter()
     clips = {c.id: c for c in load_manifest(samples)}
     for cid in (video_clip, audio_clip):
-        if cid not in clips: raise ValueError(f"No clip {cid!r} in the samples; choose one of: {', '.join(clips)}")
+        if cid not in clips:
+            raise ValueError(f"No clip {cid!r} in the samples; choose one of: {', '.join(clips)}")
     out_dir, lsm = Path(out_dir), lsm or load_lipsync(checkpoint, device)
     video = out_dir / f"{video_clip}_speaks_{audio_clip}.mp4"
-    frames = read_video(clips[video_clip].video)                                 # small: a sample clip
-    track = track_faces(frames)                                 # the face does not move in the dub: one track for all three
-    report = lipsync(clips[video_clip].video, clips[audio_clip].audio, video, steps=steps, seed=seed, progress=progress, lsm=lsm,
-                     track=track)
+    frames = read_video(clips[video_clip].video)  # small: a sample clip
+    track = track_faces(frames)  # the face does not move in the dub: one track for all three
+    report = lipsync(
+        clips[video_clip].video,
+        clips[audio_clip].audio,
+        video,
+        steps=steps,
+        seed=seed,
+        progress=progress,
+        lsm=lsm,
+        track=track,
+    )
     synced, wav = read_video(video), read_audio(clips[audio_clip].audio)
     truth, judge = dub_ground_truth(video_clip, audio_clip, samples), load_judge()
-    n = min(len(truth), len(frames), len(synced))                                # where the ground truth exists
+    n = min(len(truth), len(frames), len(synced))  # where the ground truth exists
     rows = {"input": frames[:n], "generated": synced[:n], "ground truth": truth[:n]}
     scores = {k: judge_frames(judge, v, wav, track=track) for k, v in rows.items()}
     margin = scores["ground truth"]["sync_margin"]
-    faces = {k: crop_faces(rows[k], track.crops[:n], lsm.face_size) for k in ("generated", "ground truth")}  # aligned
-    quality = {**mouth_quality(faces["generated"], faces["ground truth"]),
-               **{f"vae_{k}": v for k, v in mouth_quality(vae_round_trip(lsm.vae, faces["ground truth"]),
-                                                          faces["ground truth"]).items()}}
+    faces = {
+        k: crop_faces(rows[k], track.crops[:n], lsm.face_size) for k in ("generated", "ground truth")
+    }  # aligned
+    quality = {
+        **mouth_quality(faces["generated"], faces["ground truth"]),
+        **{
+            f"vae_{k}": v
+            for k, v in mouth_quality(
+                vae_round_trip(lsm.vae, faces["ground truth"]), faces["ground truth"]
+            ).items()
+        },
+    }
     picks = list(range(0, n, 12))[:12]
     strip = _mouth_strip(rows, track, picks)
     fig = Figure(figsize=(12, 6.5))
     axs = fig.subplots(2, 1, gridspec_kw=dict(height_ratios=[1.3, 1]))
-    axs[0].imshow(strip); axs[0].set_yticks([48 * k + 24 for k in range(3)], list(rows)); axs[0].set_xticks([])
-    axs[0].set_title(f"{video_clip} speaking {audio_clip}'s audio: mouths at " + ", ".join(f"{i / 25:.1f}" for i in picks) + " s", fontsize=9)
-    for k, s in scores.items(): axs[1].plot(s["offsets"], s["distances"], label=f"{k} (best offset {s['best_offset']:+d})")
-    axs[1].axvline(0, color="grey", lw=0.5); axs[1].legend(fontsize=8)
-    axs[1].set_xlabel(f"audio offset (frames), against {audio_clip}'s audio"); axs[1].set_ylabel("judge distance (lower = in sync)")
+    axs[0].imshow(strip)
+    axs[0].set_yticks([48 * k + 24 for k in range(3)], list(rows))
+    axs[0].set_xticks([])
+    axs[0].set_title(
+        f"{video_clip} speaking {audio_clip}'s audio: mouths at "
+        + ", ".join(f"{i / 25:.1f}" for i in picks)
+        + " s",
+        fontsize=9,
+    )
+    for k, s in scores.items():
+        axs[1].plot(s["offsets"], s["distances"], label=f"{k} (best offset {s['best_offset']:+d})")
+    axs[1].axvline(0, color="grey", lw=0.5)
+    axs[1].legend(fontsize=8)
+    axs[1].set_xlabel(f"audio offset (frames), against {audio_clip}'s audio")
+    axs[1].set_ylabel("judge distance (lower = in sync)")
     fig.tight_layout()
     save_figure(fig, out_dir / "mouths_and_offsets.png")
-    with atomic_path(out_dir / "mouth_strip.png") as tmp: cv2.imwrite(str(tmp), cv2.cvtColor(strip, cv2.COLOR_RGB2BGR))
-    ratio = lambda k: round(scores[k]["sync_margin"] / margin, 3)
-    summary = dict(sync_ratio=ratio("generated"), best_offset=scores["generated"]["best_offset"],
-                   input_sync_ratio=ratio("input"), input_best_offset=scores["input"]["best_offset"],
-                   sync_margin=scores["generated"]["sync_margin"], gt_sync_margin=margin,
-                   input_sync_margin=scores["input"]["sync_margin"], lse_c=scores["generated"]["lse_c"],
-                   lse_d=scores["generated"]["lse_d"], gt_lse_c=scores["ground truth"]["lse_c"],
-                   gt_lse_d=scores["ground truth"]["lse_d"], judged_frames=n, **quality,
-                   demo_wall_s=round(time.perf_counter() - t0, 1))
-    return dict(video=str(video), strip=str(out_dir / "mouth_strip.png"), plot=str(out_dir / "mouths_and_offsets.png"),
-                scores=summary, report=report, curves={k: s["distances"] for k, s in scores.items()})
+    with atomic_path(out_dir / "mouth_strip.png") as tmp:
+        cv2.imwrite(str(tmp), cv2.cvtColor(strip, cv2.COLOR_RGB2BGR))
+
+    def ratio(k):
+        return round(scores[k]["sync_margin"] / margin, 3)
+
+    summary = dict(
+        sync_ratio=ratio("generated"),
+        best_offset=scores["generated"]["best_offset"],
+        input_sync_ratio=ratio("input"),
+        input_best_offset=scores["input"]["best_offset"],
+        sync_margin=scores["generated"]["sync_margin"],
+        gt_sync_margin=margin,
+        input_sync_margin=scores["input"]["sync_margin"],
+        lse_c=scores["generated"]["lse_c"],
+        lse_d=scores["generated"]["lse_d"],
+        gt_lse_c=scores["ground truth"]["lse_c"],
+        gt_lse_d=scores["ground truth"]["lse_d"],
+        judged_frames=n,
+        **quality,
+        demo_wall_s=round(time.perf_counter() - t0, 1),
+    )
+    return dict(
+        video=str(video),
+        strip=str(out_dir / "mouth_strip.png"),
+        plot=str(out_dir / "mouths_and_offsets.png"),
+        scores=summary,
+        report=report,
+        curves={k: s["distances"] for k, s in scores.items()},
+    )
+
 
 # %% ../nbs/07_inference.ipynb #66386536
-def synthetic_long_video(path, seconds: float, size=(1920, 1080), video_clip: str = "wild_00", audio_clip: str = "s7_01",
-                         samples=None) -> tuple[Path, Path]:
-    "A long portrait 1080x1920 talking-head mp4 and a wav of the same length, from sample clips looped; written frame by frame."
+def synthetic_long_video(
+    path,
+    seconds: float,
+    size=(1920, 1080),
+    video_clip: str = "wild_00",
+    audio_clip: str = "s7_01",
+    samples=None,
+) -> tuple[Path, Path]:
+    """A long portrait 1080x1920 talking-head mp4 and a wav of the same length, from sample clips looped;
+    written frame by frame."""
     clips = {c.id: c for c in load_manifest(samples)}
     h, w = size
-    src = read_video(clips[video_clip].video)                                    # small: a sample clip
+    src = read_video(clips[video_clip].video)  # small: a sample clip
     scale = w / src.shape[2]
     small = [cv2.resize(f, (w, int(round(f.shape[0] * scale))), interpolation=cv2.INTER_CUBIC) for f in src]
     top = (h - small[0].shape[0]) // 3
     n = int(round(seconds * OFFICIAL_AV.fps))
     speech = read_audio(clips[audio_clip].audio)
-    wav = np.resize(speech, n * OFFICIAL_AV.samples_per_frame)                    # the speech, repeated
+    wav = np.resize(speech, n * OFFICIAL_AV.samples_per_frame)  # the speech, repeated
     path = Path(path)
     with VideoWriter(path.with_suffix(".mp4"), crf=28) as writer:
         for i in pingpong(len(small), n):
             canvas = np.full((h, w, 3), 40, np.uint8)
-            canvas[top:top + small[i].shape[0]] = small[i][:h - top]
+            canvas[top : top + small[i].shape[0]] = small[i][: h - top]
             writer.write(canvas)
     return path.with_suffix(".mp4"), write_wav(path.with_suffix(".wav"), wav)
 
-def bench_infer(steps: int = 20, video_clip: str = "wild_00", audio_clip: str = "s7_01", device=None, official: bool = False,
-                samples=None, long_s: float | None = None) -> dict:
-    "Seconds of compute per second of lip-synced output and peak memory, for the tiny model (or the official sizes); `long_s`: a long 1080p clip."
+
+def bench_infer(
+    steps: int = 20,
+    video_clip: str = "wild_00",
+    audio_clip: str = "s7_01",
+    device=None,
+    official: bool = False,
+    samples=None,
+    long_s: float | None = None,
+) -> dict:
+    """Seconds of compute per second of lip-synced output and peak memory, for the tiny model (or the official
+    sizes); `long_s`: a long 1080p clip."""
     import tempfile
     from latentsync_nb.core import reset_peak_rss
+
     device = default_device(device)
     cuda = device.startswith("cuda")
     clips = {c.id: c for c in load_manifest(samples)}
     lsm = _official_random(device) if official else load_lipsync(None, device)
     with tempfile.TemporaryDirectory() as d:
         video, audio = clips[video_clip].video, clips[audio_clip].audio
-        if long_s: video, audio = synthetic_long_video(Path(d) / "long", long_s, video_clip=video_clip, audio_clip=audio_clip, samples=samples)
+        if long_s:
+            video, audio = synthetic_long_video(
+                Path(d) / "long", long_s, video_clip=video_clip, audio_clip=audio_clip, samples=samples
+            )
         reset_peak_rss()
-        if cuda: torch.cuda.reset_peak_memory_stats()
+        if cuda:
+            torch.cuda.reset_peak_memory_stats()
         r = lipsync(video, audio, Path(d) / "out.mp4", steps=steps, lsm=lsm)
     peak = peak_memory_mb(device)
-    return dict(model="official sizes (random weights)" if official else "tiny (shipped)", device=device,
-                card=torch.cuda.get_device_name() if cuda else "cpu", steps=steps, output_s=r["seconds"],
-                size=r["size"], s_per_output_s=round(r["total_s"] / r["seconds"], 3), peak_mb=round(peak, 1),
-                detect_s=r["detect_s"], generate_s=r["generate_s"], write_s=r["write_s"], total_s=r["total_s"])
+    return dict(
+        model="official sizes (random weights)" if official else "tiny (shipped)",
+        device=device,
+        card=torch.cuda.get_device_name() if cuda else "cpu",
+        steps=steps,
+        output_s=r["seconds"],
+        size=r["size"],
+        s_per_output_s=round(r["total_s"] / r["seconds"], 3),
+        peak_mb=round(peak, 1),
+        detect_s=r["detect_s"],
+        generate_s=r["generate_s"],
+        write_s=r["write_s"],
+        total_s=r["total_s"],
+    )
+
 
 class _TokenStub:
     "Whisper-shaped random tokens (frames, 50, 384) for timing the official sizes without a Whisper download."
-    def features(self, wav): return torch.zeros(1)
-    def frame_tokens(self, features, start, n): return torch.randn(n, 50, 384)
+
+    def features(self, wav):
+        return torch.zeros(1)
+
+    def frame_tokens(self, features, start, n):
+        return torch.randn(n, 50, 384)
+
 
 def _official_random(device) -> LipSyncModel:
     "The official-size model and VAE with random weights (fp16 on a GPU), for timing."
     from latentsync_nb.model import LatentSyncUNet, UNET_PRESETS
     from latentsync_nb.vae import VAE_PRESETS
     from diffusers.utils import logging as diffusers_logging
-    diffusers_logging.set_verbosity_error()                                       # its notice about casting with .to()
-    unet = LatentSyncUNet(UNET_PRESETS["official"]); unet.add_motion()
-    model = freeze(LatentSyncModel(unet, None).to(device))                       # fp32 weights, fp16 autocast on a GPU
+
+    diffusers_logging.set_verbosity_error()  # its notice about casting with .to()
+    unet = LatentSyncUNet(UNET_PRESETS["official"])
+    unet.add_motion()
+    model = freeze(LatentSyncModel(unet, None).to(device))  # fp32 weights, fp16 autocast on a GPU
     half = torch.float16 if str(device).startswith("cuda") else torch.float32
     vae = freeze(VAE_PRESETS["official"].build().to(device, half))
     return LipSyncModel(model, vae, _TokenStub(), 256, "official sizes, random weights")

@@ -14,40 +14,80 @@ import torch.nn as nn
 from .core import CheckpointError, freeze, load_state_strict, read_checkpoint
 
 # %% auto #0
-__all__ = ['UNET_PRESETS', 'LATENT_CHANNELS', 'TRAINABLE', 'OFFICIAL_WHISPER', 'OFFICIAL_UNET_CONFIGS', 'UNetConfig',
-           'build_unet2d', 'motion_adapter', 'NoMotion', 'add_motion_modules', 'ClipGroupNorm', 'FrameGroupNorm',
-           'use_norm_spans', 'LatentSyncUNet', 'set_trainable', 'count_parameters', 'mixed_noise', 'AudioWindowConfig',
-           'whisper_window', 'whisper_encoder_from_openai', 'load_whisper_encoder', 'WhisperMelConfig',
-           'whisper_log_mel', 'WhisperAudioEncoder', 'TinyAudioEncoder', 'official_unet_layout',
-           'official_to_diffusers', 'diffusers_to_official', 'official_stage', 'unet_state_shapes',
-           'unet_from_official']
+__all__ = [
+    "UNET_PRESETS",
+    "LATENT_CHANNELS",
+    "TRAINABLE",
+    "OFFICIAL_WHISPER",
+    "OFFICIAL_UNET_CONFIGS",
+    "UNetConfig",
+    "build_unet2d",
+    "motion_adapter",
+    "NoMotion",
+    "add_motion_modules",
+    "ClipGroupNorm",
+    "FrameGroupNorm",
+    "use_norm_spans",
+    "LatentSyncUNet",
+    "set_trainable",
+    "count_parameters",
+    "mixed_noise",
+    "AudioWindowConfig",
+    "whisper_window",
+    "whisper_encoder_from_openai",
+    "load_whisper_encoder",
+    "WhisperMelConfig",
+    "whisper_log_mel",
+    "WhisperAudioEncoder",
+    "TinyAudioEncoder",
+    "official_unet_layout",
+    "official_to_diffusers",
+    "diffusers_to_official",
+    "official_stage",
+    "unet_state_shapes",
+    "unet_from_official",
+]
+
 
 # %% ../nbs/05_model.ipynb #1852b014
 @dataclass(frozen=True)
 class UNetConfig:
     "LatentSync's UNet: SD 1.5 layout, 13 input channels, audio cross-attention, motion modules for stage 2."
+
     block_out_channels: tuple = (320, 640, 1280, 1280)
     layers_per_block: int = 2
     attention_head_dim: int = 8
     norm_num_groups: int = 32
-    cross_attention_dim: int = 384            # audio token width (Whisper-tiny)
-    in_channels: int = 13                     # noisy 4 + mask 1 + masked 4 + reference 4
-    out_channels: int = 4                     # predicted noise
-    latent_size: int = 32                     # 256 px faces / 8
+    cross_attention_dim: int = 384  # audio token width (Whisper-tiny)
+    in_channels: int = 13  # noisy 4 + mask 1 + masked 4 + reference 4
+    out_channels: int = 4  # predicted noise
+    latent_size: int = 32  # 256 px faces / 8
     motion_heads: int = 8
-    motion_max_len: int = 24                  # sinusoidal temporal positions
+    motion_max_len: int = 24  # sinusoidal temporal positions
     gradient_checkpointing: bool = False
-    attention_levels: tuple = (True, True, True, False)   # per resolution: self + audio cross-attention (SD 1.5: not the lowest)
-    region: str = "face"                      # the latent rows it generates: "face" (all) or "lower_half" (the masked half)
-    motion_in_encoder: bool = True            # motion modules in the down blocks too (official stage2_efficient: decoder only)
-    resnet_norm: str = "frame"                # ResNet (and output) GroupNorm statistics: per "frame" or over the whole "clip"
-    motion_norm: str = "clip"                 # motion-module GroupNorm statistics: per "frame" or over the whole "clip"
+    attention_levels: tuple = (
+        True,
+        True,
+        True,
+        False,
+    )  # per resolution: self + audio cross-attention (SD 1.5: not the lowest)
+    region: str = "face"  # the latent rows it generates: "face" (all) or "lower_half" (the masked half)
+    motion_in_encoder: bool = (
+        True  # motion modules in the down blocks too (official stage2_efficient: decoder only)
+    )
+    resnet_norm: str = (
+        "frame"  # ResNet (and output) GroupNorm statistics: per "frame" or over the whole "clip"
+    )
+    motion_norm: str = "clip"  # motion-module GroupNorm statistics: per "frame" or over the whole "clip"
 
     def __post_init__(self):
         if len(self.attention_levels) != len(self.block_out_channels):
-            raise ValueError(f"attention_levels needs one entry per resolution ({len(self.block_out_channels)}), "
-                             f"got {len(self.attention_levels)}")
-        if self.region not in ("face", "lower_half"): raise ValueError(f"region must be 'face' or 'lower_half', got {self.region!r}")
+            raise ValueError(
+                f"attention_levels needs one entry per resolution ({len(self.block_out_channels)}), "
+                f"got {len(self.attention_levels)}"
+            )
+        if self.region not in ("face", "lower_half"):
+            raise ValueError(f"region must be 'face' or 'lower_half', got {self.region!r}")
         for name in ("resnet_norm", "motion_norm"):
             if getattr(self, name) not in ("frame", "clip"):
                 raise ValueError(f"{name} must be 'frame' or 'clip', got {getattr(self, name)!r}")
@@ -60,79 +100,126 @@ class UNetConfig:
         "Latent-shaped x (..., h, w) cut to the generated rows."
         return x[..., self.region_rows(x.shape[-2]), :]
 
+
 UNET_PRESETS = {
-    "official": UNetConfig(gradient_checkpointing=True, resnet_norm="clip", motion_norm="frame"),   # the official numerics
-    "tiny": UNetConfig(block_out_channels=(32, 64, 96, 96), layers_per_block=1, norm_num_groups=16,
-                       cross_attention_dim=64, latent_size=16, motion_heads=4,
-                       attention_levels=(False, True, True, False), region="lower_half"),
+    "official": UNetConfig(
+        gradient_checkpointing=True, resnet_norm="clip", motion_norm="frame"
+    ),  # the official numerics
+    "tiny": UNetConfig(
+        block_out_channels=(32, 64, 96, 96),
+        layers_per_block=1,
+        norm_num_groups=16,
+        cross_attention_dim=64,
+        latent_size=16,
+        motion_heads=4,
+        attention_levels=(False, True, True, False),
+        region="lower_half",
+    ),
 }
 LATENT_CHANNELS = 4
+
 
 # %% ../nbs/05_model.ipynb #51c95936
 def build_unet2d(cfg: UNetConfig) -> nn.Module:
     "The stage-1 spatial UNet (diffusers UNet2DConditionModel; frames are independent images)."
     from diffusers import UNet2DConditionModel
+
     unet = UNet2DConditionModel(
-        sample_size=cfg.latent_size, in_channels=cfg.in_channels, out_channels=cfg.out_channels,
-        block_out_channels=cfg.block_out_channels, layers_per_block=cfg.layers_per_block,
-        attention_head_dim=cfg.attention_head_dim, norm_num_groups=cfg.norm_num_groups,
+        sample_size=cfg.latent_size,
+        in_channels=cfg.in_channels,
+        out_channels=cfg.out_channels,
+        block_out_channels=cfg.block_out_channels,
+        layers_per_block=cfg.layers_per_block,
+        attention_head_dim=cfg.attention_head_dim,
+        norm_num_groups=cfg.norm_num_groups,
         cross_attention_dim=cfg.cross_attention_dim,
         down_block_types=tuple("CrossAttnDownBlock2D" if a else "DownBlock2D" for a in cfg.attention_levels),
-        up_block_types=tuple("CrossAttnUpBlock2D" if a else "UpBlock2D" for a in reversed(cfg.attention_levels)))
-    if cfg.gradient_checkpointing: unet.enable_gradient_checkpointing()
+        up_block_types=tuple(
+            "CrossAttnUpBlock2D" if a else "UpBlock2D" for a in reversed(cfg.attention_levels)
+        ),
+    )
+    if cfg.gradient_checkpointing:
+        unet.enable_gradient_checkpointing()
     return unet
+
 
 def motion_adapter(cfg: UNetConfig) -> nn.Module:
     "diffusers MotionAdapter with LatentSync's motion modules, output projections zero-initialised."
     from diffusers import MotionAdapter
-    adapter = MotionAdapter(block_out_channels=cfg.block_out_channels, motion_layers_per_block=cfg.layers_per_block,
-                            motion_num_attention_heads=cfg.motion_heads, motion_norm_num_groups=cfg.norm_num_groups,
-                            motion_max_seq_length=cfg.motion_max_len, use_motion_mid_block=False)
+
+    adapter = MotionAdapter(
+        block_out_channels=cfg.block_out_channels,
+        motion_layers_per_block=cfg.layers_per_block,
+        motion_num_attention_heads=cfg.motion_heads,
+        motion_norm_num_groups=cfg.norm_num_groups,
+        motion_max_seq_length=cfg.motion_max_len,
+        use_motion_mid_block=False,
+    )
     for name, module in adapter.named_modules():
-        if name.endswith("proj_out"): nn.init.zeros_(module.weight); nn.init.zeros_(module.bias)   # starts as identity
+        if name.endswith("proj_out"):
+            nn.init.zeros_(module.weight)
+            nn.init.zeros_(module.bias)  # starts as identity
     return adapter
+
 
 class NoMotion(nn.Module):
     "An empty motion-module slot: returns its input (decoder-only motion modules)."
-    def forward(self, hidden_states: torch.Tensor, *args, **kwargs) -> torch.Tensor: return hidden_states
+
+    def forward(self, hidden_states: torch.Tensor, *args, **kwargs) -> torch.Tensor:
+        return hidden_states
+
 
 def add_motion_modules(unet2d: nn.Module, cfg: UNetConfig) -> nn.Module:
-    "Stage 2: the same UNet with zero-initialised temporal motion modules at every resolution (not the mid block)."
+    """Stage 2: the same UNet with zero-initialised temporal motion modules at every resolution (not the mid
+    block)."""
     import warnings
     from diffusers import UNetMotionModel
     from diffusers.utils import logging as diffusers_logging
+
     adapter = motion_adapter(cfg)
     verbosity = diffusers_logging.get_verbosity()
-    diffusers_logging.set_verbosity_error()                                       # its dtype-cast notice, not our concern
+    diffusers_logging.set_verbosity_error()  # its dtype-cast notice, not our concern
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            unet = UNetMotionModel.from_unet2d(unet2d, adapter)                   # same dtype as unet2d
-    finally: diffusers_logging.set_verbosity(verbosity)
-    if not cfg.motion_in_encoder:                                                 # decoder-only: empty the down blocks' slots
-        for block in unet.down_blocks: block.motion_modules = nn.ModuleList(NoMotion() for _ in block.motion_modules)
-    if cfg.gradient_checkpointing: unet.enable_gradient_checkpointing()
+            unet = UNetMotionModel.from_unet2d(unet2d, adapter)  # same dtype as unet2d
+    finally:
+        diffusers_logging.set_verbosity(verbosity)
+    if not cfg.motion_in_encoder:  # decoder-only: empty the down blocks' slots
+        for block in unet.down_blocks:
+            block.motion_modules = nn.ModuleList(NoMotion() for _ in block.motion_modules)
+    if cfg.gradient_checkpointing:
+        unet.enable_gradient_checkpointing()
     return unet
+
 
 # %% ../nbs/05_model.ipynb #df8d9e0d
 class ClipGroupNorm(nn.GroupNorm):
-    "GroupNorm with statistics over a whole clip whose frames ride in the batch: (b*f, c, h, w), f = `self.frames`."
+    """GroupNorm with statistics over a whole clip whose frames ride in the batch: (b*f, c, h, w), f =
+    `self.frames`."""
+
     frames: int = 1
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.frames == 1 or x.ndim != 4: return super().forward(x)
+        if self.frames == 1 or x.ndim != 4:
+            return super().forward(x)
         bf, c, h, w = x.shape
-        if bf % self.frames: raise ValueError(f"a batch of {bf} frames is not whole clips of {self.frames}")
-        clip = x.view(bf // self.frames, self.frames, c, h, w).transpose(1, 2)     # (b, c, f, h, w)
+        if bf % self.frames:
+            raise ValueError(f"a batch of {bf} frames is not whole clips of {self.frames}")
+        clip = x.view(bf // self.frames, self.frames, c, h, w).transpose(1, 2)  # (b, c, f, h, w)
         return super().forward(clip).transpose(1, 2).reshape(bf, c, h, w)
+
 
 class FrameGroupNorm(nn.GroupNorm):
     "GroupNorm with statistics per frame of a clip tensor (b, c, f, h, w)."
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.ndim != 5: return super().forward(x)
+        if x.ndim != 5:
+            return super().forward(x)
         b, c, f, h, w = x.shape
-        frames = super().forward(x.transpose(1, 2).reshape(b * f, c, h, w))         # (b*f, c, h, w)
+        frames = super().forward(x.transpose(1, 2).reshape(b * f, c, h, w))  # (b*f, c, h, w)
         return frames.view(b, f, c, h, w).transpose(1, 2)
+
 
 def _swap_norm(parent: nn.Module, name: str, kind: type) -> None:
     "Replace parent.name (a GroupNorm) by the same norm of another kind, weights kept."
@@ -141,11 +228,14 @@ def _swap_norm(parent: nn.Module, name: str, kind: type) -> None:
     new.load_state_dict(old.state_dict())
     setattr(parent, name, new.to(device=old.weight.device, dtype=old.weight.dtype))
 
+
 def use_norm_spans(unet: nn.Module, cfg: UNetConfig) -> nn.Module:
-    "Make a diffusers UNet's ResNet/output GroupNorms and motion-module GroupNorms span frames or clips as `cfg` says."
+    """Make a diffusers UNet's ResNet/output GroupNorms and motion-module GroupNorms span frames or clips as
+    `cfg` says."""
     # diffusers internals: imported by name, so a rename upstream fails here instead of skipping the swap
     from diffusers.models.resnet import ResnetBlock2D
     from diffusers.models.unets.unet_motion_model import AnimateDiffTransformer3D
+
     resnets = [m for m in unet.modules() if isinstance(m, ResnetBlock2D)]
     motion = [m for m in unet.modules() if isinstance(m, AnimateDiffTransformer3D)]
     assert resnets, "no diffusers ResnetBlock2D found: has diffusers changed its UNet blocks?"
@@ -160,19 +250,26 @@ def use_norm_spans(unet: nn.Module, cfg: UNetConfig) -> nn.Module:
         _swap_norm(unet, "conv_norm_out", ClipGroupNorm)
     return unet
 
+
 # %% ../nbs/05_model.ipynb #3df349c5
 class LatentSyncUNet(nn.Module):
-    "Predicts the noise of a latent clip from (noisy, mask, masked, reference) latents, timesteps and per-frame audio tokens."
+    """Predicts the noise of a latent clip from (noisy, mask, masked, reference) latents, timesteps and per-
+    frame audio tokens."""
+
     def __init__(self, cfg: UNetConfig = UNET_PRESETS["tiny"], motion: bool = False):
         super().__init__()
         self.cfg = cfg
         self.unet = use_norm_spans(build_unet2d(cfg), cfg)
-        self._clip_norms = [m for m in self.unet.modules() if isinstance(m, ClipGroupNorm)]   # told the clip length per call
-        if motion: self.add_motion()
+        self._clip_norms = [
+            m for m in self.unet.modules() if isinstance(m, ClipGroupNorm)
+        ]  # told the clip length per call
+        if motion:
+            self.add_motion()
 
     @property
     def has_motion(self) -> bool:
         from diffusers import UNetMotionModel
+
         return isinstance(self.unet, UNetMotionModel)
 
     def add_motion(self) -> "LatentSyncUNet":
@@ -184,185 +281,309 @@ class LatentSyncUNet(nn.Module):
 
     def _check(self, noisy, mask, masked, ref, timesteps, audio):
         b, c, f, h, w = noisy.shape if noisy.ndim == 5 else (None,) * 5
-        want = {"noisy": (b, LATENT_CHANNELS, f, h, w), "mask": (b, 1, f, h, w), "masked": (b, LATENT_CHANNELS, f, h, w),
-                "ref": (b, LATENT_CHANNELS, f, h, w)}
+        want = {
+            "noisy": (b, LATENT_CHANNELS, f, h, w),
+            "mask": (b, 1, f, h, w),
+            "masked": (b, LATENT_CHANNELS, f, h, w),
+            "ref": (b, LATENT_CHANNELS, f, h, w),
+        }
         for name, x in (("noisy", noisy), ("mask", mask), ("masked", masked), ("ref", ref)):
             if x.ndim != 5 or tuple(x.shape) != want[name]:
-                raise ValueError(f"{name} must be (b, {want[name][1]}, f, h, w) = {want[name]}, got {tuple(x.shape)}")
+                raise ValueError(
+                    f"{name} must be (b, {want[name][1]}, f, h, w) = {want[name]}, got {tuple(x.shape)}"
+                )
         if audio.ndim != 4 or audio.shape[:2] != (b, f) or audio.shape[-1] != self.cfg.cross_attention_dim:
-            raise ValueError(f"audio tokens must be (b, f, tokens, {self.cfg.cross_attention_dim}) with (b, f) = ({b}, {f}), "
-                             f"got {tuple(audio.shape)}")
-        if timesteps.shape != (b,): raise ValueError(f"timesteps must be (b,) = ({b},), got {tuple(timesteps.shape)}")
+            raise ValueError(
+                f"audio tokens must be (b, f, tokens, {self.cfg.cross_attention_dim}) with (b, f) = ({b}, "
+                f"{f}), "
+                f"got {tuple(audio.shape)}"
+            )
+        if timesteps.shape != (b,):
+            raise ValueError(f"timesteps must be (b,) = ({b},), got {tuple(timesteps.shape)}")
         if self.has_motion and f > self.cfg.motion_max_len:
             raise ValueError(f"{f} frames exceed the motion modules' {self.cfg.motion_max_len} positions")
 
     def forward(self, noisy, mask, masked, ref, timesteps, audio) -> torch.Tensor:
         "Predicted noise (b, 4, f, h, w)."
         self._check(noisy, mask, masked, ref, timesteps, audio)
-        x = torch.cat([noisy, mask, masked, ref], dim=1)                         # (b, 13, f, h, w)
+        x = torch.cat([noisy, mask, masked, ref], dim=1)  # (b, 13, f, h, w)
         b, _, f, h, w = x.shape
-        for norm in self._clip_norms: norm.frames = f                              # clip-wide statistics need the clip length
+        for norm in self._clip_norms:
+            norm.frames = f  # clip-wide statistics need the clip length
         dtype = next(self.unet.parameters()).dtype
-        tokens = audio.flatten(0, 1).to(dtype)                                    # (b*f, tokens, dim): per frame
+        tokens = audio.flatten(0, 1).to(dtype)  # (b*f, tokens, dim): per frame
         if self.has_motion:
             return self.unet(x.to(dtype), timesteps, encoder_hidden_states=tokens).sample.float()
-        frames = x.transpose(1, 2).flatten(0, 1).to(dtype)                        # (b*f, 13, h, w)
+        frames = x.transpose(1, 2).flatten(0, 1).to(dtype)  # (b*f, 13, h, w)
         out = self.unet(frames, timesteps.repeat_interleave(f), encoder_hidden_states=tokens).sample
-        return out.view(b, f, -1, h, w).transpose(1, 2).float()                  # (b, 4, f, h, w)
+        return out.view(b, f, -1, h, w).transpose(1, 2).float()  # (b, 4, f, h, w)
+
 
 # %% ../nbs/05_model.ipynb #eded4bf8
-TRAINABLE = {"stage1": None, "stage2": ("motion_modules.", "attentions."), "stage2_efficient": ("motion_modules.", "attn2.")}
+TRAINABLE = {
+    "stage1": None,
+    "stage2": ("motion_modules.", "attentions."),
+    "stage2_efficient": ("motion_modules.", "attn2."),
+}
+
 
 def set_trainable(model: nn.Module, stage: str) -> int:
-    "Freeze all but the stage's trainable parameters (by name, as the official recipe); returns how many are trainable."
-    if stage not in TRAINABLE: raise ValueError(f"unknown stage {stage!r}; one of {', '.join(TRAINABLE)}")
+    """Freeze all but the stage's trainable parameters (by name, as the official recipe); returns how many are
+    trainable."""
+    if stage not in TRAINABLE:
+        raise ValueError(f"unknown stage {stage!r}; one of {', '.join(TRAINABLE)}")
     keys = TRAINABLE[stage]
-    for name, p in model.named_parameters(): p.requires_grad_(keys is None or any(k in name for k in keys))
+    for name, p in model.named_parameters():
+        p.requires_grad_(keys is None or any(k in name for k in keys))
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
 
 # %% ../nbs/05_model.ipynb #348b63b1
 def count_parameters(cfg: UNetConfig) -> dict:
-    "Parameter counts: stage 1 (2D UNet), stage 2 (with motion modules) and each stage's trainable set; no memory used."
+    """Parameter counts: stage 1 (2D UNet), stage 2 (with motion modules) and each stage's trainable set; no
+    memory used."""
     from accelerate import init_empty_weights
-    with init_empty_weights(): unet2d, adapter = build_unet2d(cfg), motion_adapter(cfg)   # shapes only (meta device)
-    named = list(unet2d.named_parameters()) + list(adapter.named_parameters())          # the stage-2 model's names
-    count = lambda keys: sum(p.numel() for n, p in named if any(k in n for k in keys))
-    return {"stage1": sum(p.numel() for p in unet2d.parameters()), "stage2_total": sum(p.numel() for _, p in named),
-            "stage2": count(TRAINABLE["stage2"]), "stage2_efficient": count(TRAINABLE["stage2_efficient"])}
+
+    with init_empty_weights():
+        unet2d, adapter = build_unet2d(cfg), motion_adapter(cfg)  # shapes only (meta device)
+    named = list(unet2d.named_parameters()) + list(adapter.named_parameters())  # the stage-2 model's names
+
+    def count(keys):
+        return sum(p.numel() for n, p in named if any(k in n for k in keys))
+
+    return {
+        "stage1": sum(p.numel() for p in unet2d.parameters()),
+        "stage2_total": sum(p.numel() for _, p in named),
+        "stage2": count(TRAINABLE["stage2"]),
+        "stage2_efficient": count(TRAINABLE["stage2_efficient"]),
+    }
+
 
 # %% ../nbs/05_model.ipynb #3ebe5140
-def mixed_noise(shape: tuple, alpha: float = 1.0, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
-    "Noise (b, c, f, h, w): one draw shared over frames times sqrt(a²/(1+a²)) plus per-frame draws times sqrt(1/(1+a²))."
-    if len(shape) != 5: raise ValueError(f"mixed noise is for clips (b, c, f, h, w), got shape {tuple(shape)}")
+def mixed_noise(
+    shape: tuple, alpha: float = 1.0, generator: torch.Generator | None = None, device=None
+) -> torch.Tensor:
+    """Noise (b, c, f, h, w): one draw shared over frames times sqrt(a²/(1+a²)) plus per-frame draws times
+    sqrt(1/(1+a²))."""
+    if len(shape) != 5:
+        raise ValueError(f"mixed noise is for clips (b, c, f, h, w), got shape {tuple(shape)}")
     b, c, f, h, w = shape
     shared = torch.randn((b, c, 1, h, w), generator=generator).to(device).expand(shape)
     independent = torch.randn(shape, generator=generator).to(device)
-    return shared * math.sqrt(alpha ** 2 / (1 + alpha ** 2)) + independent * math.sqrt(1 / (1 + alpha ** 2))
+    return shared * math.sqrt(alpha**2 / (1 + alpha**2)) + independent * math.sqrt(1 / (1 + alpha**2))
+
 
 # %% ../nbs/05_model.ipynb #132b43d9
 OFFICIAL_WHISPER = "openai/whisper-tiny"
 
+
 @dataclass(frozen=True)
 class AudioWindowConfig:
-    "Per-frame audio windows: steps per second of the features, video fps, frames of context before and after."
-    feature_rate: int = 50                   # Whisper: 50 feature steps per second
+    """Per-frame audio windows: steps per second of the features, video fps, frames of context before and
+    after."""
+
+    feature_rate: int = 50  # Whisper: 50 feature steps per second
     fps: int = 25
     frames_before: int = 2
     frames_after: int = 2
 
+
 def whisper_window(frame: int, n_steps: int, cfg: AudioWindowConfig = AudioWindowConfig()) -> np.ndarray:
-    "Feature-step indices of video frame `frame`: [c - 4, c + 6) around c = int(frame * 50 / 25), clamped to the audio."
-    per_frame = cfg.feature_rate // cfg.fps                                       # 2 steps per video frame
+    """Feature-step indices of video frame `frame`: [c - 4, c + 6) around c = int(frame * 50 / 25), clamped to
+    the audio."""
+    per_frame = cfg.feature_rate // cfg.fps  # 2 steps per video frame
     c = int(frame * cfg.feature_rate / cfg.fps)
     steps = np.arange(c - cfg.frames_before * per_frame, c + (cfg.frames_after + 1) * per_frame)
     return steps.clip(0, n_steps - 1)
 
-_OPENAI_WHISPER_NAMES = [("encoder.positional_embedding", "embed_positions.weight"), ("encoder.ln_post.", "layer_norm."),
-                         (".attn.query.", ".self_attn.q_proj."), (".attn.key.", ".self_attn.k_proj."), (".attn.value.", ".self_attn.v_proj."),
-                         (".attn.out.", ".self_attn.out_proj."), (".attn_ln.", ".self_attn_layer_norm."), (".mlp.0.", ".fc1."),
-                         (".mlp.2.", ".fc2."), (".mlp_ln.", ".final_layer_norm."), ("encoder.blocks.", "layers."), ("encoder.", "")]
+
+_OPENAI_WHISPER_NAMES = [
+    ("encoder.positional_embedding", "embed_positions.weight"),
+    ("encoder.ln_post.", "layer_norm."),
+    (".attn.query.", ".self_attn.q_proj."),
+    (".attn.key.", ".self_attn.k_proj."),
+    (".attn.value.", ".self_attn.v_proj."),
+    (".attn.out.", ".self_attn.out_proj."),
+    (".attn_ln.", ".self_attn_layer_norm."),
+    (".mlp.0.", ".fc1."),
+    (".mlp.2.", ".fc2."),
+    (".mlp_ln.", ".final_layer_norm."),
+    ("encoder.blocks.", "layers."),
+    ("encoder.", ""),
+]
+
 
 def whisper_encoder_from_openai(path) -> nn.Module:
-    "transformers' WhisperEncoder holding the encoder of an openai-whisper checkpoint file (tiny.pt: `dims`, `model_state_dict`)."
+    """transformers' WhisperEncoder holding the encoder of an openai-whisper checkpoint file (tiny.pt: `dims`,
+    `model_state_dict`)."""
     from transformers import WhisperConfig
     from transformers.models.whisper.modeling_whisper import WhisperEncoder
+
     ck = read_checkpoint(path)
     if not {"dims", "model_state_dict"} <= set(ck):
-        raise CheckpointError(f"{path} is not an openai-whisper checkpoint (needs 'dims' and 'model_state_dict', as tiny.pt has)")
+        raise CheckpointError(
+            f"{path} is not an openai-whisper checkpoint (needs 'dims' and 'model_state_dict', as tiny.pt "
+            "has)"
+        )
     d, state = ck["dims"], {}
     for key, value in ck["model_state_dict"].items():
-        if not key.startswith("encoder."): continue                               # the text decoder is not needed
-        for theirs, ours in _OPENAI_WHISPER_NAMES: key = key.replace(theirs, ours)
+        if not key.startswith("encoder."):
+            continue  # the text decoder is not needed
+        for theirs, ours in _OPENAI_WHISPER_NAMES:
+            key = key.replace(theirs, ours)
         state[key] = value.float()
-    cfg = WhisperConfig(num_mel_bins=d["n_mels"], d_model=d["n_audio_state"], encoder_layers=d["n_audio_layer"],
-                        encoder_attention_heads=d["n_audio_head"], encoder_ffn_dim=4 * d["n_audio_state"],
-                        max_source_positions=d["n_audio_ctx"])
+    cfg = WhisperConfig(
+        num_mel_bins=d["n_mels"],
+        d_model=d["n_audio_state"],
+        encoder_layers=d["n_audio_layer"],
+        encoder_attention_heads=d["n_audio_head"],
+        encoder_ffn_dim=4 * d["n_audio_state"],
+        max_source_positions=d["n_audio_ctx"],
+    )
     return load_state_strict(WhisperEncoder(cfg), state, str(path))
 
+
 def load_whisper_encoder(source) -> nn.Module:
-    "A frozen Whisper encoder from a Hub id, a transformers folder, or an openai-whisper `.pt` file (the official `tiny.pt`)."
+    """A frozen Whisper encoder from a Hub id, a transformers folder, or an openai-whisper `.pt` file (the
+    official `tiny.pt`)."""
     from transformers import WhisperModel
-    if str(source).endswith(".pt"): return freeze(whisper_encoder_from_openai(source))
-    try: return freeze(WhisperModel.from_pretrained(str(source)).get_encoder())
+
+    if str(source).endswith(".pt"):
+        return freeze(whisper_encoder_from_openai(source))
+    try:
+        return freeze(WhisperModel.from_pretrained(str(source)).get_encoder())
     except OSError as e:
-        raise FileNotFoundError(f"Could not load Whisper from {source!r} (a Hub id like {OFFICIAL_WHISPER!r}, a local folder saved "
-                                "with save_pretrained, or openai-whisper's tiny.pt); offline, download it elsewhere and pass it") from e
+        raise FileNotFoundError(
+            f"Could not load Whisper from {source!r} (a Hub id like {OFFICIAL_WHISPER!r}, a local folder "
+            "saved "
+            "with save_pretrained, or openai-whisper's tiny.pt); offline, download it elsewhere and pass it"
+        ) from e
+
 
 @dataclass(frozen=True)
 class WhisperMelConfig:
-    "Whisper's log-mel: 16 kHz, 25 ms Hann windows every 10 ms (100 mel frames a second), 80 bands, 30 s segments."
+    """Whisper's log-mel: 16 kHz, 25 ms Hann windows every 10 ms (100 mel frames a second), 80 bands, 30 s
+    segments."""
+
     sample_rate: int = 16_000
     n_fft: int = 400
     hop_length: int = 160
     n_mels: int = 80
-    segment: int = 3000          # mel frames per encoder call: 30 s
-    dynamic_range: float = 8.0   # log10 units kept below the file's loudest bin (80 dB)
+    segment: int = 3000  # mel frames per encoder call: 30 s
+    dynamic_range: float = 8.0  # log10 units kept below the file's loudest bin (80 dB)
+
 
 def whisper_log_mel(wav: np.ndarray, cfg: WhisperMelConfig = WhisperMelConfig()) -> torch.Tensor:
-    "Whisper's log-mel of a whole waveform (n_mels, len(wav) // hop), normalised by the maximum over the whole file, as LatentSync."
+    """Whisper's log-mel of a whole waveform (n_mels, len(wav) // hop), normalised by the maximum over the
+    whole file, as LatentSync."""
     import librosa
+
     audio = torch.as_tensor(np.asarray(wav, np.float32))
     if audio.ndim != 1 or len(audio) < cfg.n_fft:
-        raise ValueError(f"Whisper's mel needs a mono waveform of at least {cfg.n_fft} samples, got shape {tuple(audio.shape)}")
-    stft = torch.stft(audio, cfg.n_fft, cfg.hop_length, window=torch.hann_window(cfg.n_fft), return_complex=True)
-    power = stft[..., :-1].abs() ** 2                                             # (n_fft / 2 + 1, frames): last frame dropped
+        raise ValueError(
+            f"Whisper's mel needs a mono waveform of at least {cfg.n_fft} samples, got shape "
+            f"{tuple(audio.shape)}"
+        )
+    stft = torch.stft(
+        audio, cfg.n_fft, cfg.hop_length, window=torch.hann_window(cfg.n_fft), return_complex=True
+    )
+    power = stft[..., :-1].abs() ** 2  # (n_fft / 2 + 1, frames): last frame dropped
     filters = torch.from_numpy(librosa.filters.mel(sr=cfg.sample_rate, n_fft=cfg.n_fft, n_mels=cfg.n_mels))
-    log = (filters @ power).clamp(min=1e-10).log10()                              # (n_mels, frames)
+    log = (filters @ power).clamp(min=1e-10).log10()  # (n_mels, frames)
     log = torch.maximum(log, log.max() - cfg.dynamic_range)
     return (log + 4) / 4
 
+
 class WhisperAudioEncoder(nn.Module):
-    "Frozen Whisper encoder -> per-video-frame tokens (n_frames, 10 * layers, width) from every layer's output."
-    def __init__(self, source: str = OFFICIAL_WHISPER, window: AudioWindowConfig = AudioWindowConfig(),
-                 mel: WhisperMelConfig = WhisperMelConfig()):
+    """Frozen Whisper encoder -> per-video-frame tokens (n_frames, 10 * layers, width) from every layer's
+    output."""
+
+    def __init__(
+        self,
+        source: str = OFFICIAL_WHISPER,
+        window: AudioWindowConfig = AudioWindowConfig(),
+        mel: WhisperMelConfig = WhisperMelConfig(),
+    ):
         super().__init__()
         self.encoder = load_whisper_encoder(source)
         self.window, self.mel_cfg = window, mel
         if self.encoder.config.num_mel_bins != mel.n_mels:
-            raise CheckpointError(f"{source}: a Whisper of {self.encoder.config.num_mel_bins} mel bands; LatentSync's takes {mel.n_mels}")
+            raise CheckpointError(
+                f"{source}: a Whisper of {self.encoder.config.num_mel_bins} mel bands; LatentSync's takes "
+                f"{mel.n_mels}"
+            )
 
     def layer_outputs(self, mel: torch.Tensor) -> list:
-        "The embedding output and each block's output, all before the final LayerNorm (as LatentSync keeps them)."
+        """The embedding output and each block's output, all before the final LayerNorm (as LatentSync keeps
+        them)."""
         last = {}
-        keep = lambda module, args, out: last.update(out=out[0] if isinstance(out, tuple) else out)
+
+        def keep(module, args, out):
+            return last.update(out=out[0] if isinstance(out, tuple) else out)
+
         hook = self.encoder.layers[-1].register_forward_hook(keep)
-        try: hidden = self.encoder(mel, output_hidden_states=True).hidden_states     # its last one is after the LayerNorm
-        finally: hook.remove()
+        try:
+            hidden = self.encoder(
+                mel, output_hidden_states=True
+            ).hidden_states  # its last one is after the LayerNorm
+        finally:
+            hook.remove()
         return list(hidden[:-1]) + [last["out"]]
 
     @property
-    def width(self) -> int: return self.encoder.config.d_model
+    def width(self) -> int:
+        return self.encoder.config.d_model
 
     @torch.no_grad()
     def features(self, wav: np.ndarray) -> torch.Tensor:
-        "Every layer's output for a whole 16 kHz waveform (layers + 1, steps, width), 50 steps a second, as LatentSync computes it."
+        """Every layer's output for a whole 16 kHz waveform (layers + 1, steps, width), 50 steps a second, as
+        LatentSync computes it."""
         device = next(self.encoder.parameters()).device
-        dtype = torch.float16 if device.type == "cuda" else torch.float32           # LatentSync: fp16 on a GPU, fp32 on a CPU
+        dtype = (
+            torch.float16 if device.type == "cuda" else torch.float32
+        )  # LatentSync: fp16 on a GPU, fp32 on a CPU
         if next(self.encoder.parameters()).dtype != dtype:
             self.encoder.to(dtype)
-        mel = whisper_log_mel(wav, self.mel_cfg).to(device)                          # (80, n): the whole file at once
+        mel = whisper_log_mel(wav, self.mel_cfg).to(device)  # (80, n): the whole file at once
         seg, out = self.mel_cfg.segment, []
         for start in range(0, mel.shape[1], seg):
-            piece = mel[:, start:start + seg]                                         # (80, k), k <= 3000
-            padded = torch.nn.functional.pad(piece, (0, seg - piece.shape[1]))         # 0.0 on the mel, not silent audio
-            hidden = self.layer_outputs(padded[None].to(dtype))                       # (layers + 1) x (1, 1500, width)
-            out.append(torch.stack([h[0, :piece.shape[1] // 2] for h in hidden]))    # the segment's own steps
+            piece = mel[:, start : start + seg]  # (80, k), k <= 3000
+            padded = torch.nn.functional.pad(
+                piece, (0, seg - piece.shape[1])
+            )  # 0.0 on the mel, not silent audio
+            hidden = self.layer_outputs(padded[None].to(dtype))  # (layers + 1) x (1, 1500, width)
+            out.append(torch.stack([h[0, : piece.shape[1] // 2] for h in hidden]))  # the segment's own steps
         return torch.cat(out, dim=1).float()
 
     def frame_tokens(self, features: torch.Tensor, start_frame: int, n_frames: int) -> torch.Tensor:
-        "(n_frames, 10 * layers, width) tokens of frames start_frame .. start_frame + n_frames - 1, step-major as LatentSync."
-        idx = torch.from_numpy(np.stack([whisper_window(start_frame + i, features.shape[1], self.window) for i in range(n_frames)]))
-        tokens = features[:, idx]                                                      # (layers, n_frames, 10, width)
-        return tokens.permute(1, 2, 0, 3).flatten(1, 2)                              # (n_frames, 10 * layers, width)
+        """(n_frames, 10 * layers, width) tokens of frames start_frame .. start_frame + n_frames - 1, step-
+        major as LatentSync."""
+        idx = torch.from_numpy(
+            np.stack(
+                [whisper_window(start_frame + i, features.shape[1], self.window) for i in range(n_frames)]
+            )
+        )
+        tokens = features[:, idx]  # (layers, n_frames, 10, width)
+        return tokens.permute(1, 2, 0, 3).flatten(1, 2)  # (n_frames, 10 * layers, width)
 
     def forward(self, wav: np.ndarray, n_frames: int, start_frame: int = 0) -> torch.Tensor:
         "Tokens (n_frames, 50, width) for the frames of a waveform."
         return self.frame_tokens(self.features(wav), start_frame, n_frames)
 
+
 # %% ../nbs/05_model.ipynb #4114e9f8
 class TinyAudioEncoder(nn.Module):
     "Trainable mel-window audio encoder: per video frame, 16 tokens of `dim` from the mel steps around it."
-    def __init__(self, dim: int = 64, n_mels: int = 80, steps: int = 16, before: int = 6, mel_rate: int = 80, fps: int = 25):
+
+    def __init__(
+        self,
+        dim: int = 64,
+        n_mels: int = 80,
+        steps: int = 16,
+        before: int = 6,
+        mel_rate: int = 80,
+        fps: int = 25,
+    ):
         super().__init__()
         self.steps, self.before, self.rate = steps, before, mel_rate / fps
         self.proj = nn.Linear(n_mels, dim)
@@ -377,150 +598,276 @@ class TinyAudioEncoder(nn.Module):
 
     def forward(self, mel: torch.Tensor, n_frames: int = 16) -> torch.Tensor:
         "mel (b, 1, 80, T) or (b, 80, T) -> tokens (b, n_frames, steps, dim)."
-        if mel.ndim == 4: mel = mel[:, 0]
-        if mel.ndim != 3: raise ValueError(f"mel must be (b, 1, 80, T) or (b, 80, T), got {tuple(mel.shape)}")
-        per_frame = mel.transpose(1, 2)[:, self.window(n_frames, mel.shape[-1])]      # (b, n_frames, steps, 80)
+        if mel.ndim == 4:
+            mel = mel[:, 0]
+        if mel.ndim != 3:
+            raise ValueError(f"mel must be (b, 1, 80, T) or (b, 80, T), got {tuple(mel.shape)}")
+        per_frame = mel.transpose(1, 2)[:, self.window(n_frames, mel.shape[-1])]  # (b, n_frames, steps, 80)
         x = self.proj(per_frame) + self.pos
         return self.norm(x + self.mlp(x))
+
 
 # %% ../nbs/05_model.ipynb #f7dc307c
 def _official_model_section(stage: str) -> dict:
     "The `model:` section of the official configs/unet/{stage}.yaml, as the facts give it."
-    return dict(in_channels=13, out_channels=4, sample_size=32, block_out_channels=[320, 640, 1280, 1280], layers_per_block=2,
-                attention_head_dim=8, norm_num_groups=32, cross_attention_dim=384, add_audio_layer=True,
-                audio_condition_method="cross_attn", down_block_types=["CrossAttnDownBlock3D"] * 3 + ["DownBlock3D"],
-                up_block_types=["UpBlock3D"] + ["CrossAttnUpBlock3D"] * 3, use_inflated_groupnorm=False,
-                use_motion_module=stage != "stage1", motion_module_resolutions=[1, 2, 4, 8], motion_module_mid_block=False,
-                motion_module_decoder_only=stage == "stage2_efficient",
-                motion_module_kwargs=dict(num_attention_heads=8, num_transformer_block=1,
-                                          attention_block_types=["Temporal_Self", "Temporal_Self"],
-                                          temporal_position_encoding=True, temporal_position_encoding_max_len=24,
-                                          temporal_attention_dim_div=1, zero_initialize=True))
+    return dict(
+        in_channels=13,
+        out_channels=4,
+        sample_size=32,
+        block_out_channels=[320, 640, 1280, 1280],
+        layers_per_block=2,
+        attention_head_dim=8,
+        norm_num_groups=32,
+        cross_attention_dim=384,
+        add_audio_layer=True,
+        audio_condition_method="cross_attn",
+        down_block_types=["CrossAttnDownBlock3D"] * 3 + ["DownBlock3D"],
+        up_block_types=["UpBlock3D"] + ["CrossAttnUpBlock3D"] * 3,
+        use_inflated_groupnorm=False,
+        use_motion_module=stage != "stage1",
+        motion_module_resolutions=[1, 2, 4, 8],
+        motion_module_mid_block=False,
+        motion_module_decoder_only=stage == "stage2_efficient",
+        motion_module_kwargs=dict(
+            num_attention_heads=8,
+            num_transformer_block=1,
+            attention_block_types=["Temporal_Self", "Temporal_Self"],
+            temporal_position_encoding=True,
+            temporal_position_encoding_max_len=24,
+            temporal_attention_dim_div=1,
+            zero_initialize=True,
+        ),
+    )
 
-OFFICIAL_UNET_CONFIGS = {stage: _official_model_section(stage) for stage in ("stage1", "stage2", "stage2_efficient")}
+
+OFFICIAL_UNET_CONFIGS = {
+    stage: _official_model_section(stage) for stage in ("stage1", "stage2", "stage2_efficient")
+}
+
 
 def _unsupported(config: dict) -> list:
     "What in an official `model:` section this project cannot build (empty when all is supported)."
     mm, levels = config.get("motion_module_kwargs") or {}, len(config.get("block_out_channels", [0] * 4))
-    checks = [(config.get("audio_condition_method", "cross_attn") == "cross_attn", "audio_condition_method other than cross_attn"),
-              (config.get("add_audio_layer", True), "add_audio_layer false (no audio cross-attention)"),
-              (not config.get("motion_module_mid_block", False), "motion modules in the mid block"),
-              (list(config.get("motion_module_resolutions", [1, 2, 4, 8])) == [2 ** i for i in range(levels)],
-               "motion modules at only some resolutions"),
-              (list(mm.get("attention_block_types", ["Temporal_Self"] * 2)) == ["Temporal_Self"] * 2,
-               "attention_block_types other than two Temporal_Self"),
-              (mm.get("num_transformer_block", 1) == 1, "more than one temporal transformer block"),
-              (mm.get("temporal_position_encoding", True), "motion modules without position encoding"),
-              (mm.get("temporal_attention_dim_div", 1) == 1, "temporal_attention_dim_div other than 1"),
-              (config.get("mid_block_type", "UNetMidBlock3DCrossAttn") == "UNetMidBlock3DCrossAttn", "another mid block")]
+    checks = [
+        (
+            config.get("audio_condition_method", "cross_attn") == "cross_attn",
+            "audio_condition_method other than cross_attn",
+        ),
+        (config.get("add_audio_layer", True), "add_audio_layer false (no audio cross-attention)"),
+        (not config.get("motion_module_mid_block", False), "motion modules in the mid block"),
+        (
+            list(config.get("motion_module_resolutions", [1, 2, 4, 8])) == [2**i for i in range(levels)],
+            "motion modules at only some resolutions",
+        ),
+        (
+            list(mm.get("attention_block_types", ["Temporal_Self"] * 2)) == ["Temporal_Self"] * 2,
+            "attention_block_types other than two Temporal_Self",
+        ),
+        (mm.get("num_transformer_block", 1) == 1, "more than one temporal transformer block"),
+        (mm.get("temporal_position_encoding", True), "motion modules without position encoding"),
+        (mm.get("temporal_attention_dim_div", 1) == 1, "temporal_attention_dim_div other than 1"),
+        (
+            config.get("mid_block_type", "UNetMidBlock3DCrossAttn") == "UNetMidBlock3DCrossAttn",
+            "another mid block",
+        ),
+    ]
     return [what for ok, what in checks if not ok]
 
+
 def official_unet_layout(config: dict) -> tuple:
-    "(UNetConfig, stage) from the `model:` section of an official configs/unet/*.yaml (a dict in the yaml's keys)."
+    """(UNetConfig, stage) from the `model:` section of an official configs/unet/*.yaml (a dict in the yaml's
+    keys)."""
     if not isinstance(config, dict) or "block_out_channels" not in config:
-        raise ValueError("config must be the `model:` section of an official configs/unet/*.yaml (a dict with "
-                         "block_out_channels, ...); OFFICIAL_UNET_CONFIGS has the released ones")
-    if bad := _unsupported(config): raise ValueError(f"this official UNet config is not one latentsync-nb builds: {'; '.join(bad)}")
+        raise ValueError(
+            "config must be the `model:` section of an official configs/unet/*.yaml (a dict with "
+            "block_out_channels, ...); OFFICIAL_UNET_CONFIGS has the released ones"
+        )
+    if bad := _unsupported(config):
+        raise ValueError(f"this official UNet config is not one latentsync-nb builds: {'; '.join(bad)}")
     mm, motion = config.get("motion_module_kwargs") or {}, bool(config.get("use_motion_module", False))
-    cfg = UNetConfig(block_out_channels=tuple(config["block_out_channels"]), layers_per_block=config.get("layers_per_block", 2),
-                     attention_head_dim=config.get("attention_head_dim", 8), norm_num_groups=config.get("norm_num_groups", 32),
-                     cross_attention_dim=config.get("cross_attention_dim", 384), in_channels=config.get("in_channels", 13),
-                     out_channels=config.get("out_channels", 4), latent_size=config.get("sample_size", 32),
-                     motion_heads=mm.get("num_attention_heads", 8), motion_max_len=mm.get("temporal_position_encoding_max_len", 24),
-                     attention_levels=tuple(t.startswith("CrossAttn") for t in config.get("down_block_types", ["CrossAttnDownBlock3D"] * 3 + ["DownBlock3D"])),
-                     motion_in_encoder=not config.get("motion_module_decoder_only", False),
-                     resnet_norm="frame" if config.get("use_inflated_groupnorm", False) else "clip", motion_norm="frame")
+    cfg = UNetConfig(
+        block_out_channels=tuple(config["block_out_channels"]),
+        layers_per_block=config.get("layers_per_block", 2),
+        attention_head_dim=config.get("attention_head_dim", 8),
+        norm_num_groups=config.get("norm_num_groups", 32),
+        cross_attention_dim=config.get("cross_attention_dim", 384),
+        in_channels=config.get("in_channels", 13),
+        out_channels=config.get("out_channels", 4),
+        latent_size=config.get("sample_size", 32),
+        motion_heads=mm.get("num_attention_heads", 8),
+        motion_max_len=mm.get("temporal_position_encoding_max_len", 24),
+        attention_levels=tuple(
+            t.startswith("CrossAttn")
+            for t in config.get("down_block_types", ["CrossAttnDownBlock3D"] * 3 + ["DownBlock3D"])
+        ),
+        motion_in_encoder=not config.get("motion_module_decoder_only", False),
+        resnet_norm="frame" if config.get("use_inflated_groupnorm", False) else "clip",
+        motion_norm="frame",
+    )
     stage = "stage1" if not motion else "stage2_efficient" if not cfg.motion_in_encoder else "stage2"
     return cfg, stage
 
+
 # %% ../nbs/05_model.ipynb #4f7f57f9
-_MOTION_NAMES = [(r"(motion_modules\.\d+\.)temporal_transformer\.", r"\1"),
-                 (r"(transformer_blocks\.\d+\.)attention_blocks\.0\.", r"\1attn1."),
-                 (r"(transformer_blocks\.\d+\.)attention_blocks\.1\.", r"\1attn2."),
-                 (r"(transformer_blocks\.\d+\.)norms\.0\.", r"\1norm1."), (r"(transformer_blocks\.\d+\.)norms\.1\.", r"\1norm2."),
-                 (r"(transformer_blocks\.\d+\.)ff_norm\.", r"\1norm3.")]
+_MOTION_NAMES = [
+    (r"(motion_modules\.\d+\.)temporal_transformer\.", r"\1"),
+    (r"(transformer_blocks\.\d+\.)attention_blocks\.0\.", r"\1attn1."),
+    (r"(transformer_blocks\.\d+\.)attention_blocks\.1\.", r"\1attn2."),
+    (r"(transformer_blocks\.\d+\.)norms\.0\.", r"\1norm1."),
+    (r"(transformer_blocks\.\d+\.)norms\.1\.", r"\1norm2."),
+    (r"(transformer_blocks\.\d+\.)ff_norm\.", r"\1norm3."),
+]
+
 
 def official_to_diffusers(state_dict: dict) -> dict:
-    "Official UNet3DConditionModel keys -> this project's (diffusers) keys; the two copies of the positions become one."
+    """Official UNet3DConditionModel keys -> this project's (diffusers) keys; the two copies of the positions
+    become one."""
     import re
+
     out, positions = {}, {}
     for key, value in state_dict.items():
-        if "motion_modules." not in key: out[key] = value; continue
-        if key.endswith("pos_encoder.pe"):                                       # one per attention block in the official model
+        if "motion_modules." not in key:
+            out[key] = value
+            continue
+        if key.endswith("pos_encoder.pe"):  # one per attention block in the official model
             block = re.sub(r"attention_blocks\.\d+\.pos_encoder\.pe$", "pos_embed.pe", key)
-            positions.setdefault(block, []).append((key, value)); continue
-        for pattern, repl in _MOTION_NAMES: key = re.sub(pattern, repl, key)
+            positions.setdefault(block, []).append((key, value))
+            continue
+        for pattern, repl in _MOTION_NAMES:
+            key = re.sub(pattern, repl, key)
         out[key] = value
     for block, copies in positions.items():
         first = copies[0][1]
-        if any(v.shape != first.shape or not torch.allclose(v.float(), first.float(), atol=1e-6) for _, v in copies[1:]):
-            raise ValueError(f"{copies[0][0]} and {copies[1][0]} differ: the two attention blocks' positions must be equal")
+        if any(
+            v.shape != first.shape or not torch.allclose(v.float(), first.float(), atol=1e-6)
+            for _, v in copies[1:]
+        ):
+            raise ValueError(
+                f"{copies[0][0]} and {copies[1][0]} differ: the two attention blocks' positions must be equal"
+            )
         out[re.sub(r"(motion_modules\.\d+\.)temporal_transformer\.", r"\1", block)] = first
     return out
 
+
 def diffusers_to_official(state_dict: dict) -> dict:
-    "This project's UNet keys (without the `unet.` prefix) -> the official checkpoint's keys (inverse of `official_to_diffusers`)."
+    """This project's UNet keys (without the `unet.` prefix) -> the official checkpoint's keys (inverse of
+    `official_to_diffusers`)."""
     import re
+
     out = {}
     for key, value in state_dict.items():
-        if "motion_modules." not in key: out[key] = value; continue
+        if "motion_modules." not in key:
+            out[key] = value
+            continue
         key = re.sub(r"(motion_modules\.\d+\.)", r"\1temporal_transformer.", key)
         if key.endswith("pos_embed.pe"):
-            for j in (0, 1): out[key.replace("pos_embed.pe", f"attention_blocks.{j}.pos_encoder.pe")] = value
+            for j in (0, 1):
+                out[key.replace("pos_embed.pe", f"attention_blocks.{j}.pos_encoder.pe")] = value
             continue
-        for ours, theirs in (("attn1.", "attention_blocks.0."), ("attn2.", "attention_blocks.1."), ("norm1.", "norms.0."),
-                             ("norm2.", "norms.1."), ("norm3.", "ff_norm.")):
+        for ours, theirs in (
+            ("attn1.", "attention_blocks.0."),
+            ("attn2.", "attention_blocks.1."),
+            ("norm1.", "norms.0."),
+            ("norm2.", "norms.1."),
+            ("norm3.", "ff_norm."),
+        ):
             key = re.sub(r"(transformer_blocks\.\d+\.)" + re.escape(ours), r"\1" + theirs, key)
         out[key] = value
     return out
 
+
 # %% ../nbs/05_model.ipynb #946ffe3d
 def official_stage(state: dict) -> str:
-    "Which official UNet a state dict is: 'stage1' (no motion modules), 'stage2', or 'stage2_efficient' (decoder-only motion)."
+    """Which official UNet a state dict is: 'stage1' (no motion modules), 'stage2', or 'stage2_efficient'
+    (decoder-only motion)."""
     down = any(k.startswith("down_blocks.") and ".motion_modules." in k for k in state)
     up = any(k.startswith("up_blocks.") and ".motion_modules." in k for k in state)
     return "stage2" if down else "stage2_efficient" if up else "stage1"
 
+
 def _check_official_state(state: dict, stage: str) -> None:
     "Clear errors for a state dict that is not a LatentSync UNet, or not of this config's stage."
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise ValueError("not a state dict (names -> tensors); an official latentsync_unet.pt holds one under 'state_dict'")
+        raise ValueError(
+            "not a state dict (names -> tensors); an official latentsync_unet.pt holds one under 'state_dict'"
+        )
     conv_in = state.get("conv_in.weight")
     if conv_in is None or "time_embedding.linear_1.weight" not in state:
         some = ", ".join(list(state)[:3])
-        raise ValueError(f"not a LatentSync UNet state dict: no conv_in / time_embedding tensors (it has {some}, ...)")
+        raise ValueError(
+            f"not a LatentSync UNet state dict: no conv_in / time_embedding tensors (it has {some}, ...)"
+        )
     if conv_in.ndim != 4 or conv_in.shape[1] != 13:
-        raise ValueError(f"conv_in takes {conv_in.shape[1] if conv_in.ndim > 1 else '?'} channels, LatentSync's UNet 13: "
-                         "not a LatentSync UNet (a Stable Diffusion UNet?)")
+        raise ValueError(
+            f"conv_in takes {conv_in.shape[1] if conv_in.ndim > 1 else '?'} channels, LatentSync's UNet 13: "
+            "not a LatentSync UNet (a Stable Diffusion UNet?)"
+        )
     found = official_stage(state)
     if found != stage:
-        what = {"stage1": "no motion modules", "stage2": "motion modules in both halves", "stage2_efficient": "motion modules in the decoder"}
-        raise ValueError(f"the checkpoint is a {found} UNet ({what[found]}) "
-                         f"but the config describes {stage}: pass OFFICIAL_UNET_CONFIGS[{found!r}] (configs/unet/{found}.yaml)")
+        what = {
+            "stage1": "no motion modules",
+            "stage2": "motion modules in both halves",
+            "stage2_efficient": "motion modules in the decoder",
+        }
+        raise ValueError(
+            f"the checkpoint is a {found} UNet ({what[found]}) "
+            f"but the config describes {stage}: pass OFFICIAL_UNET_CONFIGS[{found!r}] "
+            f"(configs/unet/{found}.yaml)"
+        )
+
 
 def unet_state_shapes(cfg: UNetConfig, motion: bool) -> dict:
-    "{name: shape} of the model's UNet state dict (without the `unet.` prefix), found on the meta device: no memory used."
+    """{name: shape} of the model's UNet state dict (without the `unet.` prefix), found on the meta device: no
+    memory used."""
     from accelerate import init_empty_weights
-    with init_empty_weights(): unet2d, adapter = build_unet2d(cfg), motion_adapter(cfg)
+
+    with init_empty_weights():
+        unet2d, adapter = build_unet2d(cfg), motion_adapter(cfg)
     tensors = list(unet2d.state_dict().items()) + (list(adapter.state_dict().items()) if motion else [])
-    keep = lambda k: cfg.motion_in_encoder or not (k.startswith("down_blocks.") and ".motion_modules." in k)
+
+    def keep(k):
+        return cfg.motion_in_encoder or not (k.startswith("down_blocks.") and ".motion_modules." in k)
+
     return {k: tuple(v.shape) for k, v in tensors if keep(k)}
 
+
 def unet_from_official(state_dict: dict, config: dict) -> LatentSyncUNet:
-    "This project's UNet, with the official numerics, from an official LatentSync state dict and its config's `model:` section."
+    """This project's UNet, with the official numerics, from an official LatentSync state dict and its
+    config's `model:` section."""
     cfg, stage = official_unet_layout(config)
     state = state_dict.get("state_dict", state_dict) if isinstance(state_dict, dict) else state_dict
     state = {k.removeprefix("module."): v for k, v in state.items()} if isinstance(state, dict) else state
     _check_official_state(state, stage)
     ours = {"unet." + k: v for k, v in official_to_diffusers(state).items()}
-    want = {"unet." + k: s for k, s in unet_state_shapes(cfg, stage != "stage1").items()}   # checked before memory is used
+    want = {
+        "unet." + k: s for k, s in unet_state_shapes(cfg, stage != "stage1").items()
+    }  # checked before memory is used
     missing, extra = sorted(set(want) - set(ours)), sorted(set(ours) - set(want))
-    wrong = [f"{k[5:]} {tuple(v.shape)} (config: {want[k]})" for k, v in ours.items() if k in want and tuple(v.shape) != want[k]]
+    wrong = [
+        f"{k[5:]} {tuple(v.shape)} (config: {want[k]})"
+        for k, v in ours.items()
+        if k in want and tuple(v.shape) != want[k]
+    ]
     if missing or extra or wrong:
-        raise ValueError("the state dict does not fit this config: " + "; ".join(filter(None, [
-            f"{len(missing)} tensors missing (e.g. {missing[0][5:]}): a truncated or partial checkpoint?" if missing else "",
-            f"{len(extra)} unexpected (e.g. {extra[0][5:]})" if extra else "",
-            f"{len(wrong)} of other shapes, e.g. {wrong[0]}: block_out_channels / cross_attention_dim differ" if wrong else ""])))
+        raise ValueError(
+            "the state dict does not fit this config: "
+            + "; ".join(
+                filter(
+                    None,
+                    [
+                        f"{len(missing)} tensors missing (e.g. {missing[0][5:]}): a truncated or partial "
+                        "checkpoint?"
+                        if missing
+                        else "",
+                        f"{len(extra)} unexpected (e.g. {extra[0][5:]})" if extra else "",
+                        f"{len(wrong)} of other shapes, e.g. {wrong[0]}: block_out_channels / "
+                        "cross_attention_dim differ"
+                        if wrong
+                        else "",
+                    ],
+                )
+            )
+        )
     model = LatentSyncUNet(cfg, motion=stage != "stage1")
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ours.items()})
     return model

@@ -19,14 +19,24 @@ from .perceptual import lower_half
 from .vae import decode_latents
 
 # %% auto #0
-__all__ = ['TERMS', 'LOSS_PRESETS', 'LossWeights', 'TermValue', 'LossRecord', 'LatentSyncLoss', 'bench_objective']
+__all__ = [
+    "TERMS",
+    "LOSS_PRESETS",
+    "LossWeights",
+    "TermValue",
+    "LossRecord",
+    "LatentSyncLoss",
+    "bench_objective",
+]
 
 # %% ../nbs/04_objective.ipynb #bf245fcf
 TERMS = ("recon", "sync", "lpips", "trepa")
 
+
 @dataclass(frozen=True)
 class LossWeights:
     "Weights of LatentSync's four loss terms (stage 2 by default)."
+
     recon: float = 1.0
     sync: float = 0.05
     lpips: float = 0.1
@@ -47,6 +57,7 @@ class LossWeights:
         "True if any pixel-space term (sync, LPIPS, TREPA) is on: the prediction must be decoded."
         return any(getattr(self, n) > 0 for n in ("sync", "lpips", "trepa"))
 
+
 LOSS_PRESETS = {
     "stage2": LossWeights(),
     "stage1": LossWeights(sync=0.0, lpips=0.0, trepa=0.0),
@@ -54,18 +65,24 @@ LOSS_PRESETS = {
     "wav2lip_sync": LossWeights(sync=0.03),
 }
 
+
 # %% ../nbs/04_objective.ipynb #4f540c5c
 @dataclass
 class TermValue:
     "One loss term: its raw value, its weight, and weight * raw (what enters the total)."
+
     raw: torch.Tensor
     weight: float
+
     @property
-    def weighted(self) -> torch.Tensor: return self.weight * self.raw
+    def weighted(self) -> torch.Tensor:
+        return self.weight * self.raw
+
 
 @dataclass
 class LossRecord:
     "The total loss and its terms."
+
     total: torch.Tensor
     terms: dict
 
@@ -73,24 +90,41 @@ class LossRecord:
         "{term: (raw, weight, weighted)} as floats."
         return {n: (t.raw.item(), t.weight, t.weighted.item()) for n, t in self.terms.items()}
 
+
 class LatentSyncLoss(nn.Module):
     "LatentSync's objective: recon (latent MSE) + sync + LPIPS + TREPA on the decoded one-step prediction."
-    def __init__(self, weights: LossWeights = LossWeights(), syncnet: nn.Module | None = None, vae: nn.Module | None = None,
-                 lpips: nn.Module | Callable | None = None, trepa: nn.Module | Callable | None = None,
-                 scheduler=None, scaling_factor: float | None = None, decode_chunk: int | None = None):
+
+    def __init__(
+        self,
+        weights: LossWeights = LossWeights(),
+        syncnet: nn.Module | None = None,
+        vae: nn.Module | None = None,
+        lpips: nn.Module | Callable | None = None,
+        trepa: nn.Module | Callable | None = None,
+        scheduler=None,
+        scaling_factor: float | None = None,
+        decode_chunk: int | None = None,
+    ):
         super().__init__()
         self.weights, self.decode_chunk = weights, decode_chunk
         needed = {"sync": syncnet, "lpips": lpips, "trepa": trepa}
         missing = [n for n, m in needed.items() if getattr(weights, n) > 0 and m is None]
-        if missing: raise ValueError(f"weights {', '.join(f'{n}={getattr(weights, n)}' for n in missing)} need the "
-                                     f"{' / '.join(missing)} network; pass it or set the weight to 0")
+        if missing:
+            raise ValueError(
+                f"weights {', '.join(f'{n}={getattr(weights, n)}' for n in missing)} need the "
+                f"{' / '.join(missing)} network; pass it or set the weight to 0"
+            )
         if weights.needs_pixels and vae is None:
             raise ValueError("the pixel-space terms (sync, lpips, trepa) need a VAE to decode the prediction")
-        build = lambda m: freeze(m if isinstance(m, nn.Module) else m())
+
+        def build(m):
+            return freeze(m if isinstance(m, nn.Module) else m())
+
         self.syncnet = build(syncnet) if weights.sync > 0 else None
         self.lpips = build(lpips) if weights.lpips > 0 else None
         self.trepa = build(trepa) if weights.trepa > 0 else None
-        # inside the objective the judges check shapes only: reading values every step would wait for the GPU, and a
+        # inside the objective the judges check shapes only: reading values every step would wait for the GPU,
+        # and a
         # NaN reaches the loss, which the training loop checks once per step
         for judge in (self.syncnet, self.lpips, self.trepa):
             if judge is not None and hasattr(judge, "check_values"):
@@ -103,75 +137,127 @@ class LatentSyncLoss(nn.Module):
         return ", ".join(f"{n}={getattr(self.weights, n)}" for n in TERMS)
 
     def decode(self, eps_hat, noisy_latents, timesteps, known_latents=None) -> torch.Tensor:
-        "Pixel clips (b, 3, f, H, W) of the one-step clean-latent estimate (completed by `known_latents` if it is a region)."
+        """Pixel clips (b, 3, f, H, W) of the one-step clean-latent estimate (completed by `known_latents` if
+        it is a region)."""
         x0 = predict_x0(noisy_latents, eps_hat, timesteps, self.scheduler.alphas_cumprod)
-        if known_latents is not None: x0 = complete_latents(x0, known_latents)
+        if known_latents is not None:
+            x0 = complete_latents(x0, known_latents)
         k = self.decode_chunk
-        if not k or not torch.is_grad_enabled(): return decode_latents(self.vae, x0, self.scaling_factor)
-        from torch.utils.checkpoint import checkpoint                            # k frames' activations at a time
-        return torch.cat([checkpoint(decode_latents, self.vae, x0[:, :, i:i + k], self.scaling_factor, use_reentrant=False)
-                          for i in range(0, x0.shape[2], k)], dim=2)
+        if not k or not torch.is_grad_enabled():
+            return decode_latents(self.vae, x0, self.scaling_factor)
+        from torch.utils.checkpoint import checkpoint  # k frames' activations at a time
+
+        return torch.cat(
+            [
+                checkpoint(
+                    decode_latents, self.vae, x0[:, :, i : i + k], self.scaling_factor, use_reentrant=False
+                )
+                for i in range(0, x0.shape[2], k)
+            ],
+            dim=2,
+        )
 
     def sync_term(self, pixels: torch.Tensor, mel: torch.Tensor) -> torch.Tensor:
         "SyncNet BCE of the decoded clip's lower half against its mel window, label 'in sync'."
         c_in, h, w = self.syncnet.frames_shape()
-        lower = lower_half(pixels)                                               # (b, 3, f, H/2, W)
+        lower = lower_half(pixels)  # (b, 3, f, H/2, W)
         if lower.shape[-2:] != (h, w):
             b, c, f = lower.shape[:3]
-            lower = F.interpolate(lower.transpose(1, 2).flatten(0, 1), size=(h, w), mode="bilinear",
-                                  antialias=True, align_corners=False).view(b, f, c, h, w).transpose(1, 2)
-        dtype = next(self.syncnet.parameters()).dtype                             # a judge may be kept in half precision
+            lower = (
+                F.interpolate(
+                    lower.transpose(1, 2).flatten(0, 1),
+                    size=(h, w),
+                    mode="bilinear",
+                    antialias=True,
+                    align_corners=False,
+                )
+                .view(b, f, c, h, w)
+                .transpose(1, 2)
+            )
+        dtype = next(self.syncnet.parameters()).dtype  # a judge may be kept in half precision
         visual, audio = self.syncnet(stack_frames(lower).to(dtype), mel.to(dtype))
         return self.syncnet.sync_loss(visual.float(), audio.float(), 1.0)
 
-    def forward(self, eps_hat: torch.Tensor, eps: torch.Tensor, noisy_latents: torch.Tensor, timesteps: torch.Tensor,
-                target_pixels: torch.Tensor | None = None, mel: torch.Tensor | None = None,
-                known_latents: torch.Tensor | None = None) -> LossRecord:
+    def forward(
+        self,
+        eps_hat: torch.Tensor,
+        eps: torch.Tensor,
+        noisy_latents: torch.Tensor,
+        timesteps: torch.Tensor,
+        target_pixels: torch.Tensor | None = None,
+        mel: torch.Tensor | None = None,
+        known_latents: torch.Tensor | None = None,
+    ) -> LossRecord:
         "The weighted loss of one batch; terms with weight 0 are neither computed nor recorded."
         if eps_hat.shape != eps.shape:
-            raise ValueError(f"predicted noise {tuple(eps_hat.shape)} and true noise {tuple(eps.shape)} differ in shape")
+            raise ValueError(
+                f"predicted noise {tuple(eps_hat.shape)} and true noise {tuple(eps.shape)} differ in shape"
+            )
         w = self.weights
         terms = {}
-        if w.recon > 0: terms["recon"] = TermValue(F.mse_loss(eps_hat.float(), eps.float()), w.recon)
+        if w.recon > 0:
+            terms["recon"] = TermValue(F.mse_loss(eps_hat.float(), eps.float()), w.recon)
         if w.needs_pixels:
-            if target_pixels is None: raise ValueError("the pixel-space terms need target_pixels (b, 3, f, H, W)")
-            pixels = self.decode(eps_hat, noisy_latents, timesteps, known_latents)  # one decode for all pixel terms
+            if target_pixels is None:
+                raise ValueError("the pixel-space terms need target_pixels (b, 3, f, H, W)")
+            pixels = self.decode(
+                eps_hat, noisy_latents, timesteps, known_latents
+            )  # one decode for all pixel terms
             if pixels.shape != target_pixels.shape:
-                raise ValueError(f"decoded prediction {tuple(pixels.shape)} and target_pixels {tuple(target_pixels.shape)} "
-                                 "differ in shape; is the VAE the one that encoded the targets?")
+                raise ValueError(
+                    f"decoded prediction {tuple(pixels.shape)} and target_pixels "
+                    f"{tuple(target_pixels.shape)} "
+                    "differ in shape; is the VAE the one that encoded the targets?"
+                )
             if self.syncnet is not None:
-                if mel is None: raise ValueError("the sync term needs the clip's mel window (b, 1, 80, 52)")
+                if mel is None:
+                    raise ValueError("the sync term needs the clip's mel window (b, 1, 80, 52)")
                 terms["sync"] = TermValue(self.sync_term(pixels, mel), w.sync)
-            if self.lpips is not None: terms["lpips"] = TermValue(self.lpips(pixels, target_pixels), w.lpips)
-            if self.trepa is not None: terms["trepa"] = TermValue(self.trepa(pixels, target_pixels), w.trepa)
+            if self.lpips is not None:
+                terms["lpips"] = TermValue(self.lpips(pixels, target_pixels), w.lpips)
+            if self.trepa is not None:
+                terms["trepa"] = TermValue(self.trepa(pixels, target_pixels), w.trepa)
         total = sum(t.weighted for t in terms.values())
         return LossRecord(total if terms else eps_hat.sum() * 0, terms)
 
+
 # %% ../nbs/04_objective.ipynb #89406673
 def bench_objective(repeats: int = 3, seed: int = 0) -> dict:
-    "Median forward + backward time (ms) of each term of the tiny-configuration objective on one 16-frame clip (CPU)."
+    """Median forward + backward time (ms) of each term of the tiny-configuration objective on one 16-frame
+    clip (CPU)."""
     import time as _time
     from latentsync_nb.data import UNetDataset, load_manifest
     from latentsync_nb.perceptual import LipLPIPS
     from latentsync_nb.syncnet import load_syncnet
     from latentsync_nb.trepa import TREPALoss, load_clip_encoder
     from latentsync_nb.vae import encode_clips, load_vae
+
     torch.manual_seed(seed)
     item = UNetDataset(load_manifest(split="train"), n_items=1, size=64, seed=seed)[0]
-    gt, mel = item["gt"][None], item["mel"][None]                                  # (1, 3, 16, 64, 64), (1, 1, 80, 52)
+    gt, mel = item["gt"][None], item["mel"][None]  # (1, 3, 16, 64, 64), (1, 1, 80, 52)
     vae, syncnet, sched = load_vae("tiny"), load_syncnet(), ddim_scheduler()
-    judges = dict(syncnet=syncnet, vae=vae, lpips=LipLPIPS("random"), trepa=TREPALoss(load_clip_encoder("tiny")), scheduler=sched)
-    with torch.no_grad(): z0 = encode_clips(vae, gt)
+    judges = dict(
+        syncnet=syncnet,
+        vae=vae,
+        lpips=LipLPIPS("random"),
+        trepa=TREPALoss(load_clip_encoder("tiny")),
+        scheduler=sched,
+    )
+    with torch.no_grad():
+        z0 = encode_clips(vae, gt)
     eps = torch.randn_like(z0)
     t = torch.tensor([500])
     zt = sched.add_noise(z0, eps, t)
 
     def timed(fn) -> float:
         times = []
-        for i in range(repeats + 1):                                              # first run warms up
+        for i in range(repeats + 1):  # first run warms up
             e = (eps + 0.3 * torch.randn_like(eps)).requires_grad_(True)
-            t0 = _time.perf_counter(); fn(e).backward(); dt = _time.perf_counter() - t0
-            if i: times.append(dt)
+            t0 = _time.perf_counter()
+            fn(e).backward()
+            dt = _time.perf_counter() - t0
+            if i:
+                times.append(dt)
         return round(1000 * sorted(times)[len(times) // 2], 1)
 
     full = LatentSyncLoss(LossWeights(), **judges)
@@ -182,4 +268,9 @@ def bench_objective(repeats: int = 3, seed: int = 0) -> dict:
         loss = LatentSyncLoss(only, **{k: v for k, v in judges.items() if k in ("vae", "scheduler", judge)})
         out[term] = timed(lambda e: loss(e, eps, zt, t, gt, mel).total)
     out["total"] = timed(lambda e: full(e, eps, zt, t, gt, mel).total)
-    return {"ms": out, "clip": "1 x 16 frames, 64 px faces, 4x16x16 latents", "device": "cpu", "repeats": repeats}
+    return {
+        "ms": out,
+        "clip": "1 x 16 frames, 64 px faces, 4x16x16 latents",
+        "device": "cpu",
+        "repeats": repeats,
+    }

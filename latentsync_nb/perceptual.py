@@ -4,7 +4,8 @@
 
 # %% ../nbs/02_lpips.ipynb #9fff6c87
 from __future__ import annotations
-import math, warnings
+import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.error import URLError
@@ -17,15 +18,45 @@ import torch.nn.functional as F
 from .core import CheckpointError, freeze, load_state_strict, read_checkpoint
 
 # %% auto #0
-__all__ = ['TINY_BACKBONE', 'AFC_KINDS', 'check_pixels', 'lower_half', 'LPIPSWeightsError', 'vgg16_imagenet_state',
-           'vgg16_features', 'shipped_lips_vgg_path', 'lips_vgg_state', 'LipLPIPS', 'jpeg', 'shift_image', 'blur_image',
-           'noisy_image', 'face_tensor', 'lower_mse', 'equal_mse_distortions', 'two_afc_set', 'lpips_distance',
-           'two_afc_accuracy', 'LipsBackboneConfig', 'lower_face_frames', 'gaussian_blur', 'train_lips_vgg']
+__all__ = [
+    "TINY_BACKBONE",
+    "AFC_KINDS",
+    "check_pixels",
+    "lower_half",
+    "LPIPSWeightsError",
+    "vgg16_imagenet_state",
+    "vgg16_features",
+    "shipped_lips_vgg_path",
+    "lips_vgg_state",
+    "LipLPIPS",
+    "jpeg",
+    "shift_image",
+    "blur_image",
+    "noisy_image",
+    "face_tensor",
+    "lower_mse",
+    "equal_mse_distortions",
+    "two_afc_set",
+    "lpips_distance",
+    "two_afc_accuracy",
+    "LipsBackboneConfig",
+    "lower_face_frames",
+    "gaussian_blur",
+    "train_lips_vgg",
+]
+
 
 # %% ../nbs/02_lpips.ipynb #bf4b2395
-def check_pixels(pred: torch.Tensor, target: torch.Tensor, dims: tuple = (4, 5), what: str = "loss", tol: float = 0.5,
-                 values: bool = True):
-    "Raise a clear ValueError unless `pred` and `target` are same-shape, finite RGB tensors, `target` in [-1, 1] (+- `tol`)."
+def check_pixels(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    dims: tuple = (4, 5),
+    what: str = "loss",
+    tol: float = 0.5,
+    values: bool = True,
+):
+    """Raise a clear ValueError unless `pred` and `target` are same-shape, finite RGB tensors, `target` in
+    [-1, 1] (+- `tol`)."""
     # values=False: shapes only (reading values waits for the GPU; the training loop checks its loss instead)
     for name, t in (("prediction", pred), ("target", target)):
         if not isinstance(t, torch.Tensor):
@@ -37,60 +68,89 @@ def check_pixels(pred: torch.Tensor, target: torch.Tensor, dims: tuple = (4, 5),
             continue
         if not torch.isfinite(t).all():
             raise ValueError(f"{what}: {name} contains NaN or infinite values")
-        if name == "prediction": continue                                     # a one-step estimate may overshoot
+        if name == "prediction":
+            continue  # a one-step estimate may overshoot
         lo, hi = t.min().item(), t.max().item()
         if lo < -1 - tol or hi > 1 + tol:
-            raise ValueError(f"{what}: {name} must be in [-1, 1] (images as x / 127.5 - 1; a decoder's small overshoot "
-                             f"up to {1 + tol:g} is tolerated), got values in [{lo:.3g}, {hi:.3g}]")
+            raise ValueError(
+                f"{what}: {name} must be in [-1, 1] (images as x / 127.5 - 1; a decoder's small overshoot "
+                f"up to {1 + tol:g} is tolerated), got values in [{lo:.3g}, {hi:.3g}]"
+            )
     if pred.shape != target.shape:
-        raise ValueError(f"{what}: prediction {tuple(pred.shape)} and target {tuple(target.shape)} differ in shape")
+        raise ValueError(
+            f"{what}: prediction {tuple(pred.shape)} and target {tuple(target.shape)} differ in shape"
+        )
+
 
 def lower_half(x: torch.Tensor) -> torch.Tensor:
     "The lower half of images (.., h, w) -> (.., h - h // 2, w): the rows LatentSync's pixel losses look at."
-    return x[..., x.shape[-2] // 2:, :]
+    return x[..., x.shape[-2] // 2 :, :]
+
 
 # %% ../nbs/02_lpips.ipynb #cdf93060
 class LPIPSWeightsError(CheckpointError):
     "The VGG16 backbone weights LPIPS needs are missing or unusable."
 
+
 def _vgg16_url() -> str:
     from torchvision.models import VGG16_Weights
+
     return VGG16_Weights.IMAGENET1K_V1.url
 
+
 def vgg16_imagenet_state(source: str | Path | None = None, download: bool = True) -> dict:
-    "torchvision's ImageNet VGG16 state dict: from the file `source`, else the torch hub cache (downloaded if allowed)."
+    """torchvision's ImageNet VGG16 state dict: from the file `source`, else the torch hub cache (downloaded
+    if allowed)."""
     url = _vgg16_url()
     cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(url).name
-    offline_help = (f"put torchvision's {cached.name} at {cached} (or pass backbone=PATH to the file), or use "
-                    f"backbone='random' for offline experiments")
+    offline_help = (
+        f"put torchvision's {cached.name} at {cached} (or pass backbone=PATH to the file), or use "
+        f"backbone='random' for offline experiments"
+    )
     if source is not None:
         path = Path(source)
-        if not path.is_file(): raise LPIPSWeightsError(f"VGG16 weights file {path} does not exist; {offline_help}")
-        state = read_checkpoint(path)                                        # weights only; clear error if unreadable
-        if isinstance(state.get("features"), dict):                          # a train_lips_vgg file (below)
+        if not path.is_file():
+            raise LPIPSWeightsError(f"VGG16 weights file {path} does not exist; {offline_help}")
+        state = read_checkpoint(path)  # weights only; clear error if unreadable
+        if isinstance(state.get("features"), dict):  # a train_lips_vgg file (below)
             state = {f"features.{k}": v.float() for k, v in state["features"].items()}
     elif cached.is_file() or download:
-        try: state = torch.hub.load_state_dict_from_url(url, map_location="cpu", weights_only=True, check_hash=True)
+        try:
+            state = torch.hub.load_state_dict_from_url(
+                url, map_location="cpu", weights_only=True, check_hash=True
+            )
         except (URLError, OSError, RuntimeError) as e:
-            raise LPIPSWeightsError(f"could not fetch VGG16 ImageNet weights from {url} ({type(e).__name__}: {e}); {offline_help}") from None
+            raise LPIPSWeightsError(
+                f"could not fetch VGG16 ImageNet weights from {url} ({type(e).__name__}: {e}); {offline_help}"
+            ) from None
     else:
         raise LPIPSWeightsError(f"VGG16 ImageNet weights are not in the torch hub cache; {offline_help}")
     if not isinstance(state, dict) or not any(k.startswith("features.") for k in state):
-        raise LPIPSWeightsError(f"{source or cached} is not a torchvision VGG16 state dict (no 'features.*' keys)")
+        raise LPIPSWeightsError(
+            f"{source or cached} is not a torchvision VGG16 state dict (no 'features.*' keys)"
+        )
     return state
+
 
 # %% ../nbs/02_lpips.ipynb #03813920
 def _lpips_vgg(seed: int) -> nn.Module:
-    "lpips.LPIPS(net='vgg') with its shipped linear heads and a backbone initialised from `seed` (nothing downloaded)."
+    """lpips.LPIPS(net='vgg') with its shipped linear heads and a backbone initialised from `seed` (nothing
+    downloaded)."""
     import lpips
+
     with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)           # torchvision's notice about lpips' `pretrained=` argument
+        warnings.simplefilter(
+            "ignore", UserWarning
+        )  # torchvision's notice about lpips' `pretrained=` argument
         torch.manual_seed(seed)
         return lpips.LPIPS(net="vgg", pretrained=True, pnet_rand=True, verbose=False)
 
+
 def vgg16_features() -> nn.Sequential:
-    "torchvision's VGG16 `features` (13 convolutions, 5 max-pools) without its classifier, initialised as torchvision does."
+    """torchvision's VGG16 `features` (13 convolutions, 5 max-pools) without its classifier, initialised as
+    torchvision does."""
     from torchvision.models.vgg import cfgs, make_layers
+
     features = make_layers(cfgs["D"], batch_norm=False)
     for m in features.modules():
         if isinstance(m, nn.Conv2d):
@@ -98,39 +158,59 @@ def vgg16_features() -> nn.Sequential:
             nn.init.zeros_(m.bias)
     return features
 
+
 def _load_vgg_features(net: nn.Module, state: dict, name: str):
-    "Copy a torchvision VGG16 state dict's `features.*` into lpips' sliced VGG `net` (strict on the features)."
+    """Copy a torchvision VGG16 state dict's `features.*` into lpips' sliced VGG `net` (strict on the
+    features)."""
     features = {k.removeprefix("features."): v for k, v in state.items() if k.startswith("features.")}
-    vgg = load_state_strict(vgg16_features(), features, name)                # names, shapes, finite values
+    vgg = load_state_strict(vgg16_features(), features, name)  # names, shapes, finite values
     for sl in (net.slice1, net.slice2, net.slice3, net.slice4, net.slice5):
-        for idx, layer in sl.named_children(): layer.load_state_dict(vgg[int(idx)].state_dict())
+        for idx, layer in sl.named_children():
+            layer.load_state_dict(vgg[int(idx)].state_dict())
+
 
 def shipped_lips_vgg_path() -> Path:
     "The VGG16 backbone trained on data_samples/ lower faces, shipped with the package (trained below)."
     import latentsync_nb
+
     return Path(latentsync_nb.__file__).resolve().parent / "weights" / "vgg16_lips_tiny.pt"
+
 
 def lips_vgg_state(path=None) -> dict:
     "The shipped (or a `train_lips_vgg`) backbone as torchvision `features.*` tensors in float32."
     ckpt = read_checkpoint(shipped_lips_vgg_path() if path is None else path)
     if "features" not in ckpt:
-        raise LPIPSWeightsError(f"{path or shipped_lips_vgg_path()} holds no 'features': not a train_lips_vgg file")
+        raise LPIPSWeightsError(
+            f"{path or shipped_lips_vgg_path()} holds no 'features': not a train_lips_vgg file"
+        )
     return {f"features.{k}": v.float() for k, v in ckpt["features"].items()}
 
-TINY_BACKBONE = "VGG16 trained on data_samples' lower faces (mouth opening, spread, speaker; offline, not ImageNet)"
+
+TINY_BACKBONE = (
+    "VGG16 trained on data_samples' lower faces (mouth opening, spread, speaker; offline, not ImageNet)"
+)
+
 
 class LipLPIPS(nn.Module):
-    "LatentSync's LPIPS term: VGG LPIPS between generated and true faces in [-1, 1], lower half only, mean over frames."
-    check_values = True                                  # False: check shapes only (LatentSyncLoss, in training)
-    def __init__(self, backbone: str | Path = "imagenet", lower_half: bool = True, seed: int = 0, download: bool = True):
+    """LatentSync's LPIPS term: VGG LPIPS between generated and true faces in [-1, 1], lower half only, mean
+    over frames."""
+
+    check_values = True  # False: check shapes only (LatentSyncLoss, in training)
+
+    def __init__(
+        self, backbone: str | Path = "imagenet", lower_half: bool = True, seed: int = 0, download: bool = True
+    ):
         super().__init__()
         self.lpips = _lpips_vgg(seed)
-        if backbone == "random": self.backbone = f"random VGG16 (seed {seed}; offline, not ImageNet)"
+        if backbone == "random":
+            self.backbone = f"random VGG16 (seed {seed}; offline, not ImageNet)"
         elif backbone == "tiny":
             _load_vgg_features(self.lpips.net, lips_vgg_state(), TINY_BACKBONE)
             self.backbone = TINY_BACKBONE
         elif backbone == "imagenet":
-            _load_vgg_features(self.lpips.net, vgg16_imagenet_state(None, download), "torchvision VGG16 IMAGENET1K_V1")
+            _load_vgg_features(
+                self.lpips.net, vgg16_imagenet_state(None, download), "torchvision VGG16 IMAGENET1K_V1"
+            )
             self.backbone = "ImageNet VGG16 (torchvision IMAGENET1K_V1)"
         else:
             _load_vgg_features(self.lpips.net, vgg16_imagenet_state(backbone), str(backbone))
@@ -142,52 +222,66 @@ class LipLPIPS(nn.Module):
         "Always stays in eval mode: the loss network is frozen."
         return super().train(False)
 
-    def extra_repr(self) -> str: return f"backbone={self.backbone!r}, lower_half={self.lower_half}"
+    def extra_repr(self) -> str:
+        return f"backbone={self.backbone!r}, lower_half={self.lower_half}"
 
     def distances(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         "LPIPS per frame, (n,): frames (n, 3, h, w) or clips (b, 3, f, h, w) -> (b * f,)."
         check_pixels(pred, target, what="LPIPS", values=self.check_values)
-        if pred.ndim == 5:                                                   # (b, 3, f, h, w) -> (b*f, 3, h, w)
+        if pred.ndim == 5:  # (b, 3, f, h, w) -> (b*f, 3, h, w)
             pred, target = (t.transpose(1, 2).flatten(0, 1) for t in (pred, target))
-        if self.lower_half: pred, target = lower_half(pred), lower_half(target)
+        if self.lower_half:
+            pred, target = lower_half(pred), lower_half(target)
         return self.lpips(pred, target, normalize=False).flatten()
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         "The loss: mean LPIPS over all frames."
         return self.distances(pred, target).mean()
 
+
 # %% ../nbs/02_lpips.ipynb #f35b8dcf
 def jpeg(img: np.ndarray, quality: int) -> np.ndarray:
     "An RGB uint8 image through JPEG at `quality` (blocking)."
     import cv2
-    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(img[..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+
+    ok, buf = cv2.imencode(
+        ".jpg", np.ascontiguousarray(img[..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, int(quality)]
+    )
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1].copy()
+
 
 def shift_image(img: np.ndarray, px: float) -> np.ndarray:
     "An RGB uint8 image moved `px` pixels right (sub-pixel, bilinear, edges repeated)."
     import cv2
+
     h, w = img.shape[:2]
     matrix = np.float32([[1, 0, px], [0, 1, 0]])
     return cv2.warpAffine(img, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
+
 def blur_image(img: np.ndarray, sigma: float) -> np.ndarray:
     "Gaussian blur of an RGB uint8 image."
     import cv2
+
     return cv2.GaussianBlur(img, (0, 0), float(sigma))
+
 
 def noisy_image(img: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
     "Gaussian noise of `sigma` grey levels on an RGB uint8 image."
     noise = np.random.default_rng(seed).normal(0, sigma, img.shape)
     return np.clip(img + noise, 0, 255).astype(np.uint8)
 
+
 def face_tensor(img: np.ndarray) -> torch.Tensor:
     "uint8 (h, w, 3) -> (1, 3, h, w) in [-1, 1]."
     return torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None].float() / 127.5 - 1
 
+
 def lower_mse(a: np.ndarray, b: np.ndarray) -> float:
     "MSE of two uint8 faces' lower halves on [0, 1] pixels."
-    la, lb = (x[x.shape[0] // 2:].astype(np.float64) / 255 for x in (a, b))
+    la, lb = (x[x.shape[0] // 2 :].astype(np.float64) / 255 for x in (a, b))
     return float(((la - lb) ** 2).mean())
+
 
 def _at_mse(ref: np.ndarray, make, lo: float, hi: float, target: float, steps: int = 18) -> np.ndarray:
     "make(strength) whose lower-half MSE to `ref` is `target`, by bisection (MSE grows with strength)."
@@ -196,84 +290,125 @@ def _at_mse(ref: np.ndarray, make, lo: float, hi: float, target: float, steps: i
         lo, hi = (mid, hi) if lower_mse(ref, make(mid)) < target else (lo, mid)
     return make((lo + hi) / 2)
 
+
 # %% ../nbs/02_lpips.ipynb #0327fc0b
 # each must look closer than a wrong mouth of the same MSE
 AFC_KINDS = ("blur", "shift", "noise", "blocking")
 
+
 def equal_mse_distortions(ref: np.ndarray, target: float) -> dict:
     "Blur, shift, noise and blocking of `ref`, each at lower-half MSE `target` (within 15%; others left out)."
-    out = {"blur": _at_mse(ref, lambda s: blur_image(ref, s), 0.3, 4.0, target),
-           "shift": _at_mse(ref, lambda s: shift_image(ref, s), 0.0, 3.0, target),
-           "noise": _at_mse(ref, lambda s: noisy_image(ref, s), 0.0, 40.0, target)}
+    out = {
+        "blur": _at_mse(ref, lambda s: blur_image(ref, s), 0.3, 4.0, target),
+        "shift": _at_mse(ref, lambda s: shift_image(ref, s), 0.0, 3.0, target),
+        "noise": _at_mse(ref, lambda s: noisy_image(ref, s), 0.0, 40.0, target),
+    }
     blocks = {q: jpeg(ref, q) for q in range(2, 60)}
     out["blocking"] = blocks[min(blocks, key=lambda q: abs(lower_mse(ref, blocks[q]) - target))]
     return {k: v for k, v in out.items() if abs(lower_mse(ref, v) / target - 1) < 0.15}
 
-def two_afc_set(split: str = "test", size: int = 64, per_clip: int = 6, change: float = 0.25, seconds: float = 2.0,
-                seed: int = 0, root=None) -> list[dict]:
-    "Triplets {ref, closer, farther, kind, mse}: a re-rendered wrong mouth vs each distortion at its lower-half MSE."
+
+def two_afc_set(
+    split: str = "test",
+    size: int = 64,
+    per_clip: int = 6,
+    change: float = 0.25,
+    seconds: float = 2.0,
+    seed: int = 0,
+    root=None,
+) -> list[dict]:
+    """Triplets {ref, closer, farther, kind, mse}: a re-rendered wrong mouth vs each distortion at its lower-
+    half MSE."""
     import cv2
     from dataclasses import replace
     from latentsync_nb.data import load_manifest
     from latentsync_nb.samples import corpus_plan, render_clip
+
     specs = {s.id: s for s in corpus_plan()}
-    small = lambda img: cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
+
+    def small(img):
+        return cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
+
     rng, triplets = np.random.default_rng(seed), []
     for clip in load_manifest(root, split=split):
-        spec = replace(specs[clip.id], seconds=seconds)                     # the first seconds, rendered
+        spec = replace(specs[clip.id], seconds=seconds)  # the first seconds, rendered
         frames, _, meta = render_clip(spec)
         for k in rng.choice(len(frames), per_clip, replace=False):
             o = meta["mouth_open"][k]
-            other = o - change if o - change >= 0.05 else o + change          # the same face, another opening
-            mouth = lambda op, sp: (np.where(np.arange(len(op)) == k, other, op), sp)
+            other = o - change if o - change >= 0.05 else o + change  # the same face, another opening
+
+            def mouth(op, sp):
+                return (np.where(np.arange(len(op)) == k, other, op), sp)
+
             ref, wrong = small(frames[k]), small(render_clip(spec, mouth=mouth)[0][k])
-            mse = lower_mse(ref, wrong)                                      # every distortion is matched to it
+            mse = lower_mse(ref, wrong)  # every distortion is matched to it
             near = equal_mse_distortions(ref, mse)
             for kind, img in near.items():
-                triplets.append(dict(ref=ref, closer=img, farther=wrong, kind=f"{kind} vs wrong mouth", mse=mse))
+                triplets.append(
+                    dict(ref=ref, closer=img, farther=wrong, kind=f"{kind} vs wrong mouth", mse=mse)
+                )
             if "shift" in near and "blocking" in near:
-                triplets.append(dict(ref=ref, closer=near["shift"], farther=near["blocking"], kind="shift vs blocking",
-                                     mse=mse))
+                triplets.append(
+                    dict(
+                        ref=ref,
+                        closer=near["shift"],
+                        farther=near["blocking"],
+                        kind="shift vs blocking",
+                        mse=mse,
+                    )
+                )
     return triplets
+
 
 # %% ../nbs/02_lpips.ipynb #589bb3e4
 def lpips_distance(model: nn.Module):
     "A LipLPIPS as a distance between two uint8 faces."
+
     def distance(a: np.ndarray, b: np.ndarray) -> float:
-        with torch.no_grad(): return model(face_tensor(a), face_tensor(b)).item()
+        with torch.no_grad():
+            return model(face_tensor(a), face_tensor(b)).item()
+
     return distance
+
 
 def two_afc_accuracy(distance, triplets: list) -> dict:
     "Fraction of triplets where distance(ref, closer) < distance(ref, farther): per kind and 'all'."
     right = {}
     for t in triplets:
-        right.setdefault(t["kind"], []).append(distance(t["ref"], t["closer"]) < distance(t["ref"], t["farther"]))
+        right.setdefault(t["kind"], []).append(
+            distance(t["ref"], t["closer"]) < distance(t["ref"], t["farther"])
+        )
     out = {k: round(float(np.mean(v)), 3) for k, v in right.items()}
     return out | {"all": round(float(np.mean([x for v in right.values() for x in v])), 3)}
+
 
 # %% ../nbs/02_lpips.ipynb #25d53f8c
 @dataclass
 class LipsBackboneConfig:
     "Training VGG16's features on data_samples' lower faces: the offline stand-in for ImageNet VGG16."
+
     steps: int = 900
     batch_size: int = 32
-    lr: float = 2e-4                 # AdamW; linear warm-up, cosine decay
+    lr: float = 2e-4  # AdamW; linear warm-up, cosine decay
     warmup_steps: int = 50
     weight_decay: float = 1e-4
-    max_shift: int = 2               # px at 64 px faces: random shifts the features must ignore
+    max_shift: int = 2  # px at 64 px faces: random shifts the features must ignore
     # Gaussian blur sigma (px), on half the faces: focus does not change a mouth
     max_blur: float = 1.2
-    max_noise: float = 0.04          # pixel noise sigma ([-1, 1] units), on half the faces
-    speaker_weight: float = 0.5      # speaker cross-entropy next to the mouth regression
+    max_noise: float = 0.04  # pixel noise sigma ([-1, 1] units), on half the faces
+    speaker_weight: float = 0.5  # speaker cross-entropy next to the mouth regression
     face_size: int = 64
     seed: int = 0
     log_every: int = 25
-    checkpoint_every: int = 100      # steps between resumable checkpoints (when given a file)
+    checkpoint_every: int = 100  # steps between resumable checkpoints (when given a file)
+
 
 def lower_face_frames(split: str = "train", size: int = 64, root=None) -> tuple:
-    "Every aligned frame's lower half (n, 3, s/2, s) in [-1, 1], its mouth (opening, spread) (n, 2), speaker (n,)."
+    """Every aligned frame's lower half (n, 3, s/2, s) in [-1, 1], its mouth (opening, spread) (n, 2), speaker
+    (n,)."""
     import json
     from latentsync_nb.data import load_clip, load_manifest
+
     clips = [c for c in load_manifest(root, split=split) if c.aligned]
     speakers = sorted({c.speaker for c in clips})
     faces, mouths, who = [], [], []
@@ -285,18 +420,21 @@ def lower_face_frames(split: str = "train", size: int = 64, root=None) -> tuple:
         who.append(torch.full((len(frames),), speakers.index(c.speaker)))
     return torch.cat(faces), torch.cat(mouths), torch.cat(who)
 
+
 # %% ../nbs/02_lpips.ipynb #ec20607e
 def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     "Gaussian blur of images (b, 3, h, w), edges repeated (differentiable, on any device)."
     k = 2 * math.ceil(2 * sigma) + 1
     t = torch.arange(k, dtype=x.dtype) - k // 2
-    w = torch.exp(-t ** 2 / (2 * sigma ** 2))
-    w = (w / w.sum()).view(1, 1, 1, k).repeat(3, 1, 1, 1)                 # one kernel per channel
+    w = torch.exp(-(t**2) / (2 * sigma**2))
+    w = (w / w.sum()).view(1, 1, 1, k).repeat(3, 1, 1, 1)  # one kernel per channel
     x = F.conv2d(F.pad(x, (k // 2, k // 2, 0, 0), mode="replicate"), w, groups=3)
     return F.conv2d(F.pad(x, (0, 0, k // 2, k // 2), mode="replicate"), w.transpose(2, 3), groups=3)
 
+
 def _nuisance(x: torch.Tensor, cfg: LipsBackboneConfig, g: torch.Generator) -> torch.Tensor:
-    "Changes that keep the labels: brightness, contrast, shifts, blur, noise, a mirror. x (b, 3, h, w) in [-1, 1]."
+    """Changes that keep the labels: brightness, contrast, shifts, blur, noise, a mirror. x (b, 3, h, w) in
+    [-1, 1]."""
     b = len(x)
     gain = 1 + 0.15 * (torch.rand(b, 1, 1, 1, generator=g) - 0.5)
     offset = 0.2 * (torch.rand(b, 1, 1, 1, generator=g) - 0.5)
@@ -305,44 +443,63 @@ def _nuisance(x: torch.Tensor, cfg: LipsBackboneConfig, g: torch.Generator) -> t
     x = torch.stack([torch.roll(img, (dy, dx), dims=(1, 2)) for img, (dy, dx) in zip(x, shifts)])
     sigmas = (torch.rand(b, generator=g) * cfg.max_blur).tolist()
     soft = torch.rand(b, generator=g) < 0.5
-    x = torch.stack([gaussian_blur(img[None], s)[0] if on and s > 0.3 else img for img, s, on in zip(x, sigmas, soft)])
+    x = torch.stack(
+        [gaussian_blur(img[None], s)[0] if on and s > 0.3 else img for img, s, on in zip(x, sigmas, soft)]
+    )
     noisy = (torch.rand(b, 1, 1, 1, generator=g) < 0.5).float()
     x = x + noisy * cfg.max_noise * torch.rand(b, 1, 1, 1, generator=g) * torch.randn(x.shape, generator=g)
     mirror = torch.rand(b, generator=g) < 0.5
     return torch.where(mirror.view(-1, 1, 1, 1), x.flip(-1), x).clamp(-1, 1)
 
-def train_lips_vgg(cfg: LipsBackboneConfig = LipsBackboneConfig(), out=None, data=None,
-                   progress: bool = True, checkpoint=None, cbs=()) -> tuple[nn.Module, dict]:
-    "Train VGG16 features to read mouth opening, spread and speaker from lower faces; save them (float16) to `out`."
+
+def train_lips_vgg(
+    cfg: LipsBackboneConfig = LipsBackboneConfig(),
+    out=None,
+    data=None,
+    progress: bool = True,
+    checkpoint=None,
+    cbs=(),
+) -> tuple[nn.Module, dict]:
+    """Train VGG16 features to read mouth opening, spread and speaker from lower faces; save them (float16) to
+    `out`."""
     from dataclasses import asdict
     from diffusers.optimization import get_cosine_schedule_with_warmup
     from lpips.lpips import ScalingLayer
     from latentsync_nb.core import Learner, save_checkpoint, standard_callbacks
+
     faces, mouths, who = data if data is not None else lower_face_frames(size=cfg.face_size)
-    targets = (mouths - mouths.mean(0)) / mouths.std(0)                      # (n, 2), standardised
+    targets = (mouths - mouths.mean(0)) / mouths.std(0)  # (n, 2), standardised
     torch.manual_seed(cfg.seed)
     g = torch.Generator().manual_seed(cfg.seed)
     # the features, and a head reading opening, spread and speaker logits off their mean
     net = nn.ModuleDict(dict(features=vgg16_features(), head=nn.Linear(512, 2 + int(who.max()) + 1)))
-    scale = ScalingLayer()                                                   # LPIPS scales its input the same way
+    scale = ScalingLayer()  # LPIPS scales its input the same way
 
     def batch_fn(step: int) -> tuple:
         idx = torch.randint(len(faces), (cfg.batch_size,), generator=g)
-        return _nuisance(faces[idx], cfg, g), targets[idx], who[idx]            # (b, 3, s/2, s), (b, 2), (b,)
+        return _nuisance(faces[idx], cfg, g), targets[idx], who[idx]  # (b, 3, s/2, s), (b, 2), (b,)
 
     def step_fn(net, batch: tuple):
         x, mouth, speaker = batch
-        out_ = net["head"](net["features"](scale(x)).mean(dim=(2, 3)))          # (b, 2 + speakers)
+        out_ = net["head"](net["features"](scale(x)).mean(dim=(2, 3)))  # (b, 2 + speakers)
         mouth_mse = F.mse_loss(out_[:, :2], mouth)
         speaker_ce = F.cross_entropy(out_[:, 2:], speaker)
         return mouth_mse + cfg.speaker_weight * speaker_ce, {"mouth_mse": mouth_mse, "speaker_ce": speaker_ce}
 
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = get_cosine_schedule_with_warmup(opt, cfg.warmup_steps, cfg.steps)
-    cbs = standard_callbacks("VGG16 on lower faces", cfg.log_every, progress, checkpoint, cfg.checkpoint_every,
-                             extra=lambda: dict(config=asdict(cfg)), more=cbs)
-    learn = Learner(net, opt, step_fn, batch_fn, cfg.steps, cbs, sched=sched, max_grad_norm=1.0,
-                    generators={"batches": g}).fit()
+    cbs = standard_callbacks(
+        "VGG16 on lower faces",
+        cfg.log_every,
+        progress,
+        checkpoint,
+        cfg.checkpoint_every,
+        extra=lambda: dict(config=asdict(cfg)),
+        more=cbs,
+    )
+    learn = Learner(
+        net, opt, step_fn, batch_fn, cfg.steps, cbs, sched=sched, max_grad_norm=1.0, generators={"batches": g}
+    ).fit()
     features = net["features"].eval().requires_grad_(False)
     if out is not None:
         # float16 on disk: 29 MB instead of 59

@@ -4,7 +4,8 @@
 
 # %% ../nbs/00b_samples.ipynb #5740cc31
 from __future__ import annotations
-import json, math
+import json
+import math
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable
@@ -19,32 +20,60 @@ from .core import atomic_path
 from .data import OFFICIAL_AV, SEED, write_video, write_wav
 
 # %% auto #0
-__all__ = ['V', 'PHONES', 'CONSONANTS', 'VOWELS', 'SPEAKERS', 'TEST_SPEAKERS', 'CTRL_RATE', 'CORPUS_SEED', 'jaw_from_f1',
-           'spread_from_f2', 'Phone', 'Speaker', 'make_utterance', 'articulation', 'synthesize', 'FaceRenderer',
-           'make_background', 'place', 'pose_matrix', 'ClipSpec', 'per_frame', 'render_clip', 'corpus_plan',
-           'write_clip', 'make_samples', 'render_window']
+__all__ = [
+    "PHONES",
+    "CONSONANTS",
+    "VOWELS",
+    "SPEAKERS",
+    "TEST_SPEAKERS",
+    "CTRL_RATE",
+    "CORPUS_SEED",
+    "jaw_from_f1",
+    "spread_from_f2",
+    "Phone",
+    "V",
+    "Speaker",
+    "make_utterance",
+    "articulation",
+    "synthesize",
+    "FaceRenderer",
+    "make_background",
+    "place",
+    "pose_matrix",
+    "ClipSpec",
+    "per_frame",
+    "render_clip",
+    "corpus_plan",
+    "write_clip",
+    "make_samples",
+    "render_window",
+]
+
 
 # %% ../nbs/00b_samples.ipynb #cf06abfc
 def jaw_from_f1(f1: float) -> float:
     "Jaw opening in [0, 1] from the first formant: 250 Hz (closed vowels) -> 0, 750 Hz (/a/) -> 1."
     return float(np.clip((f1 - 250) / 500, 0, 1))
 
+
 def spread_from_f2(f2: float) -> float:
     "Lip spread in [-1, 1] from the second formant: 800 Hz (/u/, rounded) -> -1, 2200 Hz (/i/, spread) -> 1."
     return float(np.clip((f2 - 1500) / 700, -1, 1))
 
+
 @dataclass(frozen=True)
 class Phone:
     "Targets of one phone: acoustic (formants, voicing, aspiration, frication band) and visual (closure)."
+
     name: str
-    kind: str                      # vowel, nasal, approximant, plosive, fricative, pause
+    kind: str  # vowel, nasal, approximant, plosive, fricative, pause
     formants: tuple | None = None  # (F1, F2, F3) of the reference speaker; None = carried from the neighbours
-    voicing: float = 0.0           # amplitude of the voiced source
-    aspiration: float = 0.0        # noise through the formant filters (/h/, after voiceless plosives)
-    frication: float = 0.0         # band-passed noise amplitude
-    band: tuple | None = None      # frication band (Hz)
-    closure: float = 0.0           # 1 = lips pressed together
-    jaw: float | None = None       # None = from F1
+    voicing: float = 0.0  # amplitude of the voiced source
+    aspiration: float = 0.0  # noise through the formant filters (/h/, after voiceless plosives)
+    frication: float = 0.0  # band-passed noise amplitude
+    band: tuple | None = None  # frication band (Hz)
+    closure: float = 0.0  # 1 = lips pressed together
+    jaw: float | None = None  # None = from F1
 
     def visual(self) -> tuple:
         "(jaw, spread, closure) targets."
@@ -52,95 +81,258 @@ class Phone:
         jaw = self.jaw if self.jaw is not None else (jaw_from_f1(f1) if f1 else 0.1)
         return jaw, spread_from_f2(f2) if f2 else 0.0, self.closure
 
-V = lambda n, f: Phone(n, "vowel", f, voicing=1.0)
-PHONES = {p.name: p for p in [
-    V("a", (750, 1250, 2600)), V("ae", (680, 1750, 2500)), V("e", (500, 1850, 2600)), V("i", (300, 2250, 3000)),
-    V("o", (500, 900, 2500)), V("u", (320, 800, 2300)), V("@", (500, 1500, 2500)),
-    Phone("m", "nasal", (280, 1100, 2300), voicing=0.35, closure=1.0, jaw=0.1),
-    Phone("n", "nasal", (280, 1600, 2600), voicing=0.35, jaw=0.12),
-    Phone("l", "approximant", (360, 1100, 2700), voicing=0.6, jaw=0.2),
-    Phone("r", "approximant", (420, 1300, 1700), voicing=0.6, jaw=0.2),
-    Phone("w", "approximant", (300, 700, 2200), voicing=0.55, jaw=0.1),
-    Phone("y", "approximant", (280, 2200, 3000), voicing=0.55, jaw=0.1),
-    Phone("p", "plosive", closure=1.0, jaw=0.1, band=(400, 2500)), Phone("b", "plosive", voicing=0.12, closure=1.0, jaw=0.1, band=(400, 2500)),
-    Phone("t", "plosive", jaw=0.1, band=(3000, 7000)), Phone("d", "plosive", voicing=0.12, jaw=0.1, band=(3000, 7000)),
-    Phone("k", "plosive", jaw=0.15, band=(1500, 3500)), Phone("g", "plosive", voicing=0.12, jaw=0.15, band=(1500, 3500)),
-    Phone("s", "fricative", frication=0.30, band=(4000, 7800), jaw=0.05), Phone("z", "fricative", voicing=0.25, frication=0.15, band=(4000, 7800), jaw=0.05),
-    Phone("sh", "fricative", (350, 1000, 2300), frication=0.30, band=(2000, 5000), jaw=0.1),
-    Phone("f", "fricative", frication=0.12, band=(1000, 7800), closure=0.7, jaw=0.05), Phone("v", "fricative", voicing=0.25, frication=0.08, band=(1000, 7800), closure=0.7, jaw=0.05),
-    Phone("h", "fricative", aspiration=0.35),
-    Phone("_", "pause", closure=0.85, jaw=0.0),
-]}
+
+def V(n, f):
+    return Phone(n, "vowel", f, voicing=1.0)
+
+
+PHONES = {
+    p.name: p
+    for p in [
+        V("a", (750, 1250, 2600)),
+        V("ae", (680, 1750, 2500)),
+        V("e", (500, 1850, 2600)),
+        V("i", (300, 2250, 3000)),
+        V("o", (500, 900, 2500)),
+        V("u", (320, 800, 2300)),
+        V("@", (500, 1500, 2500)),
+        Phone("m", "nasal", (280, 1100, 2300), voicing=0.35, closure=1.0, jaw=0.1),
+        Phone("n", "nasal", (280, 1600, 2600), voicing=0.35, jaw=0.12),
+        Phone("l", "approximant", (360, 1100, 2700), voicing=0.6, jaw=0.2),
+        Phone("r", "approximant", (420, 1300, 1700), voicing=0.6, jaw=0.2),
+        Phone("w", "approximant", (300, 700, 2200), voicing=0.55, jaw=0.1),
+        Phone("y", "approximant", (280, 2200, 3000), voicing=0.55, jaw=0.1),
+        Phone("p", "plosive", closure=1.0, jaw=0.1, band=(400, 2500)),
+        Phone("b", "plosive", voicing=0.12, closure=1.0, jaw=0.1, band=(400, 2500)),
+        Phone("t", "plosive", jaw=0.1, band=(3000, 7000)),
+        Phone("d", "plosive", voicing=0.12, jaw=0.1, band=(3000, 7000)),
+        Phone("k", "plosive", jaw=0.15, band=(1500, 3500)),
+        Phone("g", "plosive", voicing=0.12, jaw=0.15, band=(1500, 3500)),
+        Phone("s", "fricative", frication=0.30, band=(4000, 7800), jaw=0.05),
+        Phone("z", "fricative", voicing=0.25, frication=0.15, band=(4000, 7800), jaw=0.05),
+        Phone("sh", "fricative", (350, 1000, 2300), frication=0.30, band=(2000, 5000), jaw=0.1),
+        Phone("f", "fricative", frication=0.12, band=(1000, 7800), closure=0.7, jaw=0.05),
+        Phone("v", "fricative", voicing=0.25, frication=0.08, band=(1000, 7800), closure=0.7, jaw=0.05),
+        Phone("h", "fricative", aspiration=0.35),
+        Phone("_", "pause", closure=0.85, jaw=0.0),
+    ]
+}
 CONSONANTS = [p for p in PHONES if PHONES[p].kind not in ("vowel", "pause")]
 VOWELS = [p for p in PHONES if PHONES[p].kind == "vowel"]
+
 
 # %% ../nbs/00b_samples.ipynb #b7bcc9ae
 @dataclass(frozen=True)
 class Speaker:
     "Voice and appearance of one synthetic speaker."
+
     id: str
-    f0: float                 # mean pitch (Hz)
-    tract: float              # formant scale (shorter vocal tract -> higher formants)
-    rate: float               # speaking rate (1 = reference durations)
-    breath: float             # breathiness (noise in the voice source)
-    skin: tuple               # RGB
+    f0: float  # mean pitch (Hz)
+    tract: float  # formant scale (shorter vocal tract -> higher formants)
+    rate: float  # speaking rate (1 = reference durations)
+    breath: float  # breathiness (noise in the voice source)
+    skin: tuple  # RGB
     hair: tuple
-    hair_style: int           # 0 short cap, 1 long, 2 bald, 3 curly
+    hair_style: int  # 0 short cap, 1 long, 2 bald, 3 curly
     eyes: tuple
-    face_w: float             # half-width of the face (px at 256)
-    face_h: float             # half-height
-    mouth_w: float            # half-width of the mouth at rest
-    bg: tuple                 # two background colours
+    face_w: float  # half-width of the face (px at 256)
+    face_h: float  # half-height
+    mouth_w: float  # half-width of the mouth at rest
+    bg: tuple  # two background colours
     shirt: tuple
-    light: float              # side-lighting strength
+    light: float  # side-lighting strength
+
 
 SPEAKERS = [
-    Speaker("s0", 105, 1.00, 1.00, 0.03, (232, 190, 160), (45, 30, 20), 0, (70, 110, 160), 74, 98, 27, ((70, 90, 120), (150, 170, 190)), (40, 60, 110), 0.10),
-    Speaker("s1", 210, 1.17, 1.10, 0.08, (150, 95, 60), (20, 15, 15), 1, (60, 40, 25), 70, 96, 25, ((150, 120, 90), (210, 190, 160)), (140, 40, 50), 0.12),
-    Speaker("s2", 128, 1.04, 0.90, 0.04, (250, 220, 190), (220, 185, 120), 0, (80, 140, 90), 78, 102, 29, ((60, 110, 80), (140, 190, 150)), (200, 200, 205), 0.08),
-    Speaker("s3", 185, 1.12, 1.05, 0.10, (100, 65, 45), (30, 25, 25), 3, (45, 30, 20), 76, 97, 28, ((110, 80, 130), (190, 160, 210)), (230, 170, 40), 0.14),
-    Speaker("s4", 95, 0.96, 0.95, 0.02, (205, 150, 110), (120, 120, 125), 2, (90, 70, 50), 80, 100, 30, ((40, 40, 50), (100, 100, 115)), (70, 110, 70), 0.10),
-    Speaker("s5", 235, 1.22, 1.15, 0.07, (240, 200, 175), (150, 60, 25), 1, (70, 130, 70), 68, 95, 24, ((200, 140, 90), (240, 210, 170)), (60, 130, 160), 0.06),
+    Speaker(
+        "s0",
+        105,
+        1.00,
+        1.00,
+        0.03,
+        (232, 190, 160),
+        (45, 30, 20),
+        0,
+        (70, 110, 160),
+        74,
+        98,
+        27,
+        ((70, 90, 120), (150, 170, 190)),
+        (40, 60, 110),
+        0.10,
+    ),
+    Speaker(
+        "s1",
+        210,
+        1.17,
+        1.10,
+        0.08,
+        (150, 95, 60),
+        (20, 15, 15),
+        1,
+        (60, 40, 25),
+        70,
+        96,
+        25,
+        ((150, 120, 90), (210, 190, 160)),
+        (140, 40, 50),
+        0.12,
+    ),
+    Speaker(
+        "s2",
+        128,
+        1.04,
+        0.90,
+        0.04,
+        (250, 220, 190),
+        (220, 185, 120),
+        0,
+        (80, 140, 90),
+        78,
+        102,
+        29,
+        ((60, 110, 80), (140, 190, 150)),
+        (200, 200, 205),
+        0.08,
+    ),
+    Speaker(
+        "s3",
+        185,
+        1.12,
+        1.05,
+        0.10,
+        (100, 65, 45),
+        (30, 25, 25),
+        3,
+        (45, 30, 20),
+        76,
+        97,
+        28,
+        ((110, 80, 130), (190, 160, 210)),
+        (230, 170, 40),
+        0.14,
+    ),
+    Speaker(
+        "s4",
+        95,
+        0.96,
+        0.95,
+        0.02,
+        (205, 150, 110),
+        (120, 120, 125),
+        2,
+        (90, 70, 50),
+        80,
+        100,
+        30,
+        ((40, 40, 50), (100, 100, 115)),
+        (70, 110, 70),
+        0.10,
+    ),
+    Speaker(
+        "s5",
+        235,
+        1.22,
+        1.15,
+        0.07,
+        (240, 200, 175),
+        (150, 60, 25),
+        1,
+        (70, 130, 70),
+        68,
+        95,
+        24,
+        ((200, 140, 90), (240, 210, 170)),
+        (60, 130, 160),
+        0.06,
+    ),
     # held-out speakers (test split)
-    Speaker("s6", 115, 1.02, 1.00, 0.05, (175, 120, 80), (35, 25, 20), 0, (50, 35, 25), 77, 100, 28, ((50, 100, 110), (120, 180, 185)), (150, 150, 150), 0.12),
-    Speaker("s7", 200, 1.15, 1.05, 0.06, (245, 210, 185), (95, 60, 35), 1, (60, 90, 150), 71, 97, 25, ((130, 60, 70), (210, 150, 150)), (30, 30, 35), 0.09),
+    Speaker(
+        "s6",
+        115,
+        1.02,
+        1.00,
+        0.05,
+        (175, 120, 80),
+        (35, 25, 20),
+        0,
+        (50, 35, 25),
+        77,
+        100,
+        28,
+        ((50, 100, 110), (120, 180, 185)),
+        (150, 150, 150),
+        0.12,
+    ),
+    Speaker(
+        "s7",
+        200,
+        1.15,
+        1.05,
+        0.06,
+        (245, 210, 185),
+        (95, 60, 35),
+        1,
+        (60, 90, 150),
+        71,
+        97,
+        25,
+        ((130, 60, 70), (210, 150, 150)),
+        (30, 30, 35),
+        0.09,
+    ),
 ]
 TEST_SPEAKERS = ("s6", "s7")
 
 # %% ../nbs/00b_samples.ipynb #7221d914
 CTRL_RATE = 1000  # control tracks: one value per millisecond
 
+
 def _word(rng: np.random.Generator, rate: float) -> list[tuple[str, float]]:
     "One word of 1-3 syllables, (C)V(C) each, stress on the first; durations divided by the speaking rate."
     word = []
     for syl in range(int(rng.integers(1, 4))):
-        if rng.random() < 0.8: word.append((str(rng.choice(CONSONANTS)), rng.uniform(0.05, 0.09)))
-        word.append((str(rng.choice(VOWELS)), rng.uniform(0.12, 0.22) if syl == 0 else rng.uniform(0.07, 0.12)))
-        if rng.random() < 0.3: word.append((str(rng.choice(CONSONANTS)), rng.uniform(0.05, 0.09)))
-    if rng.random() < 0.25: word.append(("_", rng.uniform(0.03, 0.08)))
+        if rng.random() < 0.8:
+            word.append((str(rng.choice(CONSONANTS)), rng.uniform(0.05, 0.09)))
+        word.append(
+            (str(rng.choice(VOWELS)), rng.uniform(0.12, 0.22) if syl == 0 else rng.uniform(0.07, 0.12))
+        )
+        if rng.random() < 0.3:
+            word.append((str(rng.choice(CONSONANTS)), rng.uniform(0.05, 0.09)))
+    if rng.random() < 0.25:
+        word.append(("_", rng.uniform(0.03, 0.08)))
     return [(p, d / rate) for p, d in word]
 
+
 def make_utterance(rng: np.random.Generator, seconds: float, spk: Speaker) -> list[tuple[str, float]]:
-    "A random phone sequence [(phone, seconds)] that fills `seconds`: phrases of 2-5 words, pauses between phrases."
+    """A random phone sequence [(phone, seconds)] that fills `seconds`: phrases of 2-5 words, pauses between
+    phrases."""
     out = [("_", rng.uniform(0.25, 0.5))]
     t, end = out[0][1], seconds - rng.uniform(0.3, 0.6)
     while True:
         words = [_word(rng, spk.rate) for _ in range(int(rng.integers(2, 6)))]
-        while words and t + sum(d for w in words for _, d in w) > end: words.pop()   # shorten the last phrase to fit
-        if not words: break
-        for w in words: out += w
+        while words and t + sum(d for w in words for _, d in w) > end:
+            words.pop()  # shorten the last phrase to fit
+        if not words:
+            break
+        for w in words:
+            out += w
         t += sum(d for w in words for _, d in w)
-        out.append(("_", min(rng.uniform(0.25, 0.6), max(end - t, 0.0)))); t += out[-1][1]
+        out.append(("_", min(rng.uniform(0.25, 0.6), max(end - t, 0.0))))
+        t += out[-1][1]
     out.append(("_", seconds - t))
     return [(p, d) for p, d in out if d > 0]
+
 
 # %% ../nbs/00b_samples.ipynb #00256deb
 def _smooth(x: np.ndarray, ms: float) -> np.ndarray:
     "Gaussian smoothing of a 1 kHz track with standard deviation `ms` milliseconds."
     return scipy.ndimage.gaussian_filter1d(x, ms, mode="nearest") if ms > 0 else x
 
+
 def articulation(phones: list[tuple[str, float]], spk: Speaker, rng: np.random.Generator) -> dict:
-    "1 kHz tracks (F1-F3, voicing, aspiration, frication per band, pitch, jaw, spread, closure) of a phone sequence."
+    """1 kHz tracks (F1-F3, voicing, aspiration, frication per band, pitch, jaw, spread, closure) of a phone
+    sequence."""
     bounds = np.round(np.cumsum([0] + [d for _, d in phones]) * CTRL_RATE).astype(int)
     n = bounds[-1]
     tr = {k: np.zeros(n) for k in ("voicing", "aspiration", "jaw", "spread", "closure")}
@@ -150,18 +342,22 @@ def articulation(phones: list[tuple[str, float]], spk: Speaker, rng: np.random.G
         p = PHONES[name]
         jaw, spread, closure = p.visual()
         tr["jaw"][a:b], tr["spread"][a:b], tr["closure"][a:b] = jaw, spread, closure
-        if p.formants: formants[:, a:b] = np.array(p.formants)[:, None] * spk.tract
+        if p.formants:
+            formants[:, a:b] = np.array(p.formants)[:, None] * spk.tract
         tr["voicing"][a:b], tr["aspiration"][a:b] = p.voicing, p.aspiration
-        if p.kind == "vowel": stress[a:b] = 1.0 if b - a > 110 / spk.rate else 0.75
-        if p.kind == "plosive":                                  # closure, then a burst and (voiceless) aspiration
+        if p.kind == "vowel":
+            stress[a:b] = 1.0 if b - a > 110 / spk.rate else 0.75
+        if p.kind == "plosive":  # closure, then a burst and (voiceless) aspiration
             burst = min(b - 1, a + int(0.65 * (b - a)))
             tr["voicing"][a:burst] = p.voicing
-            fric.setdefault(p.band, np.zeros(n))[burst:min(b, burst + 15)] = 0.45
-            if p.voicing == 0: tr["aspiration"][burst + 10:b] = 0.25
+            fric.setdefault(p.band, np.zeros(n))[burst : min(b, burst + 15)] = 0.45
+            if p.voicing == 0:
+                tr["aspiration"][burst + 10 : b] = 0.25
             tr["closure"][burst:b] = 0.0
-        elif p.band: fric.setdefault(p.band, np.zeros(n))[a:b] = p.frication
+        elif p.band:
+            fric.setdefault(p.band, np.zeros(n))[a:b] = p.frication
     idx = np.arange(n)
-    for k in range(3):                                           # carry formants through consonants and pauses
+    for k in range(3):  # carry formants through consonants and pauses
         ok = ~np.isnan(formants[k])
         formants[k] = np.interp(idx, idx[ok], formants[k][ok]) if ok.any() else 500.0 * (k + 1) * spk.tract
     vowel_gain = np.where(stress > 0, stress, 1.0)
@@ -172,13 +368,20 @@ def articulation(phones: list[tuple[str, float]], spk: Speaker, rng: np.random.G
     start = 0
     for i in range(1, n + 1):
         if i == n or silent[i] != silent[start]:
-            phrase_pos[start:i] = np.linspace(0, 1, i - start); start = i
+            phrase_pos[start:i] = np.linspace(0, 1, i - start)
+            start = i
     f0 = spk.f0 * (1.12 - 0.22 * phrase_pos) * (1 + 0.08 * _smooth(stress == 1.0, 40)) * (1 + 0.02 * wander)
     return dict(
-        f=np.stack([_smooth(formants[k], 20) for k in range(3)]), f0=_smooth(f0, 30),
-        voicing=_smooth(tr["voicing"] * vowel_gain, 6), aspiration=_smooth(tr["aspiration"], 4),
+        f=np.stack([_smooth(formants[k], 20) for k in range(3)]),
+        f0=_smooth(f0, 30),
+        voicing=_smooth(tr["voicing"] * vowel_gain, 6),
+        aspiration=_smooth(tr["aspiration"], 4),
         frication={band: _smooth(a, 3) for band, a in fric.items()},
-        jaw=_smooth(tr["jaw"], 25), spread=_smooth(tr["spread"], 30), closure=_smooth(tr["closure"], 10))
+        jaw=_smooth(tr["jaw"], 25),
+        spread=_smooth(tr["spread"], 30),
+        closure=_smooth(tr["closure"], 10),
+    )
+
 
 # %% ../nbs/00b_samples.ipynb #92fd76f1
 def _resonate(x: np.ndarray, freq: np.ndarray, bw: float, sr: int, block: int = 80) -> np.ndarray:
@@ -188,18 +391,24 @@ def _resonate(x: np.ndarray, freq: np.ndarray, bw: float, sr: int, block: int = 
     for s in range(0, len(x), block):
         c = 2 * r * math.cos(2 * math.pi * freq[s] / sr)
         a = [1.0, -c, r * r]
-        y[s:s + block], zi = scipy.signal.lfilter([1 - c + r * r], a, x[s:s + block], zi=zi)
+        y[s : s + block], zi = scipy.signal.lfilter([1 - c + r * r], a, x[s : s + block], zi=zi)
     return y
 
-def synthesize(tracks: dict, spk: Speaker, rng: np.random.Generator, sr: int = OFFICIAL_AV.sample_rate) -> np.ndarray:
+
+def synthesize(
+    tracks: dict, spk: Speaker, rng: np.random.Generator, sr: int = OFFICIAL_AV.sample_rate
+) -> np.ndarray:
     "16 kHz speech from articulation tracks, float32, peak about 0.5."
     n_ctrl = len(tracks["jaw"])
     n = n_ctrl * sr // CTRL_RATE
-    at = lambda x: np.interp(np.arange(n) * CTRL_RATE / sr, np.arange(n_ctrl), x)
-    f0 = at(tracks["f0"]) * (1 + 0.004 * rng.standard_normal(n))                # jitter
+
+    def at(x):
+        return np.interp(np.arange(n) * CTRL_RATE / sr, np.arange(n_ctrl), x)
+
+    f0 = at(tracks["f0"]) * (1 + 0.004 * rng.standard_normal(n))  # jitter
     phase = 2 * np.pi * np.cumsum(f0) / sr
     source = np.zeros(n)
-    for k in range(1, int(7600 / f0.min()) + 1):                                 # band-limited harmonics
+    for k in range(1, int(7600 / f0.min()) + 1):  # band-limited harmonics
         source += np.where(k * f0 < 7600, np.sin(k * phase) / k, 0.0)
     noise = rng.standard_normal(n)
     voiced = at(tracks["voicing"]) * (source * (1 + spk.breath * noise) + spk.breath * 2 * noise)
@@ -215,67 +424,120 @@ def synthesize(tracks: dict, spk: Speaker, rng: np.random.Generator, sr: int = O
     room = scipy.signal.lfilter([1], [1, -0.9], rng.standard_normal(n)) * 10 ** (-62 / 20)
     return (0.5 * x / (np.abs(x).max() + 1e-9) + room).astype(np.float32)
 
+
 # %% ../nbs/00b_samples.ipynb #d82702fa
 _SUB = 16  # cv2 drawing with 4 bits of sub-pixel precision
 
+
 def _ellipse(img, c, axes, color, a0=0, a1=360, angle=0, thickness=-1):
-    cv2.ellipse(img, (int(round(c[0] * _SUB)), int(round(c[1] * _SUB))),
-                (max(int(round(axes[0] * _SUB)), 0), max(int(round(axes[1] * _SUB)), 0)),
-                angle, a0, a1, color, thickness, cv2.LINE_AA, 4)
+    cv2.ellipse(
+        img,
+        (int(round(c[0] * _SUB)), int(round(c[1] * _SUB))),
+        (max(int(round(axes[0] * _SUB)), 0), max(int(round(axes[1] * _SUB)), 0)),
+        angle,
+        a0,
+        a1,
+        color,
+        thickness,
+        cv2.LINE_AA,
+        4,
+    )
+
 
 class FaceRenderer:
     "Draws a speaker's head as an RGBA layer (256 x 256, premultiplied) for given mouth and eye states."
+
     size = 256
 
     def __init__(self, spk: Speaker, seed: int = 0):
         self.spk = spk
         rng = np.random.default_rng(seed)
-        yy, xx = np.mgrid[0:self.size, 0:self.size].astype(np.float32)
-        texture = cv2.GaussianBlur(rng.standard_normal((self.size, self.size)).astype(np.float32), (0, 0), 1.5) * 0.05
-        self.shade = ((1 + spk.light * (xx - 128) / 128) * (1 + texture))[..., None]   # (256, 256, 1)
+        yy, xx = np.mgrid[0 : self.size, 0 : self.size].astype(np.float32)
+        texture = (
+            cv2.GaussianBlur(rng.standard_normal((self.size, self.size)).astype(np.float32), (0, 0), 1.5)
+            * 0.05
+        )
+        self.shade = ((1 + spk.light * (xx - 128) / 128) * (1 + texture))[..., None]  # (256, 256, 1)
 
     def __call__(self, mouth_open: float, spread: float, blink: float = 0.0) -> np.ndarray:
         s, W, H = self.spk, self.spk.face_w, self.spk.face_h
         rgb = np.zeros((self.size, self.size, 3), np.uint8)
         alpha = np.zeros((self.size, self.size), np.uint8)
+
         def ell(c, axes, color, a0=0, a1=360, solid=True):
             _ellipse(rgb, c, axes, tuple(int(v) for v in color), a0, a1)
-            if solid: _ellipse(alpha, c, axes, 255, a0, a1)
+            if solid:
+                _ellipse(alpha, c, axes, 255, a0, a1)
+
         skin = np.array(s.skin, float)
-        drop = 16 * mouth_open                                                   # the chin follows the jaw
+        drop = 16 * mouth_open  # the chin follows the jaw
         cy = 120
-        if s.hair_style == 1: ell((128, cy + 10), (W + 16, H + 24), s.hair)      # long hair behind the head
-        ell((128, 300), (125, 75), s.shirt)                                     # shoulders
-        cv2.rectangle(rgb, (int(128 - 0.42 * W), 170), (int(128 + 0.42 * W), 256), tuple(int(v) for v in skin * 0.82), -1)
+        if s.hair_style == 1:
+            ell((128, cy + 10), (W + 16, H + 24), s.hair)  # long hair behind the head
+        ell((128, 300), (125, 75), s.shirt)  # shoulders
+        cv2.rectangle(
+            rgb,
+            (int(128 - 0.42 * W), 170),
+            (int(128 + 0.42 * W), 256),
+            tuple(int(v) for v in skin * 0.82),
+            -1,
+        )
         cv2.rectangle(alpha, (int(128 - 0.42 * W), 170), (int(128 + 0.42 * W), 256), 255, -1)
-        for side in (-1, 1): ell((128 + side * W, cy + 8), (9, 17), skin * 0.9)  # ears
-        ell((128, cy + drop / 2), (W, H + drop / 2), skin)                       # face, chin drops with the jaw
-        if s.hair_style in (0, 1): ell((128, cy - 0.55 * H), (W + 4, 0.55 * H), s.hair, 180, 360)
+        for side in (-1, 1):
+            ell((128 + side * W, cy + 8), (9, 17), skin * 0.9)  # ears
+        ell((128, cy + drop / 2), (W, H + drop / 2), skin)  # face, chin drops with the jaw
+        if s.hair_style in (0, 1):
+            ell((128, cy - 0.55 * H), (W + 4, 0.55 * H), s.hair, 180, 360)
         if s.hair_style == 3:
-            for a in np.linspace(180, 360, 9): ell((128 + (W - 4) * math.cos(math.radians(a)), cy - 0.35 * H + 0.6 * H * math.sin(math.radians(a))), (16, 14), s.hair)
-        if s.hair_style == 2: ell((128, cy - 0.62 * H), (0.8 * W, 0.28 * H), skin * 0.93, 180, 360)
-        for side in (-1, 1):                                                     # eyes and brows
+            for a in np.linspace(180, 360, 9):
+                ell(
+                    (
+                        128 + (W - 4) * math.cos(math.radians(a)),
+                        cy - 0.35 * H + 0.6 * H * math.sin(math.radians(a)),
+                    ),
+                    (16, 14),
+                    s.hair,
+                )
+        if s.hair_style == 2:
+            ell((128, cy - 0.62 * H), (0.8 * W, 0.28 * H), skin * 0.93, 180, 360)
+        for side in (-1, 1):  # eyes and brows
             ex, ey = 128 + side * 0.38 * W, cy - 14
-            ell((ex, ey - 1), (17, 11), skin * 0.62)                             # eye socket shadow
+            ell((ex, ey - 1), (17, 11), skin * 0.62)  # eye socket shadow
             ell((ex, ey), (12, 6.5 * (1 - blink) + 0.6), (215, 210, 200))
-            if blink < 0.6: ell((ex, ey), (6, 6 * (1 - blink)), s.eyes); ell((ex, ey), (2.8, 2.8 * (1 - blink)), (15, 10, 10))
-            cv2.line(rgb, (int((ex - 14) * _SUB), int((ey - 13 + side * 0) * _SUB)), (int((ex + 14) * _SUB), int((ey - 15) * _SUB)),
-                     tuple(int(v) for v in np.array(s.hair) * 0.8), 3, cv2.LINE_AA, 4)
-        ell((128, cy + 22), (6, 14), skin * 0.88)                               # nose
-        for side in (-1, 1): ell((128 + side * 6, cy + 33), (3.5, 2.2), skin * 0.55)
+            if blink < 0.6:
+                ell((ex, ey), (6, 6 * (1 - blink)), s.eyes)
+                ell((ex, ey), (2.8, 2.8 * (1 - blink)), (15, 10, 10))
+            cv2.line(
+                rgb,
+                (int((ex - 14) * _SUB), int((ey - 13 + side * 0) * _SUB)),
+                (int((ex + 14) * _SUB), int((ey - 15) * _SUB)),
+                tuple(int(v) for v in np.array(s.hair) * 0.8),
+                3,
+                cv2.LINE_AA,
+                4,
+            )
+        ell((128, cy + 22), (6, 14), skin * 0.88)  # nose
+        for side in (-1, 1):
+            ell((128 + side * 6, cy + 33), (3.5, 2.2), skin * 0.55)
         # the mouth: width from spread, opening from jaw * (1 - closure)
         mx, my = 128, cy + 56 + 0.35 * drop
         mw = s.mouth_w * (1 + 0.22 * spread) * (1 - 0.08 * mouth_open)
         gap = 0.8 + 24 * mouth_open
         lip = np.clip(skin * np.array([0.78, 0.52, 0.55]) + np.array([30, 0, 5]), 0, 255)
-        ell((mx, my - gap / 2), (mw, 6.5), lip, 180, 360)                        # upper lip
-        ell((mx, my + gap / 2), (0.92 * mw, 7.5), lip, 0, 180)                   # lower lip
-        ell((mx, my), (0.94 * mw, gap / 2), (40, 14, 20))                        # mouth interior
-        if gap > 4: ell((mx, my - gap / 2 + min(gap * 0.14, 3)), (0.7 * mw, min(gap * 0.14, 3)), (236, 232, 218))  # teeth
-        if mouth_open > 0.45: ell((mx, my + gap / 2 - 2), (0.5 * mw, gap * 0.18), (150, 60, 70))              # tongue
-        for side in (-1, 1): ell((mx + side * mw, my), (1.5, 1.5), lip * 0.6)
+        ell((mx, my - gap / 2), (mw, 6.5), lip, 180, 360)  # upper lip
+        ell((mx, my + gap / 2), (0.92 * mw, 7.5), lip, 0, 180)  # lower lip
+        ell((mx, my), (0.94 * mw, gap / 2), (40, 14, 20))  # mouth interior
+        if gap > 4:
+            ell(
+                (mx, my - gap / 2 + min(gap * 0.14, 3)), (0.7 * mw, min(gap * 0.14, 3)), (236, 232, 218)
+            )  # teeth
+        if mouth_open > 0.45:
+            ell((mx, my + gap / 2 - 2), (0.5 * mw, gap * 0.18), (150, 60, 70))  # tongue
+        for side in (-1, 1):
+            ell((mx + side * mw, my), (1.5, 1.5), lip * 0.6)
         out = np.clip(rgb * self.shade, 0, 255)
-        return np.dstack([out, alpha]).astype(np.uint8)                          # (256, 256, 4)
+        return np.dstack([out, alpha]).astype(np.uint8)  # (256, 256, 4)
+
 
 # %% ../nbs/00b_samples.ipynb #8a0fc2b9
 def make_background(w: int, h: int, colours: tuple, rng: np.random.Generator) -> np.ndarray:
@@ -285,9 +547,18 @@ def make_background(w: int, h: int, colours: tuple, rng: np.random.Generator) ->
     for _ in range(4):
         c = (int(rng.integers(w)), int(rng.integers(h)))
         col = tuple(float(v) for v in np.clip(img[c[1], c[0]] + rng.uniform(-35, 35, 3), 0, 255))
-        if rng.random() < 0.5: cv2.circle(img, c, int(rng.integers(h // 8, h // 3)), col, -1)
-        else: cv2.rectangle(img, c, (c[0] + int(rng.integers(w // 6, w // 2)), c[1] + int(rng.integers(h // 6, h // 2))), col, -1)
+        if rng.random() < 0.5:
+            cv2.circle(img, c, int(rng.integers(h // 8, h // 3)), col, -1)
+        else:
+            cv2.rectangle(
+                img,
+                c,
+                (c[0] + int(rng.integers(w // 6, w // 2)), c[1] + int(rng.integers(h // 6, h // 2))),
+                col,
+                -1,
+            )
     return np.clip(cv2.GaussianBlur(img, (0, 0), 6), 0, 255).astype(np.uint8)
+
 
 def place(layer: np.ndarray, background: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     "Warp a premultiplied RGBA layer by the 2x3 affine `matrix` and composite it over `background`."
@@ -296,8 +567,12 @@ def place(layer: np.ndarray, background: np.ndarray, matrix: np.ndarray) -> np.n
     a = warped[..., 3:].astype(np.float32) / 255
     return np.clip(warped[..., :3] + background * (1 - a), 0, 255).astype(np.uint8)
 
-def pose_matrix(t: float, phase: np.ndarray, scale: float = 1.0, centre=(128.0, 128.0), amp: float = 1.0) -> np.ndarray:
-    "Affine matrix of a slowly swaying head at time `t`: rotation, nod and drift, then scale and move to `centre`."
+
+def pose_matrix(
+    t: float, phase: np.ndarray, scale: float = 1.0, centre=(128.0, 128.0), amp: float = 1.0
+) -> np.ndarray:
+    """Affine matrix of a slowly swaying head at time `t`: rotation, nod and drift, then scale and move to
+    `centre`."""
     angle = amp * 1.8 * math.sin(2 * math.pi * 0.21 * t + phase[0])
     dx = amp * 2.5 * math.sin(2 * math.pi * 0.13 * t + phase[1])
     dy = amp * 1.8 * math.sin(2 * math.pi * 0.31 * t + phase[2])
@@ -305,45 +580,58 @@ def pose_matrix(t: float, phase: np.ndarray, scale: float = 1.0, centre=(128.0, 
     m[:, 2] += np.array(centre) - 128 + np.array([dx, dy]) * scale
     return m
 
+
 # %% ../nbs/00b_samples.ipynb #33694492
 @dataclass(frozen=True)
 class ClipSpec:
     "Everything that defines one generated clip."
+
     id: str
     speaker: str
     split: str
     seconds: float
     seed: int
-    canvas: tuple = (256, 256)        # (w, h) of the video frame
-    face_scale: float = 1.0           # size of the 256 px face in the frame
-    centre: tuple = (128.0, 128.0)    # face centre at the start (px)
-    drift: tuple = (0.0, 0.0)         # face motion (px per second)
-    audio_offset_frames: int = 0      # > 0: audio delayed by this many frames
+    canvas: tuple = (256, 256)  # (w, h) of the video frame
+    face_scale: float = 1.0  # size of the 256 px face in the frame
+    centre: tuple = (128.0, 128.0)  # face centre at the start (px)
+    drift: tuple = (0.0, 0.0)  # face motion (px per second)
+    audio_offset_frames: int = 0  # > 0: audio delayed by this many frames
+
 
 def per_frame(track: np.ndarray, n_frames: int, fps: int = OFFICIAL_AV.fps) -> np.ndarray:
     "Mean of a 1 kHz track over each frame's time on screen [i / fps, (i + 1) / fps)."
     step = CTRL_RATE // fps
-    return track[:n_frames * step].reshape(n_frames, step).mean(axis=1)
+    return track[: n_frames * step].reshape(n_frames, step).mean(axis=1)
 
-def render_clip(spec: ClipSpec, fps: int = OFFICIAL_AV.fps, sr: int = OFFICIAL_AV.sample_rate,
-                mouth: Callable | None = None):
+
+def render_clip(
+    spec: ClipSpec,
+    fps: int = OFFICIAL_AV.fps,
+    sr: int = OFFICIAL_AV.sample_rate,
+    mouth: Callable | None = None,
+):
     "Frames (n, h, w, 3) uint8, audio (n * 640,) float32 and per-frame metadata of one clip."
     spk = {s.id: s for s in SPEAKERS}[spec.speaker]
     rng = np.random.default_rng(spec.seed)
     n_frames = int(round(spec.seconds * fps))
     phones = make_utterance(rng, n_frames / fps, spk)
     tracks = articulation(phones, spk, rng)
-    wav = synthesize(tracks, spk, rng, sr)[:n_frames * sr // fps]
-    if spec.audio_offset_frames:                                                  # known audio delay
+    wav = synthesize(tracks, spk, rng, sr)[: n_frames * sr // fps]
+    if spec.audio_offset_frames:  # known audio delay
         k = spec.audio_offset_frames * sr // fps
-        wav = np.concatenate([wav[:k] * 0.02, wav[:-k]]) if k > 0 else np.concatenate([wav[-k:], wav[k:] * 0.02])
+        wav = (
+            np.concatenate([wav[:k] * 0.02, wav[:-k]])
+            if k > 0
+            else np.concatenate([wav[-k:], wav[k:] * 0.02])
+        )
     mouth_open = per_frame(tracks["jaw"] * (1 - tracks["closure"]), n_frames, fps)
     spread = per_frame(tracks["spread"], n_frames, fps)
-    if mouth is not None: mouth_open, spread = mouth(mouth_open.copy(), spread.copy())   # controlled experiments
+    if mouth is not None:
+        mouth_open, spread = mouth(mouth_open.copy(), spread.copy())  # controlled experiments
     blink = np.zeros(n_frames)
-    for b in np.cumsum(rng.uniform(1.5, 4.5, 8)) * fps:                          # a blink every 1.5-4.5 s
-        seg = blink[int(b):int(b) + 4]
-        seg[:] = np.array([0.5, 1.0, 1.0, 0.5])[:len(seg)]
+    for b in np.cumsum(rng.uniform(1.5, 4.5, 8)) * fps:  # a blink every 1.5-4.5 s
+        seg = blink[int(b) : int(b) + 4]
+        seg[:] = np.array([0.5, 1.0, 1.0, 0.5])[: len(seg)]
     renderer = FaceRenderer(spk, seed=spec.seed)
     w, h = spec.canvas
     background = make_background(w, h, spk.bg, np.random.default_rng(spec.seed + 1))
@@ -354,17 +642,31 @@ def render_clip(spec: ClipSpec, fps: int = OFFICIAL_AV.fps, sr: int = OFFICIAL_A
         centre = (spec.centre[0] + spec.drift[0] * t, spec.centre[1] + spec.drift[1] * t)
         m = pose_matrix(t, phase, spec.face_scale, centre)
         frames.append(place(renderer(mouth_open[i], spread[i], blink[i]), background, m))
-        corners = np.array([[128 - spk.face_w, 120 - spk.face_h, 1], [128 + spk.face_w, 120 + spk.face_h, 1]]) @ m.T
+        corners = (
+            np.array([[128 - spk.face_w, 120 - spk.face_h, 1], [128 + spk.face_w, 120 + spk.face_h, 1]]) @ m.T
+        )
         boxes.append([round(float(v), 1) for v in corners.ravel()])
     bounds = np.cumsum([0] + [d for _, d in phones])
-    meta = dict(id=spec.id, speaker=spec.speaker, fps=fps, n_frames=n_frames,
-                mouth_open=[round(float(v), 4) for v in mouth_open], mouth_spread=[round(float(v), 4) for v in spread],
-                blink=[float(v) for v in blink], face_box=boxes,
-                phones=[[p, round(float(a), 3), round(float(b), 3)] for (p, _), a, b in zip(phones, bounds[:-1], bounds[1:])])
+    meta = dict(
+        id=spec.id,
+        speaker=spec.speaker,
+        fps=fps,
+        n_frames=n_frames,
+        mouth_open=[round(float(v), 4) for v in mouth_open],
+        mouth_spread=[round(float(v), 4) for v in spread],
+        blink=[float(v) for v in blink],
+        face_box=boxes,
+        phones=[
+            [p, round(float(a), 3), round(float(b), 3)]
+            for (p, _), a, b in zip(phones, bounds[:-1], bounds[1:])
+        ],
+    )
     return np.stack(frames), wav, meta
+
 
 # %% ../nbs/00b_samples.ipynb #f3184b6b
 CORPUS_SEED = SEED  # 1247, the project's seed
+
 
 def corpus_plan(seed: int = CORPUS_SEED) -> list[ClipSpec]:
     "The clips of the sample corpus, deterministic from `seed`."
@@ -373,14 +675,51 @@ def corpus_plan(seed: int = CORPUS_SEED) -> list[ClipSpec]:
     for spk in SPEAKERS:
         split = "test" if spk.id in TEST_SPEAKERS else "train"
         for k in range(5):
-            specs.append(ClipSpec(f"{spk.id}_{k:02d}", spk.id, split, round(float(rng.uniform(5, 8)) * 25) / 25, int(rng.integers(2**31))))
+            specs.append(
+                ClipSpec(
+                    f"{spk.id}_{k:02d}",
+                    spk.id,
+                    split,
+                    round(float(rng.uniform(5, 8)) * 25) / 25,
+                    int(rng.integers(2**31)),
+                )
+            )
     specs += [
-        ClipSpec("wild_00", "s6", "wild", 6.0, int(rng.integers(2**31)), canvas=(384, 288), face_scale=0.7, centre=(110, 130)),
-        ClipSpec("wild_01", "s7", "wild", 6.0, int(rng.integers(2**31)), canvas=(288, 384), face_scale=0.85, centre=(170, 240)),
-        ClipSpec("wild_02", "s4", "wild", 6.0, int(rng.integers(2**31)), canvas=(448, 320), face_scale=0.6, centre=(100, 150), drift=(40, -5)),
+        ClipSpec(
+            "wild_00",
+            "s6",
+            "wild",
+            6.0,
+            int(rng.integers(2**31)),
+            canvas=(384, 288),
+            face_scale=0.7,
+            centre=(110, 130),
+        ),
+        ClipSpec(
+            "wild_01",
+            "s7",
+            "wild",
+            6.0,
+            int(rng.integers(2**31)),
+            canvas=(288, 384),
+            face_scale=0.85,
+            centre=(170, 240),
+        ),
+        ClipSpec(
+            "wild_02",
+            "s4",
+            "wild",
+            6.0,
+            int(rng.integers(2**31)),
+            canvas=(448, 320),
+            face_scale=0.6,
+            centre=(100, 150),
+            drift=(40, -5),
+        ),
         ClipSpec("shifted_00", "s7", "shifted", 6.0, int(rng.integers(2**31)), audio_offset_frames=4),
     ]
     return specs
+
 
 def write_clip(spec: ClipSpec, out_dir) -> dict:
     "Render one clip into `out_dir/clips/` (mp4 + wav + json) and return its manifest entry."
@@ -388,35 +727,68 @@ def write_clip(spec: ClipSpec, out_dir) -> dict:
     frames, wav, meta = render_clip(spec)
     write_video(out / f"{spec.id}.mp4", frames, audio=wav, crf=23)
     write_wav(out / f"{spec.id}.wav", wav)
-    with atomic_path(out / f"{spec.id}.json") as tmp: tmp.write_text(json.dumps(meta, separators=(",", ":")))
+    with atomic_path(out / f"{spec.id}.json") as tmp:
+        tmp.write_text(json.dumps(meta, separators=(",", ":")))
     h, w = frames.shape[1:3]
-    return dict(id=spec.id, speaker=spec.speaker, split=spec.split, video=f"clips/{spec.id}.mp4", audio=f"clips/{spec.id}.wav",
-                meta=f"clips/{spec.id}.json", n_frames=len(frames), width=w, height=h,
-                aligned=spec.canvas == (256, 256) and spec.face_scale == 1.0, audio_offset_frames=spec.audio_offset_frames)
+    return dict(
+        id=spec.id,
+        speaker=spec.speaker,
+        split=spec.split,
+        video=f"clips/{spec.id}.mp4",
+        audio=f"clips/{spec.id}.wav",
+        meta=f"clips/{spec.id}.json",
+        n_frames=len(frames),
+        width=w,
+        height=h,
+        aligned=spec.canvas == (256, 256) and spec.face_scale == 1.0,
+        audio_offset_frames=spec.audio_offset_frames,
+    )
 
-def make_samples(out_dir, seed: int = CORPUS_SEED, only: list[str] | None = None, progress: bool = True) -> Path:
+
+def make_samples(
+    out_dir, seed: int = CORPUS_SEED, only: list[str] | None = None, progress: bool = True
+) -> Path:
     "Generate the sample corpus (or only the clips whose ids are in `only`) into `out_dir` with a manifest."
     out_dir = Path(out_dir)
     specs = corpus_plan(seed)
     if only is not None:
         unknown = set(only) - {s.id for s in specs}
-        if unknown: raise ValueError(f"Unknown clip ids {sorted(unknown)}; known: {', '.join(s.id for s in specs)}")
+        if unknown:
+            raise ValueError(f"Unknown clip ids {sorted(unknown)}; known: {', '.join(s.id for s in specs)}")
         specs = [s for s in specs if s.id in only]
     entries = [write_clip(s, out_dir) for s in tqdm(specs, desc="rendering clips", disable=not progress)]
-    manifest = dict(name="latentsync-nb sample corpus", seed=seed, fps=OFFICIAL_AV.fps, sample_rate=OFFICIAL_AV.sample_rate,
-                    test_speakers=list(TEST_SPEAKERS), speakers=[asdict(s) for s in SPEAKERS], clips=entries)
-    with atomic_path(out_dir / "manifest.json") as tmp: tmp.write_text(json.dumps(manifest, indent=1))
+    manifest = dict(
+        name="latentsync-nb sample corpus",
+        seed=seed,
+        fps=OFFICIAL_AV.fps,
+        sample_rate=OFFICIAL_AV.sample_rate,
+        test_speakers=list(TEST_SPEAKERS),
+        speakers=[asdict(s) for s in SPEAKERS],
+        clips=entries,
+    )
+    with atomic_path(out_dir / "manifest.json") as tmp:
+        tmp.write_text(json.dumps(manifest, indent=1))
     return out_dir
 
+
 # %% ../nbs/00b_samples.ipynb #10398fd9
-def render_window(clip_id: str, start: int = 0, frames: int = 16, size: int | None = None, mouth: Callable | None = None,
-                  seed: int = CORPUS_SEED) -> tuple[np.ndarray, np.ndarray]:
-    "Frames [start, start + frames) of a corpus clip re-rendered (optionally with other mouth tracks): (f, s, s, 3) uint8, and its audio."
+def render_window(
+    clip_id: str,
+    start: int = 0,
+    frames: int = 16,
+    size: int | None = None,
+    mouth: Callable | None = None,
+    seed: int = CORPUS_SEED,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Frames [start, start + frames) of a corpus clip re-rendered (optionally with other mouth tracks): (f,
+    s, s, 3) uint8, and its audio."""
     specs = {s.id: s for s in corpus_plan(seed)}
-    if clip_id not in specs: raise ValueError(f"No clip {clip_id!r} in the corpus plan; known: {', '.join(specs)}")
+    if clip_id not in specs:
+        raise ValueError(f"No clip {clip_id!r} in the corpus plan; known: {', '.join(specs)}")
     imgs, wav, _ = render_clip(specs[clip_id], mouth=mouth)
     if not (0 <= start and start + frames <= len(imgs)):
         raise ValueError(f"frames {start}..{start + frames} are outside clip {clip_id} ({len(imgs)} frames)")
-    imgs = imgs[start:start + frames]
-    if size is not None: imgs = np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in imgs])
+    imgs = imgs[start : start + frames]
+    if size is not None:
+        imgs = np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in imgs])
     return imgs, wav

@@ -9,162 +9,312 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .data import (OFFICIAL_AV, MaskConfig, MediaError, frames_to_tensor, keep_mask, latent_mask, mask_frames,
-                                mel_window, melspectrogram, mouth_mask)
+from latentsync_nb.data import (
+    OFFICIAL_AV,
+    MaskConfig,
+    MediaError,
+    frames_to_tensor,
+    keep_mask,
+    latent_mask,
+    mask_frames,
+    mel_window,
+    melspectrogram,
+    mouth_mask,
+)
 from .model import mixed_noise
 from .diffusion import complete_latents, ddim_scheduler
 from .vae import decode_latents, encode_clips
 
 # %% auto #0
-__all__ = ['COLOUR_SCALE', 'START_NOISE', 'ddim_sample', 'composite_weight', 'match_reference_colour', 'paste_faces',
-           'composite_faces', 'window_starts', 'ClipGenerator', 'generate_clip']
+__all__ = [
+    "COLOUR_SCALE",
+    "START_NOISE",
+    "ddim_sample",
+    "composite_weight",
+    "match_reference_colour",
+    "paste_faces",
+    "composite_faces",
+    "window_starts",
+    "ClipGenerator",
+    "generate_clip",
+]
+
 
 # %% ../nbs/05a_sampling.ipynb #f31ddf5f
 @torch.no_grad()
-def ddim_sample(model: nn.Module, cond: dict, steps: int = 20, guidance: float = 1.5, generator: torch.Generator | None = None,
-                noise_alpha: float = 1.0, scheduler=None, noise: torch.Tensor | None = None) -> torch.Tensor:
-    "DDIM from `noise` (b, 4, f, h, w) (None: mixed noise) to clean full-face latents; cond: masked / ref / mask latents and mel or audio_tokens."
+def ddim_sample(
+    model: nn.Module,
+    cond: dict,
+    steps: int = 20,
+    guidance: float = 1.5,
+    generator: torch.Generator | None = None,
+    noise_alpha: float = 1.0,
+    scheduler=None,
+    noise: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """DDIM from `noise` (b, 4, f, h, w) (None: mixed noise) to clean full-face latents; cond: masked / ref /
+    mask latents and mel or audio_tokens."""
     sched = scheduler or ddim_scheduler()
     sched.set_timesteps(steps)
-    masked = cond["masked"]                                                        # (b, 4, f, h, w)
+    masked = cond["masked"]  # (b, 4, f, h, w)
     b, device = len(masked), masked.device
-    tokens = model.audio_tokens({**cond, "noisy": masked})                         # (b, f, tokens, dim)
-    if guidance != 1:                                                              # one pass: [with audio, zero audio]
+    tokens = model.audio_tokens({**cond, "noisy": masked})  # (b, f, tokens, dim)
+    if guidance != 1:  # one pass: [with audio, zero audio]
         cond = {k: torch.cat([cond[k], cond[k]]) for k in ("masked", "ref", "mask")}
         tokens = torch.cat([tokens, torch.zeros_like(tokens)])
-    if noise is None: noise = mixed_noise(tuple(masked.shape), noise_alpha, generator, device)
+    if noise is None:
+        noise = mixed_noise(tuple(masked.shape), noise_alpha, generator, device)
     x = noise.to(device).expand_as(masked) * sched.init_noise_sigma
     for t in sched.timesteps:
         noisy = torch.cat([x, x]) if guidance != 1 else x
-        eps = model({**cond, "noisy": noisy, "audio_tokens": tokens}, t.expand(len(noisy)).to(device))  # (b', 4, f, r, w)
-        if guidance != 1: eps = eps[b:] + guidance * (eps[:b] - eps[b:])        # classifier-free guidance
-        rows = slice(x.shape[-2] - eps.shape[-2], None)                           # the generated bottom rows
-        x = x.clone(); x[..., rows, :] = sched.step(eps, t, x[..., rows, :]).prev_sample
+        eps = model(
+            {**cond, "noisy": noisy, "audio_tokens": tokens}, t.expand(len(noisy)).to(device)
+        )  # (b', 4, f, r, w)
+        if guidance != 1:
+            eps = eps[b:] + guidance * (eps[:b] - eps[b:])  # classifier-free guidance
+        rows = slice(x.shape[-2] - eps.shape[-2], None)  # the generated bottom rows
+        x = x.clone()
+        x[..., rows, :] = sched.step(eps, t, x[..., rows, :]).prev_sample
     return complete_latents(x[..., rows, :], masked)
+
 
 # %% ../nbs/05a_sampling.ipynb #da82a01a
 def composite_weight(size: int, mask_cfg: MaskConfig = MaskConfig()) -> np.ndarray:
-    "Paste weight (size, size) of a generated face: the mouth mask eroded, then blurred (exactly 0 on and outside its border)."
+    """Paste weight (size, size) of a generated face: the mouth mask eroded, then blurred (exactly 0 on and
+    outside its border)."""
     import cv2
-    r = max(1, round(size / 32))                                                    # 2 px at 64, 8 px at 256
+
+    r = max(1, round(size / 32))  # 2 px at 64, 8 px at 256
     hard = (mouth_mask(size, mask_cfg) > 0.5).astype(np.uint8)
-    eroded = cv2.erode(hard, np.ones((2 * r + 3, 2 * r + 3), np.uint8))             # r + 1 px in: the blur stays inside
+    eroded = cv2.erode(hard, np.ones((2 * r + 3, 2 * r + 3), np.uint8))  # r + 1 px in: the blur stays inside
     return np.ascontiguousarray(cv2.GaussianBlur(eroded.astype(np.float32), (2 * r + 1, 2 * r + 1), 0))
 
-COLOUR_SCALE = 1 / 20                # match_reference_colour's blur, a fraction of the face size: 3.2 px at 64, 12.8 px at 256
 
-def match_reference_colour(generated: np.ndarray, ref_frames: np.ndarray, mask_cfg: MaskConfig = MaskConfig(),
-                           scale: float | None = COLOUR_SCALE) -> np.ndarray:
-    "Generated faces (n, s, s, 3) given the reference frames' colour inside the mask: one correction for every frame, smooth at `scale` x s (None: per channel)."
+COLOUR_SCALE = (
+    1 / 20
+)  # match_reference_colour's blur, a fraction of the face size: 3.2 px at 64, 12.8 px at 256
+
+
+def match_reference_colour(
+    generated: np.ndarray,
+    ref_frames: np.ndarray,
+    mask_cfg: MaskConfig = MaskConfig(),
+    scale: float | None = COLOUR_SCALE,
+) -> np.ndarray:
+    """Generated faces (n, s, s, 3) given the reference frames' colour inside the mask: one correction for
+    every frame, smooth at `scale` x s (None: per channel)."""
     import cv2
-    if generated.shape[1:] != ref_frames.shape[1:] or generated.ndim != 4 or not len(generated) or not len(ref_frames):
-        raise ValueError(f"colour matching needs generated and reference faces (n, s, s, 3) of one size; got {generated.shape} and {ref_frames.shape}")
-    if scale is not None and not scale > 0: raise ValueError(f"scale must be > 0 (a fraction of the face size) or None (one shift per channel); got {scale}")
+
+    if (
+        generated.shape[1:] != ref_frames.shape[1:]
+        or generated.ndim != 4
+        or not len(generated)
+        or not len(ref_frames)
+    ):
+        raise ValueError(
+            "colour matching needs generated and reference faces (n, s, s, 3) of one size; got "
+            f"{generated.shape} and {ref_frames.shape}"
+        )
+    if scale is not None and not scale > 0:
+        raise ValueError(
+            f"scale must be > 0 (a fraction of the face size) or None (one shift per channel); got {scale}"
+        )
     s = generated.shape[1]
-    inside = (mouth_mask(s, mask_cfg) > 0.5).astype(np.float32)                         # (s, s)
-    if scale is None:                                                                   # one shift per channel: the medians over the mask
-        median = lambda x: np.median(x[:, inside > 0].reshape(-1, 3).astype(np.float32), axis=0)   # (3,)
+    inside = (mouth_mask(s, mask_cfg) > 0.5).astype(np.float32)  # (s, s)
+    if scale is None:  # one shift per channel: the medians over the mask
+
+        def median(x):
+            return np.median(x[:, inside > 0].reshape(-1, 3).astype(np.float32), axis=0)  # (3,)
+
         shift = median(ref_frames) - median(generated)
-    else:                                                                               # the time-median faces, blurred within the mask
-        blur = lambda x: cv2.GaussianBlur(np.ascontiguousarray(x, np.float32), (0, 0), scale * s)
-        weight = np.maximum(blur(inside), 1e-6)[..., None]                               # (s, s, 1): mask-normalised blur
-        smooth = lambda x: blur(np.median(x, axis=0) * inside[..., None]) / weight      # (s, s, 3)
+    else:  # the time-median faces, blurred within the mask
+
+        def blur(x):
+            return cv2.GaussianBlur(np.ascontiguousarray(x, np.float32), (0, 0), scale * s)
+
+        weight = np.maximum(blur(inside), 1e-6)[..., None]  # (s, s, 1): mask-normalised blur
+
+        def smooth(x):
+            return blur(np.median(x, axis=0) * inside[..., None]) / weight  # (s, s, 3)
+
         shift = (smooth(ref_frames) - smooth(generated)) * inside[..., None]
     return np.clip(generated + shift, 0, 255).round().astype(np.uint8)
+
 
 def paste_faces(generated: np.ndarray, frames: np.ndarray, weight: np.ndarray) -> np.ndarray:
     "w * generated + (1 - w) * frames, rounded to uint8; where w is 0 the frames' pixels, unchanged."
     return (weight[..., None] * generated + (1 - weight[..., None]) * frames).round().astype(np.uint8)
 
-def composite_faces(generated: np.ndarray, frames: np.ndarray, ref_frames: np.ndarray,
-                    mask_cfg: MaskConfig = MaskConfig(), colour_match: bool = True,
-                    colour_scale: float | None = COLOUR_SCALE, soft_edge: bool = True) -> np.ndarray:
-    "The faces inference writes (n, s, s, 3): generated mouths, coloured like the references, in the input faces."
+
+def composite_faces(
+    generated: np.ndarray,
+    frames: np.ndarray,
+    ref_frames: np.ndarray,
+    mask_cfg: MaskConfig = MaskConfig(),
+    colour_match: bool = True,
+    colour_scale: float | None = COLOUR_SCALE,
+    soft_edge: bool = True,
+) -> np.ndarray:
+    """The faces inference writes (n, s, s, 3): generated mouths, coloured like the references, in the input
+    faces."""
     if colour_match:
         generated = match_reference_colour(generated, ref_frames, mask_cfg, colour_scale)
     s = frames.shape[1]
     if soft_edge:
         weight = composite_weight(s, mask_cfg)
     else:
-        weight = mouth_mask(s, mask_cfg)                                          # LatentSync's hard mask
+        weight = mouth_mask(s, mask_cfg)  # LatentSync's hard mask
     return paste_faces(generated, frames, weight)
+
 
 # %% ../nbs/05a_sampling.ipynb #b162037f
 def window_starts(n_frames: int, window: int = 16) -> list:
-    "Starts of the 16-frame windows that cover n frames: every 16 frames, and a last one ending at the last frame."
-    if n_frames < window: raise MediaError(f"generation needs at least {window} frames ({window / 25:.2f} s); got {n_frames}")
+    """Starts of the 16-frame windows that cover n frames: every 16 frames, and a last one ending at the last
+    frame."""
+    if n_frames < window:
+        raise MediaError(f"generation needs at least {window} frames ({window / 25:.2f} s); got {n_frames}")
     starts = list(range(0, n_frames - window + 1, window))
     return starts + [n_frames - window] if starts[-1] + window < n_frames else starts
+
 
 def _to_pixels(x: torch.Tensor) -> torch.Tensor:
     "[-1, 1] -> [0, 255] floats, rounded."
     return ((x.clamp(-1, 1) + 1) * 127.5).round()
 
-START_NOISE = {"shared": "one noise frame for the whole video, repeated over every frame (LatentSync's inference)",
-               "mixed": "per window, the training mixture (alpha = 1): half shared over the window's frames, half per frame"}
+
+START_NOISE = {
+    "shared": "one noise frame for the whole video, repeated over every frame (LatentSync's inference)",
+    "mixed": "per window, the training mixture (alpha = 1): half shared over the window's frames, half per "
+    "frame",
+}
+
 
 class ClipGenerator:
-    "Re-draws a clip a batch of 16-frame windows at a time, for callers that bring each batch's faces (streaming): audio features once, one noise generator."
-    def __init__(self, model: nn.Module, vae: nn.Module, wav: np.ndarray, n_frames: int, steps: int = 20, guidance: float = 1.5,
-                 seed: int = 0, windows_per_batch: int = 8, mask_cfg: MaskConfig = MaskConfig(), cfg=OFFICIAL_AV, whisper=None,
-                 start_noise: str = "shared"):
-        if start_noise not in START_NOISE: raise ValueError(f"start_noise must be one of {', '.join(START_NOISE)}, got {start_noise!r}")
+    """Re-draws a clip a batch of 16-frame windows at a time, for callers that bring each batch's faces
+    (streaming): audio features once, one noise generator."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        vae: nn.Module,
+        wav: np.ndarray,
+        n_frames: int,
+        steps: int = 20,
+        guidance: float = 1.5,
+        seed: int = 0,
+        windows_per_batch: int = 8,
+        mask_cfg: MaskConfig = MaskConfig(),
+        cfg=OFFICIAL_AV,
+        whisper=None,
+        start_noise: str = "shared",
+    ):
+        if start_noise not in START_NOISE:
+            raise ValueError(f"start_noise must be one of {', '.join(START_NOISE)}, got {start_noise!r}")
         if getattr(model, "audio_encoder", None) is None and whisper is None:
-            raise ValueError("this model takes Whisper tokens (it has no audio encoder of its own): pass whisper=WhisperAudioEncoder(...)")
+            raise ValueError(
+                "this model takes Whisper tokens (it has no audio encoder of its own): pass "
+                "whisper=WhisperAudioEncoder(...)"
+            )
         self.model, self.vae, self.whisper, self.cfg, self.mask_cfg = model, vae, whisper, cfg, mask_cfg
         self.steps, self.guidance, self.f, self.start_noise = steps, guidance, cfg.clip_frames, start_noise
-        self.mel = melspectrogram(wav, cfg) if whisper is None else None                 # (80, T): the tiny encoder's input
-        self.features = whisper.features(wav) if whisper is not None else None            # (layers + 1, steps, width)
+        self.mel = melspectrogram(wav, cfg) if whisper is None else None  # (80, T): the tiny encoder's input
+        self.features = whisper.features(wav) if whisper is not None else None  # (layers + 1, steps, width)
         self.device = next(model.parameters()).device
-        self.generator, self.noise_frame = torch.Generator().manual_seed(seed), None      # the shared noise: drawn at the first batch
+        self.generator, self.noise_frame = (
+            torch.Generator().manual_seed(seed),
+            None,
+        )  # the shared noise: drawn at the first batch
         starts = window_starts(n_frames, self.f)
-        self.batches = [(b[0], b[-1] + self.f, b) for b in (starts[i:i + windows_per_batch]
-                                                             for i in range(0, len(starts), windows_per_batch))]
+        self.batches = [
+            (b[0], b[-1] + self.f, b)
+            for b in (starts[i : i + windows_per_batch] for i in range(0, len(starts), windows_per_batch))
+        ]
         self.n_windows = len(starts)
 
     def _audio(self, batch: list) -> dict:
         "The batch's audio condition: Whisper tokens (b, f, t, d) or mel windows (b, 1, 80, 52)."
         if self.features is not None:
-            return dict(audio_tokens=torch.stack([self.whisper.frame_tokens(self.features, a, self.f) for a in batch]).to(self.device))
-        return dict(mel=torch.stack([torch.from_numpy(mel_window(self.mel, a, self.f, self.cfg))[None] for a in batch]).to(self.device))
+            return dict(
+                audio_tokens=torch.stack(
+                    [self.whisper.frame_tokens(self.features, a, self.f) for a in batch]
+                ).to(self.device)
+            )
+        return dict(
+            mel=torch.stack(
+                [torch.from_numpy(mel_window(self.mel, a, self.f, self.cfg))[None] for a in batch]
+            ).to(self.device)
+        )
 
     @torch.no_grad()
     def raw(self, frames: np.ndarray, ref_frames: np.ndarray, first: int, batch: list) -> np.ndarray:
-        "Generated faces (end - first, s, s, 3) of one batch (first, end, starts) of `batches`, given its frames[first:end]; where windows overlap, the earlier one's."
+        """Generated faces (end - first, s, s, 3) of one batch (first, end, starts) of `batches`, given its
+        frames[first:end]; where windows overlap, the earlier one's."""
         f, s = self.f, frames.shape[1]
-        keep = torch.from_numpy(keep_mask(s, self.mask_cfg)).to(self.device)                    # (s, s): 1 = kept
-        clips = torch.stack([frames_to_tensor(frames[a - first:a - first + f]) for a in batch]).to(self.device)   # (b, 3, f, s, s)
-        refs = torch.stack([frames_to_tensor(ref_frames[a - first:a - first + f]) for a in batch]).to(self.device)
-        masked = encode_clips(self.vae, mask_frames(clips, keep))                                   # (b, 4, f, h, w)
+        keep = torch.from_numpy(keep_mask(s, self.mask_cfg)).to(self.device)  # (s, s): 1 = kept
+        clips = torch.stack([frames_to_tensor(frames[a - first : a - first + f]) for a in batch]).to(
+            self.device
+        )  # (b, 3, f, s, s)
+        refs = torch.stack([frames_to_tensor(ref_frames[a - first : a - first + f]) for a in batch]).to(
+            self.device
+        )
+        masked = encode_clips(self.vae, mask_frames(clips, keep))  # (b, 4, f, h, w)
         h, w = masked.shape[-2:]
-        lmask = latent_mask(keep[None, None], (h, w))[:, :, None].expand(len(batch), 1, f, h, w)   # nearest: binary
+        lmask = latent_mask(keep[None, None], (h, w))[:, :, None].expand(
+            len(batch), 1, f, h, w
+        )  # nearest: binary
         cond = dict(masked=masked, ref=encode_clips(self.vae, refs), mask=lmask, **self._audio(batch))
         if self.start_noise == "shared" and self.noise_frame is None:
-            self.noise_frame = torch.randn((1, masked.shape[1], 1, h, w), generator=self.generator)   # (1, 4, 1, h, w)
+            self.noise_frame = torch.randn(
+                (1, masked.shape[1], 1, h, w), generator=self.generator
+            )  # (1, 4, 1, h, w)
         noise = self.noise_frame.to(self.device).expand_as(masked) if self.start_noise == "shared" else None
         z = ddim_sample(self.model, cond, self.steps, self.guidance, self.generator, noise=noise)
-        generated = _to_pixels(decode_latents(self.vae, z)).byte().permute(0, 2, 3, 4, 1).cpu().numpy()   # (b, f, s, s, 3)
+        generated = (
+            _to_pixels(decode_latents(self.vae, z)).byte().permute(0, 2, 3, 4, 1).cpu().numpy()
+        )  # (b, f, s, s, 3)
         out, written = np.empty((batch[-1] + f - first, s, s, 3), np.uint8), first
         for a, clip in zip(batch, generated):
-            keep = max(0, written - a)                                                       # the last window overlaps
-            out[a + keep - first:a + f - first], written = clip[keep:], a + f
+            keep = max(0, written - a)  # the last window overlaps
+            out[a + keep - first : a + f - first], written = clip[keep:], a + f
         return out
 
+
 @torch.no_grad()
-def generate_clip(model: nn.Module, vae: nn.Module, frames: np.ndarray, wav: np.ndarray, ref_frames: np.ndarray | None = None,
-                  steps: int = 20, guidance: float = 1.5, seed: int = 0, windows_per_batch: int = 8,
-                  mask_cfg: MaskConfig = MaskConfig(), cfg=OFFICIAL_AV, whisper=None, progress: bool = False,
-                  colour_match: bool = True, soft_edge: bool = True, start_noise: str = "shared",
-                  colour_scale: float | None = COLOUR_SCALE) -> np.ndarray:
-    "Aligned face frames (n, s, s, 3) uint8 with the mouth re-drawn to match wav; pixels outside the mask are kept exactly."
+def generate_clip(
+    model: nn.Module,
+    vae: nn.Module,
+    frames: np.ndarray,
+    wav: np.ndarray,
+    ref_frames: np.ndarray | None = None,
+    steps: int = 20,
+    guidance: float = 1.5,
+    seed: int = 0,
+    windows_per_batch: int = 8,
+    mask_cfg: MaskConfig = MaskConfig(),
+    cfg=OFFICIAL_AV,
+    whisper=None,
+    progress: bool = False,
+    colour_match: bool = True,
+    soft_edge: bool = True,
+    start_noise: str = "shared",
+    colour_scale: float | None = COLOUR_SCALE,
+) -> np.ndarray:
+    """Aligned face frames (n, s, s, 3) uint8 with the mouth re-drawn to match wav; pixels outside the mask
+    are kept exactly."""
     from tqdm.auto import tqdm
+
     n = len(frames)
     ref_frames = frames if ref_frames is None else ref_frames
-    if len(ref_frames) != n: raise ValueError(f"ref_frames has {len(ref_frames)} frames, the clip {n}")
-    gen = ClipGenerator(model, vae, wav, n, steps, guidance, seed, windows_per_batch, mask_cfg, cfg, whisper, start_noise)
-    raw, written = np.empty_like(frames), 0                                          # the generated faces, whole
-    for first, end, batch in tqdm(gen.batches, desc="windows", unit="batch", disable=not progress, leave=False):
+    if len(ref_frames) != n:
+        raise ValueError(f"ref_frames has {len(ref_frames)} frames, the clip {n}")
+    gen = ClipGenerator(
+        model, vae, wav, n, steps, guidance, seed, windows_per_batch, mask_cfg, cfg, whisper, start_noise
+    )
+    raw, written = np.empty_like(frames), 0  # the generated faces, whole
+    for first, end, batch in tqdm(
+        gen.batches, desc="windows", unit="batch", disable=not progress, leave=False
+    ):
         clip = gen.raw(frames[first:end], ref_frames[first:end], first, batch)
-        keep = max(0, written - first)                                                   # the last batch may overlap
-        raw[first + keep:end], written = clip[keep:], end
+        keep = max(0, written - first)  # the last batch may overlap
+        raw[first + keep : end], written = clip[keep:], end
     return composite_faces(raw, frames, ref_frames, mask_cfg, colour_match, colour_scale, soft_edge)

@@ -15,19 +15,40 @@ from .training import train, train_tiny
 from .vae import load_vae
 
 # %% auto #0
-__all__ = ['compare_recipes', 'bench_train']
+__all__ = ["compare_recipes", "bench_train"]
+
 
 # %% ../nbs/06b_stage2_study.ipynb #e1181fb7
-def compare_recipes(init_from, recipes: dict, minutes: float, out_dir, eval_cfg: EvalConfig = EvalConfig(), samples=None,
-                    log=print) -> dict:
-    "Train each recipe (a TRAIN_PRESETS name and overrides) from `init_from` for `minutes`; evaluate each: {name: summary}."
+def compare_recipes(
+    init_from,
+    recipes: dict,
+    minutes: float,
+    out_dir,
+    eval_cfg: EvalConfig = EvalConfig(),
+    samples=None,
+    log=print,
+) -> dict:
+    """Train each recipe (a TRAIN_PRESETS name and overrides) from `init_from` for `minutes`; evaluate each:
+    {name: summary}."""
     vae, judge, results = load_vae("tiny"), load_judge(), {}
-    ceilings = VAECeilings()                                                      # the VAE's scores, once per clip
+    ceilings = VAECeilings()  # the VAE's scores, once per clip
     for name, (preset, overrides) in recipes.items():
-        cfg = replace(TRAIN_PRESETS[preset], init_from=str(init_from), max_steps=10**7, max_minutes=minutes, validate_every=0,
-                      **overrides)
-        _, hist = train(cfg, Path(out_dir) / name.replace(" ", "_"), samples=samples, resume=False, progress=False,
-                        log=lambda *a: None)
+        cfg = replace(
+            TRAIN_PRESETS[preset],
+            init_from=str(init_from),
+            max_steps=10**7,
+            max_minutes=minutes,
+            validate_every=0,
+            **overrides,
+        )
+        _, hist = train(
+            cfg,
+            Path(out_dir) / name.replace(" ", "_"),
+            samples=samples,
+            resume=False,
+            progress=False,
+            log=lambda *a: None,
+        )
         model = load_trained(Path(out_dir) / name.replace(" ", "_") / "unet.pt")
         ev = evaluate_model(model, vae, judge, eval_cfg, samples, keep_frames=True, ceilings=ceilings)
         first = ev["clips"][0]["clip"]
@@ -36,34 +57,75 @@ def compare_recipes(init_from, recipes: dict, minutes: float, out_dir, eval_cfg:
         log(f"{name}: {results[name]['steps']} steps, " + json_line(ev["summary"]))
     return results
 
+
 # %% ../nbs/06b_stage2_study.ipynb #15720b25
-def bench_train(minutes: float = 15.0, stage1_share: float = 0.7, eval_cfg: EvalConfig = EvalConfig(), retrain: bool = True,
-                samples=None, progress: bool = True, log=print) -> dict:
-    "Shipped tiny checkpoint's held-out scores; a from-scratch retrain of both stages within `minutes` and its scores."
-    import tempfile, time
+def bench_train(
+    minutes: float = 15.0,
+    stage1_share: float = 0.7,
+    eval_cfg: EvalConfig = EvalConfig(),
+    retrain: bool = True,
+    samples=None,
+    progress: bool = True,
+    log=print,
+) -> dict:
+    """Shipped tiny checkpoint's held-out scores; a from-scratch retrain of both stages within `minutes` and
+    its scores."""
+    import tempfile
+    import time
+
     vae, judge, ceilings = load_vae("tiny"), load_judge(), VAECeilings()
-    shipped = evaluate_model(load_trained(shipped_model_path()), vae, judge, eval_cfg, samples, progress=progress,
-                             ceilings=ceilings)["summary"]
+    shipped = evaluate_model(
+        load_trained(shipped_model_path()),
+        vae,
+        judge,
+        eval_cfg,
+        samples,
+        progress=progress,
+        ceilings=ceilings,
+    )["summary"]
     log(f"shipped: {json_line(shipped)}")
     image = [p + k for p in ("", "vae_") for k in (*QUALITY, "colour_bias", "colour_bias_max")]
-    out = dict(sync_ratio=shipped["sync_ratio"], offset_ok_frac=shipped["offset_ok_frac"], hf_energy_ratio=shipped["hf_energy_ratio"],
-               own_beats_other_frac=shipped["own_beats_other_frac"], lse_c=shipped["lse_c"], lse_d=shipped["lse_d"],
-               **{k: shipped[k] for k in image})
+    out = dict(
+        sync_ratio=shipped["sync_ratio"],
+        offset_ok_frac=shipped["offset_ok_frac"],
+        hf_energy_ratio=shipped["hf_energy_ratio"],
+        own_beats_other_frac=shipped["own_beats_other_frac"],
+        lse_c=shipped["lse_c"],
+        lse_d=shipped["lse_d"],
+        **{k: shipped[k] for k in image},
+    )
     if retrain:
         with tempfile.TemporaryDirectory() as d:
             t0 = time.perf_counter()
-            run = train_tiny(d, stage1_minutes=minutes * stage1_share - 0.7, stage2_minutes=minutes, total_minutes=minutes,
-                             samples=samples, progress=progress, log=lambda *a: None, validate_every=0)
+            run = train_tiny(
+                d,
+                stage1_minutes=minutes * stage1_share - 0.7,
+                stage2_minutes=minutes,
+                total_minutes=minutes,
+                samples=samples,
+                progress=progress,
+                log=lambda *a: None,
+                validate_every=0,
+            )
             wall = time.perf_counter() - t0
             retrained = load_trained(run["checkpoint"])
-            scores = evaluate_model(retrained, vae, judge, eval_cfg, samples, progress=progress, ceilings=ceilings)["summary"]
-        log(f"retrained in {wall:.0f} s (stage 1: {run['stage1']['steps']} steps, stage 2: {run['stage2']['steps']} steps): "
-            f"{json_line(scores)}")
-        out.update(retrain_wall_s=round(wall, 1), retrain_sync_ratio=scores["sync_ratio"],
-                   retrain_offset_ok_frac=scores["offset_ok_frac"], retrain_hf_energy_ratio=scores["hf_energy_ratio"],
-                   **{f"retrain_{k}": scores[k] for k in image if not k.startswith("vae_")},
-                   steps_per_s=round(run["stage1"]["steps"] / run["stage1"]["wall_s"], 3),
-                   stage2_steps_per_s=round(run["stage2"]["steps"] / run["stage2"]["wall_s"], 3),
-                   retrain_steps=dict(stage1=run["stage1"]["steps"], stage2=run["stage2"]["steps"]))
+            scores = evaluate_model(
+                retrained, vae, judge, eval_cfg, samples, progress=progress, ceilings=ceilings
+            )["summary"]
+        log(
+            f"retrained in {wall:.0f} s (stage 1: {run['stage1']['steps']} steps, stage 2: "
+            f"{run['stage2']['steps']} steps): "
+            f"{json_line(scores)}"
+        )
+        out.update(
+            retrain_wall_s=round(wall, 1),
+            retrain_sync_ratio=scores["sync_ratio"],
+            retrain_offset_ok_frac=scores["offset_ok_frac"],
+            retrain_hf_energy_ratio=scores["hf_energy_ratio"],
+            **{f"retrain_{k}": scores[k] for k in image if not k.startswith("vae_")},
+            steps_per_s=round(run["stage1"]["steps"] / run["stage1"]["wall_s"], 3),
+            stage2_steps_per_s=round(run["stage2"]["steps"] / run["stage2"]["wall_s"], 3),
+            retrain_steps=dict(stage1=run["stage1"]["steps"], stage2=run["stage2"]["steps"]),
+        )
     out["peak_mb"] = round(peak_memory_mb(), 1)
     return out

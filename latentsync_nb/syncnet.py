@@ -4,7 +4,8 @@
 
 # %% ../nbs/01_syncnet.ipynb #288256b1
 from __future__ import annotations
-import copy, math
+import copy
+import math
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 
@@ -15,99 +16,205 @@ import torch.nn.functional as F
 from diffusers.models.attention import FeedForward
 from diffusers.models.attention_processor import Attention
 
-from .core import (CheckpointError, EveryCB, Learner, StepBatches, freeze, load_state_strict,
-                                make_accelerator, read_checkpoint, read_history, resolve_checkpoint, save_checkpoint,
-                                save_figure, standard_callbacks)
-from .data import (SEED, MediaError, OFFICIAL_AV, SyncNetDataset, load_manifest, mel_window_len,
-                                 mel_start, n_windows, frames_to_tensor, read_video, read_audio,
-                                 melspectrogram)
+from latentsync_nb.core import (
+    CheckpointError,
+    EveryCB,
+    Learner,
+    StepBatches,
+    freeze,
+    load_state_strict,
+    make_accelerator,
+    read_checkpoint,
+    read_history,
+    resolve_checkpoint,
+    save_checkpoint,
+    save_figure,
+    standard_callbacks,
+)
+from latentsync_nb.data import (
+    SEED,
+    MediaError,
+    OFFICIAL_AV,
+    SyncNetDataset,
+    load_manifest,
+    mel_window_len,
+    mel_start,
+    n_windows,
+    frames_to_tensor,
+    read_video,
+    read_audio,
+    melspectrogram,
+)
 
 # %% auto #0
-__all__ = ['SYNCNET_PRESETS', 'OFFICIAL_SYNCNET', 'SYNC_TRAIN_PRESETS', 'EVAL_SEED', 'JUDGE_SEED', 'JUDGE_TRAIN', 'EncoderConfig',
-           'SyncNetConfig', 'syncnet_config', 'ResnetBlock2D', 'AttentionBlock2D', 'DownEncoder2D', 'StableSyncNet',
-           'sync_score', 'sync_loss', 'read_manifest', 'state_layout', 'shipped_syncnet_path', 'load_syncnet',
-           'save_syncnet', 'SyncTrainConfig', 'eval_pairs', 'heldout_accuracy', 'plot_history', 'sync_schedule',
-           'train_syncnet', 'prepare_faces', 'window_embeddings', 'sync_offsets', 'evaluate_video', 'shift_audio',
-           'export_syncnet', 'bench_syncnet', 'shipped_judge_path', 'load_judge']
+__all__ = [
+    "SYNCNET_PRESETS",
+    "OFFICIAL_SYNCNET",
+    "SYNC_TRAIN_PRESETS",
+    "EVAL_SEED",
+    "JUDGE_SEED",
+    "JUDGE_TRAIN",
+    "EncoderConfig",
+    "SyncNetConfig",
+    "syncnet_config",
+    "ResnetBlock2D",
+    "AttentionBlock2D",
+    "DownEncoder2D",
+    "StableSyncNet",
+    "sync_score",
+    "sync_loss",
+    "read_manifest",
+    "state_layout",
+    "shipped_syncnet_path",
+    "load_syncnet",
+    "save_syncnet",
+    "SyncTrainConfig",
+    "eval_pairs",
+    "heldout_accuracy",
+    "plot_history",
+    "sync_schedule",
+    "train_syncnet",
+    "prepare_faces",
+    "window_embeddings",
+    "sync_offsets",
+    "evaluate_video",
+    "shift_audio",
+    "export_syncnet",
+    "bench_syncnet",
+    "shipped_judge_path",
+    "load_judge",
+]
+
 
 # %% ../nbs/01_syncnet.ipynb #05085b20
 @dataclass
 class EncoderConfig:
-    "One SyncNet encoder, in the schema of the official YAML's `model.audio_encoder` / `model.visual_encoder`."
+    """One SyncNet encoder, in the schema of the official YAML's `model.audio_encoder` /
+    `model.visual_encoder`."""
+
     in_channels: int
     block_out_channels: list
-    downsample_factors: list      # per block: int, or [h, w]
-    attn_blocks: list             # per block: 1 = add a self-attention block after it
+    downsample_factors: list  # per block: int, or [h, w]
+    attn_blocks: list  # per block: 1 = add a self-attention block after it
     dropout: float = 0.0
     norm_num_groups: int = 32
 
     def __post_init__(self):
         n = len(self.block_out_channels)
         if not (len(self.downsample_factors) == len(self.attn_blocks) == n):
-            raise ValueError(f"block_out_channels, downsample_factors and attn_blocks need one entry per block ({n}); got "
-                             f"{len(self.downsample_factors)} and {len(self.attn_blocks)}")
+            raise ValueError(
+                f"block_out_channels, downsample_factors and attn_blocks need one entry per block ({n}); got "
+                f"{len(self.downsample_factors)} and {len(self.attn_blocks)}"
+            )
         bad = [c for c in self.block_out_channels if c % self.norm_num_groups]
-        if bad: raise ValueError(f"channels {bad} are not multiples of the {self.norm_num_groups} GroupNorm groups")
+        if bad:
+            raise ValueError(
+                f"channels {bad} are not multiples of the {self.norm_num_groups} GroupNorm groups"
+            )
+
 
 @dataclass
 class SyncNetConfig:
     "StableSyncNet: two encoders plus the head and input options (official values by default)."
+
     audio_encoder: EncoderConfig
     visual_encoder: EncoderConfig
-    final_relu: bool = True               # official: ReLU after the last GroupNorm
-    logit_scale: float | None = None      # None: official BCE on the cosine; s: BCE-with-logits on s * cosine
+    final_relu: bool = True  # official: ReLU after the last GroupNorm
+    logit_scale: float | None = None  # None: official BCE on the cosine; s: BCE-with-logits on s * cosine
     subtract_temporal_mean: bool = False  # remove each clip's mean frame before the visual encoder
-    face_size: int = 256                  # aligned face size; the visual input is its lower half
+    face_size: int = 256  # aligned face size; the visual input is its lower half
     n_frames: int = 16
 
     @classmethod
     def from_dict(cls, d: dict) -> "SyncNetConfig":
         "Build from a dict: the official YAML `model` section, optionally with our extra keys."
         d = dict(d)
-        try: enc = {k: EncoderConfig(**d.pop(k)) for k in ("audio_encoder", "visual_encoder")}
-        except KeyError as e: raise ValueError(f"SyncNet config needs 'audio_encoder' and 'visual_encoder' sections; missing {e}") from e
-        except TypeError as e: raise ValueError(f"Bad encoder section in SyncNet config: {e}") from e
+        try:
+            enc = {k: EncoderConfig(**d.pop(k)) for k in ("audio_encoder", "visual_encoder")}
+        except KeyError as e:
+            raise ValueError(
+                f"SyncNet config needs 'audio_encoder' and 'visual_encoder' sections; missing {e}"
+            ) from e
+        except TypeError as e:
+            raise ValueError(f"Bad encoder section in SyncNet config: {e}") from e
         known = {f for f in cls.__dataclass_fields__} - set(enc)
         unknown = set(d) - known
-        if unknown: raise ValueError(f"Unknown SyncNet config keys {sorted(unknown)}; known: {sorted(known)}")
+        if unknown:
+            raise ValueError(f"Unknown SyncNet config keys {sorted(unknown)}; known: {sorted(known)}")
         return cls(**enc, **d)
 
-    def to_dict(self) -> dict: return asdict(self)
+    def to_dict(self) -> dict:
+        return asdict(self)
+
 
 # %% ../nbs/01_syncnet.ipynb #35fe701d
-def _enc(c, ch, ds, attn, dropout=0.0): return dict(in_channels=c, block_out_channels=ch, downsample_factors=ds, attn_blocks=attn, dropout=dropout)
+def _enc(c, ch, ds, attn, dropout=0.0):
+    return dict(
+        in_channels=c, block_out_channels=ch, downsample_factors=ds, attn_blocks=attn, dropout=dropout
+    )
+
 
 SYNCNET_PRESETS = {
     # released stable_syncnet.pt
     "syncnet_16_pixel_attn": dict(
-        audio_encoder=_enc(1, [32, 64, 128, 256, 512, 1024, 2048], [[2, 1], 2, 2, 1, 2, 2, [2, 3]], [0, 0, 0, 1, 1, 0, 0]),
-        visual_encoder=_enc(48, [64, 128, 256, 256, 512, 1024, 2048, 2048], [[1, 2], 2, 2, 2, 2, 2, 2, 2], [0, 0, 0, 0, 1, 1, 0, 0])),
+        audio_encoder=_enc(
+            1, [32, 64, 128, 256, 512, 1024, 2048], [[2, 1], 2, 2, 1, 2, 2, [2, 3]], [0, 0, 0, 1, 1, 0, 0]
+        ),
+        visual_encoder=_enc(
+            48,
+            [64, 128, 256, 256, 512, 1024, 2048, 2048],
+            [[1, 2], 2, 2, 2, 2, 2, 2, 2],
+            [0, 0, 0, 0, 1, 1, 0, 0],
+        ),
+    ),
     "syncnet_16_pixel": dict(
         audio_encoder=_enc(1, [32, 64, 128, 256, 512, 1024, 2048], [[2, 1], 2, 2, 1, 2, 2, [2, 3]], [0] * 7),
-        visual_encoder=_enc(48, [64, 128, 256, 256, 512, 1024, 2048, 2048], [[1, 2], 2, 2, 2, 2, 2, 2, 2], [0] * 8)),
+        visual_encoder=_enc(
+            48, [64, 128, 256, 256, 512, 1024, 2048, 2048], [[1, 2], 2, 2, 2, 2, 2, 2, 2], [0] * 8
+        ),
+    ),
     # SyncNet on VAE latents: 16 frames x 4 channels of the lower half of 32 x 32 latents
     "syncnet_16_latent": dict(
         audio_encoder=_enc(1, [32, 64, 128, 256, 512, 1024], [[2, 1], 2, 2, 2, 2, [2, 3]], [0] * 6),
-        visual_encoder=_enc(64, [64, 128, 256, 256, 512, 1024], [[1, 2], 2, 2, 1, 2, 2], [0] * 6), face_size=32),
+        visual_encoder=_enc(64, [64, 128, 256, 256, 512, 1024], [[1, 2], 2, 2, 1, 2, 2], [0] * 6),
+        face_size=32,
+    ),
     "tiny": dict(
-        audio_encoder=dict(_enc(1, [16, 32, 32, 64, 64, 128], [[2, 2], 2, 2, 2, [2, 1], [2, 2]], [0] * 6), norm_num_groups=8),
-        visual_encoder=dict(_enc(48, [16, 32, 32, 64, 64, 128], [[1, 2], 2, 2, 2, 2, 2], [0] * 6), norm_num_groups=8),
-        final_relu=False, logit_scale=10.0, subtract_temporal_mean=True, face_size=64),
+        audio_encoder=dict(
+            _enc(1, [16, 32, 32, 64, 64, 128], [[2, 2], 2, 2, 2, [2, 1], [2, 2]], [0] * 6), norm_num_groups=8
+        ),
+        visual_encoder=dict(
+            _enc(48, [16, 32, 32, 64, 64, 128], [[1, 2], 2, 2, 2, 2, 2], [0] * 6), norm_num_groups=8
+        ),
+        final_relu=False,
+        logit_scale=10.0,
+        subtract_temporal_mean=True,
+        face_size=64,
+    ),
 }
+
 
 def syncnet_config(name_or_dict) -> SyncNetConfig:
     "A `SyncNetConfig` from a preset name, a dict (official YAML `model` section) or a config."
-    if isinstance(name_or_dict, SyncNetConfig): return copy.deepcopy(name_or_dict)
-    if isinstance(name_or_dict, dict): return SyncNetConfig.from_dict(name_or_dict)
+    if isinstance(name_or_dict, SyncNetConfig):
+        return copy.deepcopy(name_or_dict)
+    if isinstance(name_or_dict, dict):
+        return SyncNetConfig.from_dict(name_or_dict)
     if name_or_dict not in SYNCNET_PRESETS:
-        raise ValueError(f"Unknown SyncNet preset {name_or_dict!r}; choose one of {', '.join(SYNCNET_PRESETS)}")
+        raise ValueError(
+            f"Unknown SyncNet preset {name_or_dict!r}; choose one of {', '.join(SYNCNET_PRESETS)}"
+        )
     return SyncNetConfig.from_dict(copy.deepcopy(SYNCNET_PRESETS[name_or_dict]))
 
+
 # %% ../nbs/01_syncnet.ipynb #6ce458f5
-def _pair(f) -> tuple: return tuple(f) if isinstance(f, (list, tuple)) else (f, f)
+def _pair(f) -> tuple:
+    return tuple(f) if isinstance(f, (list, tuple)) else (f, f)
+
 
 class ResnetBlock2D(nn.Module):
     "GroupNorm-SiLU-conv residual block, optionally followed by a strided downsampling convolution."
+
     def __init__(self, in_ch: int, out_ch: int, downsample=2, dropout: float = 0.0, groups: int = 32):
         super().__init__()
         self.norm1 = nn.GroupNorm(groups, in_ch, eps=1e-6)
@@ -121,16 +228,19 @@ class ResnetBlock2D(nn.Module):
         # F.pad order: (w_left, w_right, h_top, h_bottom); an axis with factor 1 is padded on both sides
         self.pad = (1 if fw == 1 else 0, 1, 1 if fh == 1 else 0, 1)
 
-    def forward(self, x):                                             # (b, in, h, w)
+    def forward(self, x):  # (b, in, h, w)
         h = self.conv1(F.silu(self.norm1(x)))
         h = self.conv2(self.dropout(F.silu(self.norm2(h))))
         h = h + (self.conv_shortcut(x) if self.conv_shortcut is not None else x)
-        if self.downsample_conv is not None: h = self.downsample_conv(F.pad(h, self.pad))
-        return h                                                      # (b, out, h', w')
+        if self.downsample_conv is not None:
+            h = self.downsample_conv(F.pad(h, self.pad))
+        return h  # (b, out, h', w')
+
 
 # %% ../nbs/01_syncnet.ipynb #bca75eac
 class AttentionBlock2D(nn.Module):
     "Self-attention over the spatial positions of a feature map (transformer layer between 1x1 convolutions)."
+
     def __init__(self, dim: int, dropout: float = 0.0, groups: int = 32, heads: int = 8):
         super().__init__()
         self.norm1 = nn.GroupNorm(groups, dim, eps=1e-6)
@@ -141,16 +251,18 @@ class AttentionBlock2D(nn.Module):
         self.conv_out = nn.Conv2d(dim, dim, 1)
         self.attn = Attention(query_dim=dim, heads=heads, dim_head=dim // heads, dropout=dropout, bias=True)
 
-    def forward(self, x):                                             # (b, c, h, w)
+    def forward(self, x):  # (b, c, h, w)
         b, c, hh, ww = x.shape
-        h = self.conv_in(self.norm1(x)).flatten(2).transpose(1, 2)    # (b, h*w, c)
+        h = self.conv_in(self.norm1(x)).flatten(2).transpose(1, 2)  # (b, h*w, c)
         h = self.attn(self.norm2(h)) + h
         h = self.ff(self.norm3(h)) + h
         return self.conv_out(h.transpose(1, 2).reshape(b, c, hh, ww)) + x
 
+
 # %% ../nbs/01_syncnet.ipynb #c04138dc
 class DownEncoder2D(nn.Module):
     "conv_in -> ResNet (+ attention) blocks -> GroupNorm (-> ReLU): maps an input to a (b, D, 1, 1) feature."
+
     def __init__(self, cfg: EncoderConfig, final_relu: bool = True):
         super().__init__()
         ch = cfg.block_out_channels
@@ -158,7 +270,8 @@ class DownEncoder2D(nn.Module):
         blocks, prev = [], ch[0]
         for out, factor, attn in zip(ch, cfg.downsample_factors, cfg.attn_blocks):
             blocks.append(ResnetBlock2D(prev, out, factor, cfg.dropout, cfg.norm_num_groups))
-            if attn: blocks.append(AttentionBlock2D(out, cfg.dropout, cfg.norm_num_groups))
+            if attn:
+                blocks.append(AttentionBlock2D(out, cfg.dropout, cfg.norm_num_groups))
             prev = out
         self.down_blocks = nn.ModuleList(blocks)
         self.norm_out = nn.GroupNorm(cfg.norm_num_groups, ch[-1], eps=1e-6)
@@ -170,13 +283,16 @@ class DownEncoder2D(nn.Module):
         for block in self.down_blocks:
             if self.gradient_checkpointing and torch.is_grad_enabled():
                 h = torch.utils.checkpoint.checkpoint(block, h, use_reentrant=False)
-            else: h = block(h)
+            else:
+                h = block(h)
         h = self.norm_out(h)
         return F.relu(h) if self.final_relu else h
+
 
 # %% ../nbs/01_syncnet.ipynb #df54516c
 class StableSyncNet(nn.Module):
     "LatentSync's SyncNet: visual and audio encoders whose L2-normalised embeddings agree for in-sync pairs."
+
     def __init__(self, config: SyncNetConfig):
         super().__init__()
         self.config = config
@@ -189,40 +305,51 @@ class StableSyncNet(nn.Module):
         return cls(syncnet_config(config))
 
     @property
-    def embed_dim(self) -> int: return self.config.visual_encoder.block_out_channels[-1]
+    def embed_dim(self) -> int:
+        return self.config.visual_encoder.block_out_channels[-1]
 
     def frames_shape(self) -> tuple:
         "Expected visual input shape (channels, h, w) without the batch dimension."
         s = self.config.face_size
         return (self.config.visual_encoder.in_channels, s // 2, s)
 
-    check_values = True                  # False: check shapes only (LatentSyncLoss, in training: no wait for the GPU)
+    check_values = True  # False: check shapes only (LatentSyncLoss, in training: no wait for the GPU)
 
     def _check(self, x, name, expected):
         if x.ndim != 4 or tuple(x.shape[1:]) != tuple(expected):
-            raise ValueError(f"SyncNet {name}: expected (b, {', '.join(map(str, expected))}), got {tuple(x.shape)}")
+            raise ValueError(
+                f"SyncNet {name}: expected (b, {', '.join(map(str, expected))}), got {tuple(x.shape)}"
+            )
         if self.check_values and not torch.isfinite(x).all():
             raise ValueError(f"SyncNet {name} contains NaN or infinite values")
 
     def forward(self, frames: torch.Tensor, mel: torch.Tensor):
-        "frames (b, 3f, h/2, h) in [-1, 1] and mel (b, 1, 80, 52) -> visual, audio embeddings, each (b, D), unit length."
+        """frames (b, 3f, h/2, h) in [-1, 1] and mel (b, 1, 80, 52) -> visual, audio embeddings, each (b, D),
+        unit length."""
         self._check(frames, "frames", self.frames_shape())
         self._check(mel, "mel", (1, 80, mel_window_len(self.config.n_frames)))
         if self.config.subtract_temporal_mean:
             b, c, h, w = frames.shape
             clip = frames.view(b, self.config.n_frames, c // self.config.n_frames, h, w)
             frames = (clip - clip.mean(dim=1, keepdim=True)).view(b, c, h, w)
-        v = self.visual_encoder(frames)                                  # (b, D, 1, 1)
-        a = self.audio_encoder(mel)                                      # (b, D, 1, 1)
+        v = self.visual_encoder(frames)  # (b, D, 1, 1)
+        a = self.audio_encoder(mel)  # (b, D, 1, 1)
         if v.shape[-2:] != (1, 1) or a.shape[-2:] != (1, 1):
-            raise ValueError(f"encoders should end at 1x1 maps, got visual {tuple(v.shape)} and audio {tuple(a.shape)}: "
-                             "check downsample_factors against the input size")
+            raise ValueError(
+                f"encoders should end at 1x1 maps, got visual {tuple(v.shape)} and audio {tuple(a.shape)}: "
+                "check downsample_factors against the input size"
+            )
         return F.normalize(v.flatten(1), dim=1), F.normalize(a.flatten(1), dim=1)
 
-    def sync_loss(self, visual, audio, label): return sync_loss(visual, audio, label, self.config.logit_scale)
-    def sync_score(self, visual, audio): return sync_score(visual, audio, self.config.logit_scale)
+    def sync_loss(self, visual, audio, label):
+        return sync_loss(visual, audio, label, self.config.logit_scale)
+
+    def sync_score(self, visual, audio):
+        return sync_score(visual, audio, self.config.logit_scale)
+
     def enable_gradient_checkpointing(self, on: bool = True):
         self.audio_encoder.gradient_checkpointing = self.visual_encoder.gradient_checkpointing = on
+
 
 # %% ../nbs/01_syncnet.ipynb #b34542d5
 def sync_score(visual: torch.Tensor, audio: torch.Tensor, logit_scale: float | None = None) -> torch.Tensor:
@@ -230,88 +357,130 @@ def sync_score(visual: torch.Tensor, audio: torch.Tensor, logit_scale: float | N
     cos = (visual * audio).sum(dim=1)
     return cos.clamp(0, 1) if logit_scale is None else torch.sigmoid(logit_scale * cos)
 
-def sync_loss(visual: torch.Tensor, audio: torch.Tensor, label, logit_scale: float | None = None) -> torch.Tensor:
+
+def sync_loss(
+    visual: torch.Tensor, audio: torch.Tensor, label, logit_scale: float | None = None
+) -> torch.Tensor:
     "Binary cross-entropy of the pairs' sync score against `label` (1 = in sync); mean over the batch."
     if visual.shape != audio.shape or visual.ndim != 2:
-        raise ValueError(f"sync_loss needs visual and audio embeddings of the same shape (b, D); got {tuple(visual.shape)} and {tuple(audio.shape)}")
+        raise ValueError(
+            "sync_loss needs visual and audio embeddings of the same shape (b, D); got "
+            f"{tuple(visual.shape)} and {tuple(audio.shape)}"
+        )
     label = torch.as_tensor(label, dtype=visual.dtype, device=visual.device).expand(visual.shape[0])
     cos = (visual * audio).sum(dim=1)
     if logit_scale is None:
         return F.binary_cross_entropy(cos.clamp(1e-6, 1 - 1e-6), label)
     return F.binary_cross_entropy_with_logits(logit_scale * cos, label)
 
+
 # %% ../nbs/01_syncnet.ipynb #3d4ee51c
 def read_manifest(path) -> tuple[list[tuple[str, tuple]], int]:
     "Read a state_dict manifest (`name<TAB>shape` rows, last row `total_params<TAB>N`)."
-    rows = [l.split("\t") for l in Path(path).read_text().strip().splitlines()]
+    rows = [line.split("\t") for line in Path(path).read_text().strip().splitlines()]
     return [(k, tuple(int(x) for x in s.split(","))) for k, s in rows[:-1]], int(rows[-1][1])
+
 
 def state_layout(model: nn.Module) -> list[tuple[str, tuple]]:
     "(name, shape) of every tensor of a model's state_dict, in order."
     return [(k, tuple(v.shape)) for k, v in model.state_dict().items()]
 
+
 # %% ../nbs/01_syncnet.ipynb #48e6fce3
 OFFICIAL_SYNCNET = "ByteDance/LatentSync-1.5/stable_syncnet.pt"  # hub repo / file of the released judge
+
 
 def shipped_syncnet_path() -> Path:
     "The tiny SyncNet checkpoint shipped inside the package (trained on data_samples/)."
     import latentsync_nb
+
     return Path(latentsync_nb.__file__).resolve().parent / "weights" / "syncnet_tiny.pt"
 
+
 def load_syncnet(path_or_hub_id=None, config=None, device="cpu") -> StableSyncNet:
-    "A SyncNet in eval mode from a checkpoint (default: the shipped tiny one); config from the file, else `config`, else the released one."
+    """A SyncNet in eval mode from a checkpoint (default: the shipped tiny one); config from the file, else
+    `config`, else the released one."""
     path = resolve_checkpoint(path_or_hub_id if path_or_hub_id is not None else shipped_syncnet_path())
     return _syncnet_from(read_checkpoint(path), path, config).to(device).eval()
 
+
 def _syncnet_from(ckpt: dict, source, config=None) -> StableSyncNet:
-    "Build the model of a checkpoint dict (config from `config`, else the file, else the released one) and load it strictly."
-    if "model" in ckpt and "state_dict" not in ckpt:                               # a run's checkpoint (train_syncnet)
+    """Build the model of a checkpoint dict (config from `config`, else the file, else the released one) and
+    load it strictly."""
+    if "model" in ckpt and "state_dict" not in ckpt:  # a run's checkpoint (train_syncnet)
         ckpt = {**ckpt, "state_dict": ckpt["model"]}
     if "state_dict" not in ckpt:
-        raise CheckpointError(f"{source} has no 'state_dict' entry (keys: {sorted(ckpt)[:5]}): not a SyncNet checkpoint.")
-    model = StableSyncNet.from_config(config if config is not None else ckpt.get("config", "syncnet_16_pixel_attn"))
+        raise CheckpointError(
+            f"{source} has no 'state_dict' entry (keys: {sorted(ckpt)[:5]}): not a SyncNet checkpoint."
+        )
+    model = StableSyncNet.from_config(
+        config if config is not None else ckpt.get("config", "syncnet_16_pixel_attn")
+    )
     return load_state_strict(model, ckpt["state_dict"], str(source))
+
 
 def save_syncnet(model: StableSyncNet, path, **extra) -> Path:
     "Write a checkpoint in the official layout ({'state_dict', ...}) plus our 'config', atomically."
     unwrapped = getattr(model, "module", model)
-    return save_checkpoint({"state_dict": unwrapped.state_dict(), "config": unwrapped.config.to_dict(), **extra}, path)
+    return save_checkpoint(
+        {"state_dict": unwrapped.state_dict(), "config": unwrapped.config.to_dict(), **extra}, path
+    )
+
 
 # %% ../nbs/01_syncnet.ipynb #84bd48f3
 @dataclass
 class SyncTrainConfig:
     "Training recipe of a SyncNet."
+
     model: str | dict = "tiny"
     batch_size: int = 64
     lr: float = 1e-4
-    lr_schedule: str = "cosine"          # "constant" (official) or "cosine" (decays to 0 at max_steps; diffusers')
+    lr_schedule: str = "cosine"  # "constant" (official) or "cosine" (decays to 0 at max_steps; diffusers')
     max_steps: int = 4000
-    max_minutes: float | None = None     # stop early after this much wall time
+    max_minutes: float | None = None  # stop early after this much wall time
     eval_every: int = 100
     eval_pairs: int = 512
-    min_offset: int = 5                  # negatives use a mel window at least this many frames away
+    min_offset: int = 5  # negatives use a mel window at least this many frames away
     seed: int = SEED
-    mixed_precision: str = "no"          # "fp16" / "bf16" on a GPU
+    mixed_precision: str = "no"  # "fp16" / "bf16" on a GPU
     max_grad_norm: float = 1.0
     gradient_checkpointing: bool = False
     num_workers: int = 0
     train_split: str = "train"
     eval_split: str = "test"
-    log_every: int = 10                  # steps averaged into one history point
+    log_every: int = 10  # steps averaged into one history point
+
 
 SYNC_TRAIN_PRESETS = {
     "tiny": SyncTrainConfig(),
     # the official recipe (batch 256, lr 1e-5) at the released size: for a GPU and a real dataset
-    "official": SyncTrainConfig(model="syncnet_16_pixel_attn", batch_size=256, lr=1e-5, lr_schedule="constant", max_steps=100_000, eval_every=1000,
-                                eval_pairs=2048, mixed_precision="fp16", gradient_checkpointing=True, num_workers=8),
+    "official": SyncTrainConfig(
+        model="syncnet_16_pixel_attn",
+        batch_size=256,
+        lr=1e-5,
+        lr_schedule="constant",
+        max_steps=100_000,
+        eval_every=1000,
+        eval_pairs=2048,
+        mixed_precision="fp16",
+        gradient_checkpointing=True,
+        num_workers=8,
+    ),
 }
 EVAL_SEED = 20_250_101  # the held-out pairs are the same for every run
 
+
 def eval_pairs(cfg: SyncTrainConfig, face_size: int, samples=None, n: int | None = None) -> dict:
     "A fixed batch of balanced held-out pairs (frames, mel, label)."
-    ds = SyncNetDataset(load_manifest(samples, split=cfg.eval_split), n_items=n or cfg.eval_pairs, size=face_size,
-                        seed=EVAL_SEED, min_offset=cfg.min_offset)
+    ds = SyncNetDataset(
+        load_manifest(samples, split=cfg.eval_split),
+        n_items=n or cfg.eval_pairs,
+        size=face_size,
+        seed=EVAL_SEED,
+        min_offset=cfg.min_offset,
+    )
     return torch.utils.data.default_collate([ds[i] for i in range(len(ds))])
+
 
 @torch.no_grad()
 def heldout_accuracy(model: StableSyncNet, pairs: dict, batch_size: int = 128) -> tuple[float, float]:
@@ -321,23 +490,27 @@ def heldout_accuracy(model: StableSyncNet, pairs: dict, batch_size: int = 128) -
     dev = next(model.parameters()).device
     correct, losses, n = 0.0, 0.0, len(pairs["label"])
     for i in range(0, n, batch_size):
-        f, m, y = (pairs[k][i:i + batch_size].to(dev) for k in ("frames", "mel", "label"))
+        f, m, y = (pairs[k][i : i + batch_size].to(dev) for k in ("frames", "mel", "label"))
         v, a = model(f, m)
         correct += ((model.sync_score(v, a) > 0.5).float() == y).sum().item()
         losses += model.sync_loss(v, a, y).item() * len(y)
     model.train(was_training)
     return correct / n, losses / n
 
+
 # %% ../nbs/01_syncnet.ipynb #e024bca2
 def plot_history(history: dict, path=None, title="SyncNet training"):
     "Training loss, held-out loss and accuracy (its `val` points); saved to `path` (atomically) when given."
     import matplotlib.pyplot as plt
+
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3))
     steps, loss = np.array(history["step"]), np.array(history["loss"])
     k = max(1, len(loss) // 50)
     ax1.plot(steps, loss, alpha=0.25 if k > 1 else 1.0, lw=0.6, label="train")
     if k > 1:
-        ax1.plot(steps[k - 1:], np.convolve(loss, np.ones(k) / k, mode="valid"), label=f"train (mean of {k})")
+        ax1.plot(
+            steps[k - 1 :], np.convolve(loss, np.ones(k) / k, mode="valid"), label=f"train (mean of {k})"
+        )
     val = history.get("val", [])
     ax1.plot([v["step"] for v in val], [v["loss"] for v in val], "o-", ms=3, label="held-out")
     ax1.axhline(math.log(2), ls="--", c="gray", lw=0.8, label="ln 2 (chance)")
@@ -352,17 +525,27 @@ def plot_history(history: dict, path=None, title="SyncNet training"):
         save_figure(fig, path)
     return fig
 
+
 def sync_schedule(opt, cfg: SyncTrainConfig):
     "The learning-rate schedule `cfg.lr_schedule` from diffusers.optimization: 'constant', or 'cosine' to 0."
     from diffusers.optimization import get_scheduler
+
     if cfg.lr_schedule not in ("constant", "cosine"):
         raise ValueError(f"unknown lr_schedule {cfg.lr_schedule!r}: use 'constant' or 'cosine'")
     return get_scheduler(cfg.lr_schedule, opt, num_warmup_steps=0, num_training_steps=cfg.max_steps)
 
 
 # %% ../nbs/01_syncnet.ipynb #51f0df5e
-def train_syncnet(cfg: SyncTrainConfig, out_dir, samples=None, resume: bool = True, progress: bool = True,
-                  log=print, device=None, cbs=()) -> tuple[StableSyncNet, dict]:
+def train_syncnet(
+    cfg: SyncTrainConfig,
+    out_dir,
+    samples=None,
+    resume: bool = True,
+    progress: bool = True,
+    log=print,
+    device=None,
+    cbs=(),
+) -> tuple[StableSyncNet, dict]:
     "Train (or resume) a SyncNet; checkpoints and chart go to `out_dir`. Returns the model and its history."
     out_dir = Path(out_dir)
     acc = make_accelerator(device, cfg.mixed_precision)
@@ -370,8 +553,13 @@ def train_syncnet(cfg: SyncTrainConfig, out_dir, samples=None, resume: bool = Tr
     model = StableSyncNet.from_config(cfg.model)
     model.enable_gradient_checkpointing(cfg.gradient_checkpointing)
     face = model.config.face_size
-    train_ds = SyncNetDataset(load_manifest(samples, split=cfg.train_split), size=face, seed=cfg.seed,
-                              n_items=cfg.max_steps * cfg.batch_size * acc.num_processes, min_offset=cfg.min_offset)
+    train_ds = SyncNetDataset(
+        load_manifest(samples, split=cfg.train_split),
+        size=face,
+        seed=cfg.seed,
+        n_items=cfg.max_steps * cfg.batch_size * acc.num_processes,
+        min_offset=cfg.min_offset,
+    )
     pairs = eval_pairs(cfg, face, samples)
 
     def step_fn(model, batch: dict) -> torch.Tensor:
@@ -380,50 +568,92 @@ def train_syncnet(cfg: SyncTrainConfig, out_dir, samples=None, resume: bool = Tr
 
     def evaluate(learn):
         accuracy, loss = heldout_accuracy(acc.unwrap_model(learn.model), pairs)
-        point = dict(step=learn.step, loss=round(loss, 5), acc=round(accuracy, 5), seconds=round(learn.elapsed_s, 1))
+        point = dict(
+            step=learn.step, loss=round(loss, 5), acc=round(accuracy, 5), seconds=round(learn.elapsed_s, 1)
+        )
         learn.history.setdefault("val", []).append(point)
 
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
-    extra = lambda: dict(config=model.config.to_dict(), train_config=asdict(cfg))
-    cbs = [*standard_callbacks("train-syncnet", cfg.log_every, progress, out_dir / "syncnet.pt", cfg.eval_every,
-                               extra, cfg.max_minutes, resume=resume, log=log),
-           EveryCB(evaluate, cfg.eval_every, at_end=True), *cbs]
-    learn = Learner(model, opt, step_fn, StepBatches(train_ds, cfg.batch_size, acc, cfg.num_workers), cfg.max_steps,
-                    cbs, sched=sync_schedule(opt, cfg), max_grad_norm=cfg.max_grad_norm, accelerator=acc).fit()
+
+    def extra():
+        return dict(config=model.config.to_dict(), train_config=asdict(cfg))
+
+    cbs = [
+        *standard_callbacks(
+            "train-syncnet",
+            cfg.log_every,
+            progress,
+            out_dir / "syncnet.pt",
+            cfg.eval_every,
+            extra,
+            cfg.max_minutes,
+            resume=resume,
+            log=log,
+        ),
+        EveryCB(evaluate, cfg.eval_every, at_end=True),
+        *cbs,
+    ]
+    learn = Learner(
+        model,
+        opt,
+        step_fn,
+        StepBatches(train_ds, cfg.batch_size, acc, cfg.num_workers),
+        cfg.max_steps,
+        cbs,
+        sched=sync_schedule(opt, cfg),
+        max_grad_norm=cfg.max_grad_norm,
+        accelerator=acc,
+    ).fit()
     if acc.is_main_process and learn.history.get("val"):
         import matplotlib.pyplot as plt
+
         plt.close(plot_history(learn.history, out_dir / "training.png"))
     return acc.unwrap_model(learn.model).eval(), learn.history
 
+
 # %% ../nbs/01_syncnet.ipynb #53136a99
 def prepare_faces(frames: np.ndarray, face_size: int) -> torch.Tensor:
-    "Aligned face frames (n, s, s, 3) uint8 -> lower halves at the model's size, (n, 3, face/2, face) in [-1, 1]."
+    """Aligned face frames (n, s, s, 3) uint8 -> lower halves at the model's size, (n, 3, face/2, face) in
+    [-1, 1]."""
     import cv2
+
     if frames.ndim != 4 or frames.shape[-1] != 3:
         raise MediaError(f"expected frames of shape (n, h, w, 3), got {frames.shape}")
     if frames.shape[1] != frames.shape[2]:
-        raise MediaError(f"SyncNet needs aligned square face crops, got {frames.shape[2]}x{frames.shape[1]} frames. "
-                         "Crop and align the face first (the inference pipeline does this), or use an aligned clip.")
+        raise MediaError(
+            f"SyncNet needs aligned square face crops, got {frames.shape[2]}x{frames.shape[1]} frames. "
+            "Crop and align the face first (the inference pipeline does this), or use an aligned clip."
+        )
     if frames.shape[1] != face_size or frames.shape[2] != face_size:
-        frames = np.stack([cv2.resize(f, (face_size, face_size), interpolation=cv2.INTER_AREA) for f in frames])
-    return frames_to_tensor(frames[:, face_size // 2:]).permute(1, 0, 2, 3)            # (n, 3, s/2, s)
+        frames = np.stack(
+            [cv2.resize(f, (face_size, face_size), interpolation=cv2.INTER_AREA) for f in frames]
+        )
+    return frames_to_tensor(frames[:, face_size // 2 :]).permute(1, 0, 2, 3)  # (n, 3, s/2, s)
+
 
 @torch.no_grad()
 def window_embeddings(model: StableSyncNet, faces: torch.Tensor, mel: np.ndarray, batch_size: int = 64):
     "Visual and audio embeddings of every 16-frame window start: (n_windows, D) each."
     f = model.config.n_frames
     n = n_windows(len(faces), mel.shape[1], f)
-    if n < 1: raise MediaError(f"the clip is shorter than one {f}-frame window")
+    if n < 1:
+        raise MediaError(f"the clip is shorter than one {f}-frame window")
     dev = next(model.parameters()).device
     mlen = mel_window_len(f)
     vs, aus = [], []
     for i in range(0, n, batch_size):
         starts = range(i, min(i + batch_size, n))
-        frames = torch.stack([faces[s:s + f].reshape(-1, *faces.shape[-2:]) for s in starts])     # (b, 3f, s/2, s)
-        mels = torch.stack([torch.from_numpy(mel[None, :, mel_start(s):mel_start(s) + mlen]) for s in starts])
+        frames = torch.stack(
+            [faces[s : s + f].reshape(-1, *faces.shape[-2:]) for s in starts]
+        )  # (b, 3f, s/2, s)
+        mels = torch.stack(
+            [torch.from_numpy(mel[None, :, mel_start(s) : mel_start(s) + mlen]) for s in starts]
+        )
         v, a = model(frames.to(dev), mels.to(dev))
-        vs.append(v.float().cpu()); aus.append(a.float().cpu())
+        vs.append(v.float().cpu())
+        aus.append(a.float().cpu())
     return torch.cat(vs), torch.cat(aus)
+
 
 def sync_offsets(model: StableSyncNet, frames: np.ndarray, wav: np.ndarray, max_offset: int = 15) -> dict:
     "Mean embedding distance per audio offset; best offset, LSE-D, LSE-C and sync margin of a clip."
@@ -434,15 +664,24 @@ def sync_offsets(model: StableSyncNet, frames: np.ndarray, wav: np.ndarray, max_
     starts = torch.arange(max_offset, max(n - max_offset, max_offset))
     if len(starts) < 1:
         need = model.config.n_frames + 2 * max_offset
-        raise MediaError(f"sync evaluation with offsets up to ±{max_offset} needs at least {need} frames "
-                         f"({need / 25:.2f} s) of video and audio; this clip has {n + model.config.n_frames - 1}.")
+        raise MediaError(
+            f"sync evaluation with offsets up to ±{max_offset} needs at least {need} frames "
+            f"({need / 25:.2f} s) of video and audio; this clip has {n + model.config.n_frames - 1}."
+        )
     offsets = list(range(-max_offset, max_offset + 1))
     dists = np.array([float((v[starts] - a[starts + k]).norm(dim=1).mean()) for k in offsets])
     i0, best = offsets.index(0), int(np.argmin(dists))
     others = np.delete(dists, i0)
-    return dict(offsets=offsets, distances=[round(float(d), 5) for d in dists], best_offset=offsets[best],
-                lse_d=round(float(dists[best]), 4), lse_c=round(float(np.median(dists) - dists[best]), 4),
-                sync_margin=round(float(others.mean() - dists[i0]), 4), windows=int(len(starts)))
+    return dict(
+        offsets=offsets,
+        distances=[round(float(d), 5) for d in dists],
+        best_offset=offsets[best],
+        lse_d=round(float(dists[best]), 4),
+        lse_c=round(float(np.median(dists) - dists[best]), 4),
+        sync_margin=round(float(others.mean() - dists[i0]), 4),
+        windows=int(len(starts)),
+    )
+
 
 def evaluate_video(video, audio=None, checkpoint=None, max_offset: int = 15, device="cpu") -> dict:
     "Sync evaluation of an aligned-face video with its own audio track or the audio file `audio`."
@@ -452,18 +691,25 @@ def evaluate_video(video, audio=None, checkpoint=None, max_offset: int = 15, dev
     result = sync_offsets(model, frames, wav, max_offset)
     return dict(video=str(video), audio=str(audio if audio is not None else video), **result)
 
+
 def shift_audio(wav: np.ndarray, frames: int, cfg=OFFICIAL_AV) -> np.ndarray:
-    "Delay (`frames` > 0) or advance (< 0) audio by whole video frames, keeping its length (silence fills the gap)."
+    """Delay (`frames` > 0) or advance (< 0) audio by whole video frames, keeping its length (silence fills
+    the gap)."""
     k = frames * cfg.samples_per_frame
-    if k == 0: return wav.copy()
+    if k == 0:
+        return wav.copy()
     out = np.zeros_like(wav)
-    if k > 0: out[k:] = wav[:-k]
-    else: out[:k] = wav[-k:]
+    if k > 0:
+        out[k:] = wav[:-k]
+    else:
+        out[:k] = wav[-k:]
     return out
+
 
 # %% ../nbs/01_syncnet.ipynb #0817c558
 def export_syncnet(train_checkpoint, out=None) -> Path:
-    "Write the weights, config and history of a training checkpoint (no optimizer state) to `out` (default: the shipped path)."
+    """Write the weights, config and history of a training checkpoint (no optimizer state) to `out` (default:
+    the shipped path)."""
     path = resolve_checkpoint(train_checkpoint)
     ck = read_checkpoint(path)
     model = _syncnet_from(ck, path)
@@ -471,31 +717,53 @@ def export_syncnet(train_checkpoint, out=None) -> Path:
     keep.update({k: ck[k] for k in ("train_config",) if k in ck})
     return save_syncnet(model, out if out is not None else shipped_syncnet_path(), **keep)
 
+
 # %% ../nbs/01_syncnet.ipynb #ba9b90c6
 def bench_syncnet(minutes: float = 10.0, pairs: int = 1024, samples=None, progress: bool = True) -> dict:
     "Held-out accuracy of the shipped tiny SyncNet, and seconds a fresh retrain needs to pass 90% / 95%."
     import tempfile
+
     cfg = SYNC_TRAIN_PRESETS["tiny"]
     shipped = load_syncnet()
     acc, _ = heldout_accuracy(shipped, eval_pairs(cfg, shipped.config.face_size, samples, n=pairs))
-    steps = int(minutes * 60 / 0.4)              # about what fits the budget on 2 CPU cores; the time limit stops it anyway
-    retrain_cfg = SyncTrainConfig(**{**asdict(cfg), "max_minutes": minutes, "max_steps": steps, "eval_every": 50})
+    steps = int(
+        minutes * 60 / 0.4
+    )  # about what fits the budget on 2 CPU cores; the time limit stops it anyway
+    retrain_cfg = SyncTrainConfig(
+        **{**asdict(cfg), "max_minutes": minutes, "max_steps": steps, "eval_every": 50}
+    )
     with tempfile.TemporaryDirectory() as d:
-        _, hist = train_syncnet(retrain_cfg, d, samples=samples, resume=False, progress=progress, log=lambda *a: None)
+        _, hist = train_syncnet(
+            retrain_cfg, d, samples=samples, resume=False, progress=progress, log=lambda *a: None
+        )
     val = hist.get("val", [])
-    first = lambda thr: next((v["seconds"] for v in val if v["acc"] >= thr), None)
-    return dict(heldout_accuracy=round(acc, 4), pairs=pairs, retrain_s_to_90=first(0.90), retrain_s_to_95=first(0.95),
-                retrain_minutes=minutes, retrain_steps=hist["step"][-1] if hist.get("step") else 0,
-                retrain_final_accuracy=val[-1]["acc"] if val else None)
+
+    def first(thr):
+        return next((v["seconds"] for v in val if v["acc"] >= thr), None)
+
+    return dict(
+        heldout_accuracy=round(acc, 4),
+        pairs=pairs,
+        retrain_s_to_90=first(0.90),
+        retrain_s_to_95=first(0.95),
+        retrain_minutes=minutes,
+        retrain_steps=hist["step"][-1] if hist.get("step") else 0,
+        retrain_final_accuracy=val[-1]["acc"] if val else None,
+    )
+
 
 # %% ../nbs/01_syncnet.ipynb #52c556e2
 JUDGE_SEED = 2026
 JUDGE_TRAIN = replace(SYNC_TRAIN_PRESETS["tiny"], seed=JUDGE_SEED, max_steps=2500, eval_every=250)
 
+
 def shipped_judge_path() -> Path:
-    "The judge SyncNet shipped inside the package (the tiny recipe with seed 2026; never used as a training loss)."
+    """The judge SyncNet shipped inside the package (the tiny recipe with seed 2026; never used as a training
+    loss)."""
     import latentsync_nb
+
     return Path(latentsync_nb.__file__).resolve().parent / "weights" / "syncnet_judge_tiny.pt"
+
 
 def load_judge(path=None, device="cpu"):
     "The judge SyncNet (default: the shipped one), frozen, in eval mode."

@@ -12,12 +12,41 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .checkpoints import (TRAIN_PRESETS, LatentSyncModel, TrainConfig, build_model, check_token_width,
-                                       initial_state, read_official_config, unet_layout)
-from .core import (EveryCB, HistoryCB, Learner, StepTimerCB, default_device, freeze, load_state_strict,
-                                loss_terms, make_accelerator, peak_memory_mb, save_figure, standard_callbacks)
-from .data import (MaskConfig, UNetDataset, frames_to_tensor, keep_mask, latent_mask, load_clip,
-                                load_manifest, mask_frames, recolour)
+from latentsync_nb.checkpoints import (
+    TRAIN_PRESETS,
+    LatentSyncModel,
+    TrainConfig,
+    build_model,
+    check_token_width,
+    initial_state,
+    read_official_config,
+    unet_layout,
+)
+from latentsync_nb.core import (
+    EveryCB,
+    HistoryCB,
+    Learner,
+    StepTimerCB,
+    default_device,
+    freeze,
+    load_state_strict,
+    loss_terms,
+    make_accelerator,
+    peak_memory_mb,
+    save_figure,
+    standard_callbacks,
+)
+from latentsync_nb.data import (
+    MaskConfig,
+    UNetDataset,
+    frames_to_tensor,
+    keep_mask,
+    latent_mask,
+    load_clip,
+    load_manifest,
+    mask_frames,
+    recolour,
+)
 from .model import WhisperAudioEncoder, mixed_noise, set_trainable
 from .objective import LatentSyncLoss, LossRecord
 from .sampling import generate_clip
@@ -25,43 +54,74 @@ from .syncnet import load_judge, sync_offsets
 from .vae import encode_clips
 
 # %% auto #0
-__all__ = ['JUDGE_DTYPES', 'latent_batch', 'LatentCache', 'training_step', 'operating_profiles', 'ValidationClip',
-           'validation_score', 'plot_training', 'build_objective', 'sync_judge', 'WhisperTokenCache', 'unet_batches',
-           'train', 'train_tiny', 'bench_train_step']
+__all__ = [
+    "JUDGE_DTYPES",
+    "latent_batch",
+    "LatentCache",
+    "training_step",
+    "operating_profiles",
+    "ValidationClip",
+    "validation_score",
+    "plot_training",
+    "build_objective",
+    "sync_judge",
+    "WhisperTokenCache",
+    "unet_batches",
+    "train",
+    "train_tiny",
+    "bench_train_step",
+]
+
 
 # %% ../nbs/06_training.ipynb #366a0597
 @torch.no_grad()
 def latent_batch(batch: dict, vae: nn.Module) -> dict:
-    "Pixel batch (gt, masked, ref clips; mask (b, 1, s, s); mel) -> latents (b, 4, f, h, w) and mask (b, 1, f, h, w)."
+    """Pixel batch (gt, masked, ref clips; mask (b, 1, s, s); mel) -> latents (b, 4, f, h, w) and mask (b, 1,
+    f, h, w)."""
     gt = batch["gt"]
-    if gt.ndim != 5 or gt.shape[1] != 3: raise ValueError(f"gt must be a pixel clip (b, 3, f, H, W), got {tuple(gt.shape)}")
-    z0, masked, ref = (encode_clips(vae, batch[k]) for k in ("gt", "masked", "ref"))   # (b, 4, f, h, w)
+    if gt.ndim != 5 or gt.shape[1] != 3:
+        raise ValueError(f"gt must be a pixel clip (b, 3, f, H, W), got {tuple(gt.shape)}")
+    z0, masked, ref = (encode_clips(vae, batch[k]) for k in ("gt", "masked", "ref"))  # (b, 4, f, h, w)
     out = _latent_dict(z0, masked, ref, batch["mask"], gt, batch["mel"])
-    if "audio_tokens" in batch: out["audio_tokens"] = batch["audio_tokens"]
+    if "audio_tokens" in batch:
+        out["audio_tokens"] = batch["audio_tokens"]
     return out
 
+
 def _latent_dict(z0, masked, ref, pixel_mask, gt, mel) -> dict:
-    "The UNet's latent inputs; the keep mask (b, 1, s, s) at latent size by nearest (LatentSync's), repeated per frame."
+    """The UNet's latent inputs; the keep mask (b, 1, s, s) at latent size by nearest (LatentSync's), repeated
+    per frame."""
     b, _, f, h, w = z0.shape
-    mask = latent_mask(pixel_mask.to(z0.device), (h, w))                            # (b, 1, h, w): 1 = kept
+    mask = latent_mask(pixel_mask.to(z0.device), (h, w))  # (b, 1, h, w): 1 = kept
     return dict(z0=z0, masked=masked, ref=ref, mask=mask[:, :, None].expand(b, 1, f, h, w), gt=gt, mel=mel)
+
 
 # %% ../nbs/06_training.ipynb #9721e3ed
 class LatentCache:
     "Frozen-VAE latents of whole clips (frames and masked frames), encoded once per clip; windows are slices."
+
     def __init__(self, vae: nn.Module, dataset: UNetDataset, chunk: int = 64):
         self.vae, self.dataset, self.chunk, self._clips = vae, dataset, chunk, {}
 
     @torch.no_grad()
     def clip_latents(self, j: int, colour: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-        "(4, n, h, w) latents of clip j's frames (in colour variant `colour`) and of the same frames with the mouth masked."
+        """(4, n, h, w) latents of clip j's frames (in colour variant `colour`) and of the same frames with
+        the mouth masked."""
         if (j, colour) not in self._clips:
             device = next(self.vae.parameters()).device
             frames = recolour(self.dataset.loaded(j).frames, j, colour, self.dataset.seed)
-            frames = frames_to_tensor(frames).to(device)                                 # (3, n, s, s)
-            mask = torch.from_numpy(keep_mask(frames.shape[-1], self.dataset.mask_cfg)).to(device)   # 1 = kept
-            encode = lambda x: torch.cat([encode_clips(self.vae, x[None, :, i:i + self.chunk])
-                                          for i in range(0, x.shape[1], self.chunk)], dim=2)[0]
+            frames = frames_to_tensor(frames).to(device)  # (3, n, s, s)
+            mask = torch.from_numpy(keep_mask(frames.shape[-1], self.dataset.mask_cfg)).to(device)  # 1 = kept
+
+            def encode(x):
+                return torch.cat(
+                    [
+                        encode_clips(self.vae, x[None, :, i : i + self.chunk])
+                        for i in range(0, x.shape[1], self.chunk)
+                    ],
+                    dim=2,
+                )[0]
+
             self._clips[j, colour] = (encode(frames), encode(mask_frames(frames, mask)))
         return self._clips[j, colour]
 
@@ -72,37 +132,62 @@ class LatentCache:
         z0, masked, ref = [], [], []
         for i, it in zip(indices, items):
             zg, zm = self.clip_latents(i % len(self.dataset.clips), it["colour"])
-            z0.append(zg[:, it["start"]:it["start"] + f]); masked.append(zm[:, it["start"]:it["start"] + f])
-            ref.append(zg[:, it["ref_start"]:it["ref_start"] + f])
-        stack = lambda key: torch.stack([it[key] for it in items])
-        out = _latent_dict(torch.stack(z0), torch.stack(masked), torch.stack(ref), stack("mask"), stack("gt"), stack("mel"))
+            z0.append(zg[:, it["start"] : it["start"] + f])
+            masked.append(zm[:, it["start"] : it["start"] + f])
+            ref.append(zg[:, it["ref_start"] : it["ref_start"] + f])
+
+        def stack(key):
+            return torch.stack([it[key] for it in items])
+
+        out = _latent_dict(
+            torch.stack(z0), torch.stack(masked), torch.stack(ref), stack("mask"), stack("gt"), stack("mel")
+        )
         return {k: v.to(device or out["z0"].device) for k, v in out.items()}
 
+
 # %% ../nbs/06_training.ipynb #82a540dc
-def training_step(model: LatentSyncModel, objective: LatentSyncLoss, latents: dict, generator,
-                  noise_alpha: float = 1.0) -> LossRecord:
-    "Noise the batch's clean latents, predict the noise, score it: the LossRecord of one step (generator: one, or one per clip)."
+def training_step(
+    model: LatentSyncModel, objective: LatentSyncLoss, latents: dict, generator, noise_alpha: float = 1.0
+) -> LossRecord:
+    """Noise the batch's clean latents, predict the noise, score it: the LossRecord of one step (generator:
+    one, or one per clip)."""
     z0 = latents["z0"]
     device, n_t = z0.device, objective.scheduler.config.num_train_timesteps
     gens = list(generator) if isinstance(generator, (list, tuple)) else [generator]
-    if len(gens) not in (1, len(z0)): raise ValueError(f"give one generator or one per clip ({len(z0)}), got {len(gens)}")
+    if len(gens) not in (1, len(z0)):
+        raise ValueError(f"give one generator or one per clip ({len(z0)}), got {len(gens)}")
     if len(gens) == 1:
         eps = mixed_noise(tuple(z0.shape), noise_alpha, gens[0], device)
         timesteps = torch.randint(0, n_t, (len(z0),), generator=gens[0]).to(device)
-    else:                                                                          # each clip's draws depend on it alone
+    else:  # each clip's draws depend on it alone
         eps = torch.cat([mixed_noise((1, *z0.shape[1:]), noise_alpha, g, device) for g in gens])
         timesteps = torch.cat([torch.randint(0, n_t, (1,), generator=g) for g in gens]).to(device)
     noisy = objective.scheduler.add_noise(z0, eps, timesteps)
-    eps_hat = model({**latents, "noisy": noisy}, timesteps)                    # (b, 4, f, r, w): the generated rows
-    rows = slice(z0.shape[-2] - eps_hat.shape[-2], None)                          # the bottom r rows
-    return objective(eps_hat, eps[..., rows, :], noisy[..., rows, :], timesteps, latents["gt"], latents["mel"],
-                     known_latents=latents["masked"])
+    eps_hat = model({**latents, "noisy": noisy}, timesteps)  # (b, 4, f, r, w): the generated rows
+    rows = slice(z0.shape[-2] - eps_hat.shape[-2], None)  # the bottom r rows
+    return objective(
+        eps_hat,
+        eps[..., rows, :],
+        noisy[..., rows, :],
+        timesteps,
+        latents["gt"],
+        latents["mel"],
+        known_latents=latents["masked"],
+    )
+
 
 # %% ../nbs/06_training.ipynb #ad221af7
-def operating_profiles(model: LatentSyncModel, objective: LatentSyncLoss, latents: dict,
-                       timesteps=(50, 250, 500, 750, 950), seed: int = 0, noise_alpha: float = 1.0) -> dict:
+def operating_profiles(
+    model: LatentSyncModel,
+    objective: LatentSyncLoss,
+    latents: dict,
+    timesteps=(50, 250, 500, 750, 950),
+    seed: int = 0,
+    noise_alpha: float = 1.0,
+) -> dict:
     "The objective's term profiles ({t: TermProfile}) at a model's own noise predictions on a latent batch."
     from latentsync_nb.weighting import profile_terms
+
     z0 = latents["z0"]
     g = torch.Generator().manual_seed(seed)
     profiles = {}
@@ -110,15 +195,27 @@ def operating_profiles(model: LatentSyncModel, objective: LatentSyncLoss, latent
         eps = mixed_noise(tuple(z0.shape), noise_alpha, g, z0.device)
         ts = torch.full((len(z0),), int(t), device=z0.device)
         noisy = objective.scheduler.add_noise(z0, eps, ts)
-        with torch.no_grad(): eps_hat = model({**latents, "noisy": noisy}, ts)       # (b, 4, f, r, w)
-        rows = slice(z0.shape[-2] - eps_hat.shape[-2], None)                          # the generated rows
-        profiles[int(t)] = profile_terms(objective, eps_hat, eps[..., rows, :], noisy[..., rows, :], ts, latents["gt"],
-                                         latents["mel"], known_latents=latents["masked"], label=f"t={int(t)}")
+        with torch.no_grad():
+            eps_hat = model({**latents, "noisy": noisy}, ts)  # (b, 4, f, r, w)
+        rows = slice(z0.shape[-2] - eps_hat.shape[-2], None)  # the generated rows
+        profiles[int(t)] = profile_terms(
+            objective,
+            eps_hat,
+            eps[..., rows, :],
+            noisy[..., rows, :],
+            ts,
+            latents["gt"],
+            latents["mel"],
+            known_latents=latents["masked"],
+            label=f"t={int(t)}",
+        )
     return profiles
+
 
 # %% ../nbs/06_training.ipynb #ff3097cd
 class ValidationClip:
-    "A held-out clip, the judge and the ground truth's sync, loaded once per run: `score` re-draws and judges it."
+    """A held-out clip, the judge and the ground truth's sync, loaded once per run: `score` re-draws and
+    judges it."""
 
     def __init__(self, clip: str | None = None, frames: int = 48, samples=None, face_size: int = 64):
         clips = load_manifest(samples, split="test")
@@ -135,67 +232,102 @@ class ValidationClip:
         lc, n = self.clip, self.frames
         was_training = model.training
         model.eval()
-        ref = lc.frames[n:2 * n] if len(lc.frames) >= 2 * n else lc.frames[:n][::-1]
+        ref = lc.frames[n : 2 * n] if len(lc.frames) >= 2 * n else lc.frames[:n][::-1]
         gen = generate_clip(model, vae, lc.frames[:n], lc.wav, ref_frames=ref, steps=steps, whisper=whisper)
         model.train(was_training)
         got = sync_offsets(self.judge, gen, lc.wav, 8)
         ratio = round(got["sync_margin"] / self.truth["sync_margin"], 4)
         return dict(sync_ratio=ratio, best_offset=got["best_offset"], clip=lc.clip.id)
 
-def validation_score(model, vae, clip: str | None = None, frames: int = 48, steps: int = 10, samples=None,
-                     whisper=None, face_size: int = 64) -> dict:
+
+def validation_score(
+    model,
+    vae,
+    clip: str | None = None,
+    frames: int = 48,
+    steps: int = 10,
+    samples=None,
+    whisper=None,
+    face_size: int = 64,
+) -> dict:
     "A quick held-out check: sync ratio and best offset of `frames` re-drawn frames of a test clip (one-off)."
     return ValidationClip(clip, frames, samples, face_size).score(model, vae, steps, whisper)
 
+
 def plot_training(history: dict, path=None):
-    "Loss terms per step (smoothed) and validation sync ratios of a `train` history; saved to `path` if given."
+    """Loss terms per step (smoothed) and validation sync ratios of a `train` history; saved to `path` if
+    given."""
     import matplotlib.pyplot as plt
+
     terms = loss_terms(history)
     fig, axes = plt.subplots(1, len(terms) + 1, figsize=(3 * (len(terms) + 1), 2.4))
     for ax, (name, values) in zip(axes, terms.items()):
         v = np.asarray(values, dtype=float)
         k = max(1, len(v) // 50)
-        ax.plot(history["step"][:len(v)], v, lw=0.3, alpha=0.4)
-        if k > 1: ax.plot(history["step"][k - 1:len(v)], np.convolve(v, np.ones(k) / k, mode="valid"), lw=1)
-        ax.set_title(name, fontsize=9); ax.set_yscale("log")
+        ax.plot(history["step"][: len(v)], v, lw=0.3, alpha=0.4)
+        if k > 1:
+            ax.plot(history["step"][k - 1 : len(v)], np.convolve(v, np.ones(k) / k, mode="valid"), lw=1)
+        ax.set_title(name, fontsize=9)
+        ax.set_yscale("log")
     val = history.get("val", [])
     axes[-1].plot([p["step"] for p in val], [p["sync_ratio"] for p in val], marker=".")
-    axes[-1].set_title("validation sync ratio", fontsize=9); axes[-1].set_xlabel("step")
+    axes[-1].set_title("validation sync ratio", fontsize=9)
+    axes[-1].set_xlabel("step")
     fig.tight_layout()
     if path is not None:
         save_figure(fig, path)
         plt.close(fig)
     return fig
 
+
 # %% ../nbs/06_training.ipynb #e2971687
 def build_objective(cfg: TrainConfig, vae: nn.Module) -> LatentSyncLoss:
     "The stage's LatentSyncLoss; judges are built only for terms with weight > 0."
     from latentsync_nb.perceptual import LipLPIPS
     from latentsync_nb.trepa import TREPALoss, load_clip_encoder
+
     w, dtype = cfg.weights(), JUDGE_DTYPES[cfg.judge_dtype]
-    half = lambda m: m if dtype is None else m.to(dtype)
-    return LatentSyncLoss(w, syncnet=(lambda: half(sync_judge(cfg))) if w.sync > 0 else None, vae=vae,
-                          lpips=lambda: LipLPIPS(cfg.lpips_backbone),
-                          trepa=lambda: TREPALoss(load_clip_encoder(cfg.trepa_encoder), gradient_checkpointing=cfg.unet != "tiny",
-                                                  dtype=dtype),
-                          decode_chunk=cfg.decode_chunk)
+
+    def half(m):
+        return m if dtype is None else m.to(dtype)
+
+    return LatentSyncLoss(
+        w,
+        syncnet=(lambda: half(sync_judge(cfg))) if w.sync > 0 else None,
+        vae=vae,
+        lpips=lambda: LipLPIPS(cfg.lpips_backbone),
+        trepa=lambda: TREPALoss(
+            load_clip_encoder(cfg.trepa_encoder), gradient_checkpointing=cfg.unet != "tiny", dtype=dtype
+        ),
+        decode_chunk=cfg.decode_chunk,
+    )
+
 
 JUDGE_DTYPES = {None: None, "fp16": torch.float16, "bf16": torch.bfloat16}
 
+
 def sync_judge(cfg: TrainConfig) -> nn.Module:
-    "The SyncNet of the sync loss; one trained on faces of another size than the run's is refused unless `force_judge`."
+    """The SyncNet of the sync loss; one trained on faces of another size than the run's is refused unless
+    `force_judge`."""
     from latentsync_nb.syncnet import load_syncnet
+
     judge = load_syncnet(cfg.syncnet)
     size = judge.config.face_size
     if size != cfg.face_size and not cfg.force_judge:
-        raise ValueError(f"the sync judge {cfg.syncnet or 'shipped tiny SyncNet'} was trained on {size} px faces, this run "
-                         f"makes {cfg.face_size} px faces: pass a SyncNet of that size (--set syncnet=...; LatentSync's "
-                         "stable_syncnet.pt for 256 px) or --set force_judge=true")
+        raise ValueError(
+            f"the sync judge {cfg.syncnet or 'shipped tiny SyncNet'} was trained on {size} px faces, this "
+            "run "
+            f"makes {cfg.face_size} px faces: pass a SyncNet of that size (--set syncnet=...; LatentSync's "
+            "stable_syncnet.pt for 256 px) or --set force_judge=true"
+        )
     return judge
+
 
 # %% ../nbs/06_training.ipynb #84fda44b
 class WhisperTokenCache:
-    "Frozen Whisper features of whole clips, computed once per clip; a window's tokens (b, f, 50, width) are slices."
+    """Frozen Whisper features of whole clips, computed once per clip; a window's tokens (b, f, 50, width) are
+    slices."""
+
     def __init__(self, encoder: WhisperAudioEncoder, dataset: UNetDataset, device=None):
         self.encoder, self.dataset, self.device, self._clips = encoder, dataset, device, {}
 
@@ -204,53 +336,70 @@ class WhisperTokenCache:
         out = []
         for i in indices:
             j, start = i % len(self.dataset.clips), self.dataset[i]["start"]
-            if j not in self._clips: self._clips[j] = self.encoder.features(self.dataset.loaded(j).wav).cpu()
+            if j not in self._clips:
+                self._clips[j] = self.encoder.features(self.dataset.loaded(j).wav).cpu()
             out.append(self.encoder.frame_tokens(self._clips[j], start, n_frames))
         return torch.stack(out).to(self.device)
 
+
 def _item_generators(cfg: TrainConfig, step: int, items: list) -> list:
-    "One generator per clip of a step, seeded by (seed, step, dataset index): the same draws on 1 or N processes."
+    """One generator per clip of a step, seeded by (seed, step, dataset index): the same draws on 1 or N
+    processes."""
     return [torch.Generator().manual_seed(cfg.seed * 1_000_003 + step * 100_003 + i) for i in items]
+
 
 def _whisper_for(cfg: TrainConfig) -> WhisperAudioEncoder | None:
     "The frozen Whisper encoder of a config that uses one (its width checked against the UNet's), else None."
-    if cfg.audio_encoder == "tiny": return None
+    if cfg.audio_encoder == "tiny":
+        return None
     whisper = WhisperAudioEncoder(cfg.audio_encoder)
     check_token_width(whisper, unet_layout(cfg), cfg.audio_encoder)
     return whisper
 
+
 # %% ../nbs/06_training.ipynb #be4c3715
 def _stage_model(cfg: TrainConfig, start_from=None, log=print) -> LatentSyncModel:
-    "A model for the config's stage: fresh (or `start_from`'s weights), motion modules for stage 2, its parameters trainable."
+    """A model for the config's stage: fresh (or `start_from`'s weights), motion modules for stage 2, its
+    parameters trainable."""
     torch.manual_seed(cfg.seed)
     model = build_model(cfg)
     if start_from:
         state = initial_state(start_from, cfg)
         if any(".motion_modules." in k for k in state):
-            model.unet.add_motion()                                               # more stage 2 (or stage 1 from a stage-2 file)
+            model.unet.add_motion()  # more stage 2 (or stage 1 from a stage-2 file)
         load_state_strict(model, state, str(start_from))
         log(f"{cfg.stage} starts from {start_from}")
-    if cfg.stage != "stage1": model.unet.add_motion()
+    if cfg.stage != "stage1":
+        model.unet.add_motion()
     set_trainable(model.unet, cfg.stage)
-    if model.audio_encoder is not None: model.audio_encoder.requires_grad_(cfg.stage == "stage1")   # frozen in stage 2
+    if model.audio_encoder is not None:
+        model.audio_encoder.requires_grad_(cfg.stage == "stage1")  # frozen in stage 2
     return model
 
-def _batch_latents(data: UNetDataset, indices: list, vae, cache: LatentCache | None, tokens: WhisperTokenCache | None,
-                   device) -> dict:
-    "The latent batch of dataset items `indices`: from the latent cache, or encoded now; Whisper tokens if the model takes them."
-    if cache is not None: latents = cache.batch(indices, device)
+
+def _batch_latents(
+    data: UNetDataset, indices: list, vae, cache: LatentCache | None, tokens: WhisperTokenCache | None, device
+) -> dict:
+    """The latent batch of dataset items `indices`: from the latent cache, or encoded now; Whisper tokens if
+    the model takes them."""
+    if cache is not None:
+        latents = cache.batch(indices, device)
     else:
         items = torch.utils.data.default_collate([data[i] for i in indices])
         latents = latent_batch({k: v.to(device) for k, v in items.items() if torch.is_tensor(v)}, vae)
-    if tokens is not None: latents["audio_tokens"] = tokens.batch(indices)
+    if tokens is not None:
+        latents["audio_tokens"] = tokens.batch(indices)
     return latents
+
 
 def _check_start(cfg: TrainConfig, resuming: bool, log=print) -> TrainConfig:
     "Refuse a stage-2 run with nothing to start from; take the face size of an official UNet config."
     if cfg.stage != "stage1" and not (resuming or cfg.init_from or cfg.from_scratch):
-        raise ValueError(f"{cfg.stage} trains only the motion modules and attention of a trained UNet: pass --init-from "
-                         "(the released latentsync_unet.pt or a stage-1 checkpoint), or --from-scratch to start from "
-                         "random weights")
+        raise ValueError(
+            f"{cfg.stage} trains only the motion modules and attention of a trained UNet: pass --init-from "
+            "(the released latentsync_unet.pt or a stage-1 checkpoint), or --from-scratch to start from "
+            "random weights"
+        )
     if cfg.unet_config:
         face = read_official_config(cfg.unet_config)[1]
         if face != cfg.face_size:
@@ -258,18 +407,28 @@ def _check_start(cfg: TrainConfig, resuming: bool, log=print) -> TrainConfig:
             cfg = replace(cfg, face_size=face)
     return cfg
 
+
 def unet_batches(cfg: TrainConfig, data: UNetDataset, vae, acc, cache=None, tokens=None):
-    "The Learner's batch_fn: step -> (latent batch, one noise generator per clip), this process's share of the step."
+    """The Learner's batch_fn: step -> (latent batch, one noise generator per clip), this process's share of
+    the step."""
+
     def batch_fn(step: int) -> tuple:
         first = (step * cfg.batch_size * acc.num_processes + acc.process_index * cfg.batch_size) % len(data)
         indices = [(first + k) % len(data) for k in range(cfg.batch_size)]
-        return _batch_latents(data, indices, vae, cache, tokens, acc.device), _item_generators(cfg, step, indices)
+        return _batch_latents(data, indices, vae, cache, tokens, acc.device), _item_generators(
+            cfg, step, indices
+        )
+
     return batch_fn
 
+
 # %% ../nbs/06_training.ipynb #e6e5fbac
-def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress: bool = True, log=print, cbs=()):
+def train(
+    cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress: bool = True, log=print, cbs=()
+):
     "Train (or resume) a LatentSync UNet; checkpoint OUT/unet.pt. Returns the model and its history."
     from latentsync_nb.vae import load_vae
+
     out_dir = Path(out_dir)
     ckpt_path = out_dir / "unet.pt"
     resuming = resume and ckpt_path.exists()
@@ -280,8 +439,14 @@ def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress
     vae = load_vae(cfg.vae, device=acc.device, dtype=JUDGE_DTYPES[cfg.judge_dtype])
     objective = build_objective(cfg, vae).to(acc.device)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
-    data = UNetDataset(load_manifest(samples, split="train"), n_items=cfg.n_items, size=cfg.face_size, seed=cfg.seed,
-                       colour_variants=cfg.colour_variants, mask_cfg=MaskConfig(shape=cfg.mask))
+    data = UNetDataset(
+        load_manifest(samples, split="train"),
+        n_items=cfg.n_items,
+        size=cfg.face_size,
+        seed=cfg.seed,
+        colour_variants=cfg.colour_variants,
+        mask_cfg=MaskConfig(shape=cfg.mask),
+    )
     cache = LatentCache(vae, data) if cfg.cache_latents else None
     tokens = WhisperTokenCache(whisper.to(acc.device), data, acc.device) if whisper is not None else None
 
@@ -294,82 +459,155 @@ def train(cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress
     held_out = ValidationClip(samples=samples, face_size=cfg.face_size) if validating else None
 
     def validate(learn):
-        "Generate a held-out clip's first 48 frames, score them with the judge; add the point to the history and chart."
+        """Generate a held-out clip's first 48 frames, score them with the judge; add the point to the history
+        and chart."""
         if acc.is_main_process:
             v = held_out.score(acc.unwrap_model(learn.model), vae, whisper=whisper)
             learn.history.setdefault("val", []).append(dict(step=learn.step, **v))
-            log(f"step {learn.step}: validation clip sync ratio {v['sync_ratio']:.2f}, best offset {v['best_offset']:+d}")
+            log(
+                f"step {learn.step}: validation clip sync ratio {v['sync_ratio']:.2f}, best offset "
+                f"{v['best_offset']:+d}"
+            )
             plot_training(learn.history, out_dir / "training.png")
         acc.wait_for_everyone()
 
-    cbs = [*standard_callbacks(f"train {cfg.stage}", cfg.log_every, progress, ckpt_path, cfg.checkpoint_every,
-                               lambda: dict(config=asdict(cfg)), cfg.max_minutes, cfg.max_nonfinite, resume, log),
-           EveryCB(validate, cfg.validate_every), *cbs]
-    learn = Learner(model, opt, step_fn, unet_batches(cfg, data, vae, acc, cache, tokens), cfg.max_steps, cbs,
-                    max_grad_norm=cfg.max_grad_norm, accelerator=acc).fit()
+    cbs = [
+        *standard_callbacks(
+            f"train {cfg.stage}",
+            cfg.log_every,
+            progress,
+            ckpt_path,
+            cfg.checkpoint_every,
+            lambda: dict(config=asdict(cfg)),
+            cfg.max_minutes,
+            cfg.max_nonfinite,
+            resume,
+            log,
+        ),
+        EveryCB(validate, cfg.validate_every),
+        *cbs,
+    ]
+    learn = Learner(
+        model,
+        opt,
+        step_fn,
+        unet_batches(cfg, data, vae, acc, cache, tokens),
+        cfg.max_steps,
+        cbs,
+        max_grad_norm=cfg.max_grad_norm,
+        accelerator=acc,
+    ).fit()
     return _finish(acc, learn.model), learn.history
 
+
 def _finish(acc, model) -> LatentSyncModel:
-    "Wait for every process, unwrap the model (eval mode) and end accelerate's run (a clean exit for DDP on gloo)."
+    """Wait for every process, unwrap the model (eval mode) and end accelerate's run (a clean exit for DDP on
+    gloo)."""
     acc.wait_for_everyone()
     model = acc.unwrap_model(model).eval()
     if acc.num_processes > 1:
         import gc
-        acc.free_memory(); gc.collect()
+
+        acc.free_memory()
+        gc.collect()
     acc.end_training()
     return model
 
+
 # %% ../nbs/06_training.ipynb #e175a0ea
-def train_tiny(out_dir, stage1_steps: int | None = None, stage2_steps: int | None = None, stage1_minutes: float | None = None,
-               stage2_minutes: float | None = None, total_minutes: float | None = None, samples=None, progress: bool = True,
-               log=print, **overrides) -> dict:
-    "Both tiny stages from scratch (stage 2 starts from stage 1; `total_minutes` caps both with set-up); returns paths and rates."
+def train_tiny(
+    out_dir,
+    stage1_steps: int | None = None,
+    stage2_steps: int | None = None,
+    stage1_minutes: float | None = None,
+    stage2_minutes: float | None = None,
+    total_minutes: float | None = None,
+    samples=None,
+    progress: bool = True,
+    log=print,
+    **overrides,
+) -> dict:
+    """Both tiny stages from scratch (stage 2 starts from stage 1; `total_minutes` caps both with set-up);
+    returns paths and rates."""
     out_dir, rates, start = Path(out_dir), {}, time.perf_counter()
-    for stage, steps, minutes in (("stage1", stage1_steps, stage1_minutes), ("stage2", stage2_steps, stage2_minutes)):
-        if steps is None and minutes is None: raise ValueError(f"give {stage}_steps or {stage}_minutes")
-        if total_minutes is not None:                                             # leave ~40 s for building the stage
+    for stage, steps, minutes in (
+        ("stage1", stage1_steps, stage1_minutes),
+        ("stage2", stage2_steps, stage2_minutes),
+    ):
+        if steps is None and minutes is None:
+            raise ValueError(f"give {stage}_steps or {stage}_minutes")
+        if total_minutes is not None:  # leave ~40 s for building the stage
             left = total_minutes - (time.perf_counter() - start) / 60 - 0.7
             minutes = left if minutes is None else min(minutes, left)
-        cfg = replace(TRAIN_PRESETS[f"tiny_{stage}"], max_steps=steps or 10**7, max_minutes=minutes, **overrides,
-                      **({"init_from": str(out_dir / "stage1" / "unet.pt")} if stage == "stage2" else {}))
+        cfg = replace(
+            TRAIN_PRESETS[f"tiny_{stage}"],
+            max_steps=steps or 10**7,
+            max_minutes=minutes,
+            **overrides,
+            **({"init_from": str(out_dir / "stage1" / "unet.pt")} if stage == "stage2" else {}),
+        )
         t0 = time.perf_counter()
         _, hist = train(cfg, out_dir / stage, samples=samples, progress=progress, log=log)
-        rates[stage] = dict(steps=hist["step"][-1] if hist["step"] else 0, wall_s=round(time.perf_counter() - t0, 1))
-    return dict(checkpoint=out_dir / "stage2" / "unet.pt", stage1_checkpoint=out_dir / "stage1" / "unet.pt", **rates)
+        rates[stage] = dict(
+            steps=hist["step"][-1] if hist["step"] else 0, wall_s=round(time.perf_counter() - t0, 1)
+        )
+    return dict(
+        checkpoint=out_dir / "stage2" / "unet.pt", stage1_checkpoint=out_dir / "stage1" / "unet.pt", **rates
+    )
+
 
 # %% ../nbs/06_training.ipynb #23695da8
 def bench_train_step(stage: str = "stage2", steps: int = 1, device: str | None = None) -> dict:
-    "Seconds per step and peak memory of official-size training (random weights, one 16-frame 256 px clip, batch 1)."
+    """Seconds per step and peak memory of official-size training (random weights, one 16-frame 256 px clip,
+    batch 1)."""
     from diffusers.utils import logging as diffusers_logging
     from latentsync_nb.perceptual import LipLPIPS
     from latentsync_nb.syncnet import StableSyncNet, syncnet_config
     from latentsync_nb.trepa import TREPA_PRESETS, ClipEncoder, TREPALoss
     from latentsync_nb.vae import VAE_PRESETS
+
     cfg = TRAIN_PRESETS[stage]
     device = default_device(device)
     cuda = str(device).startswith("cuda")
     acc = make_accelerator(device, cfg.mixed_precision if cuda else "no")
-    judge_dtype = torch.float16 if cuda else torch.bfloat16                      # frozen judges in half precision
+    judge_dtype = torch.float16 if cuda else torch.bfloat16  # frozen judges in half precision
     torch.manual_seed(0)
     model = build_model(cfg)
-    if cfg.stage != "stage1": model.unet.add_motion()
+    if cfg.stage != "stage1":
+        model.unet.add_motion()
     trainable = set_trainable(model.unet, cfg.stage)
-    diffusers_logging.set_verbosity_error()                                       # its notice about casting with .to()
+    diffusers_logging.set_verbosity_error()  # its notice about casting with .to()
     vae = freeze(VAE_PRESETS["official"].build().to(judge_dtype))
     w = cfg.weights()
     syncnet = StableSyncNet(syncnet_config("syncnet_16_pixel_attn")).to(judge_dtype) if w.sync else None
-    objective = LatentSyncLoss(w, vae=vae, syncnet=syncnet,
-                               lpips=lambda: LipLPIPS("random"),
-                               trepa=lambda: TREPALoss(ClipEncoder(TREPA_PRESETS["official"]), gradient_checkpointing=True,
-                                                       dtype=judge_dtype), decode_chunk=cfg.decode_chunk).to(acc.device)
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr, foreach=cuda)  # CPU: no temporaries
+    objective = LatentSyncLoss(
+        w,
+        vae=vae,
+        syncnet=syncnet,
+        lpips=lambda: LipLPIPS("random"),
+        trepa=lambda: TREPALoss(
+            ClipEncoder(TREPA_PRESETS["official"]), gradient_checkpointing=True, dtype=judge_dtype
+        ),
+        decode_chunk=cfg.decode_chunk,
+    ).to(acc.device)
+    opt = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=cfg.lr, foreach=cuda
+    )  # CPU: no temporaries
     g = torch.Generator().manual_seed(0)
     f, s, h = 16, cfg.face_size, _latent_side(cfg)
-    z = lambda c: torch.randn(1, c, f, h, h, generator=g).to(acc.device)
-    latents = dict(z0=z(4), masked=z(4), ref=z(4), mask=torch.ones(1, 1, f, h, h, device=acc.device),
-                   gt=(torch.rand(1, 3, f, s, s, generator=g) * 2 - 1).to(acc.device),
-                   mel=torch.randn(1, 1, 80, 52, generator=g).to(acc.device),
-                   audio_tokens=torch.randn(1, f, 50, 384, generator=g).to(acc.device))
+
+    def z(c):
+        return torch.randn(1, c, f, h, h, generator=g).to(acc.device)
+
+    latents = dict(
+        z0=z(4),
+        masked=z(4),
+        ref=z(4),
+        mask=torch.ones(1, 1, f, h, h, device=acc.device),
+        gt=(torch.rand(1, 3, f, s, s, generator=g) * 2 - 1).to(acc.device),
+        mel=torch.randn(1, 1, 80, 52, generator=g).to(acc.device),
+        audio_tokens=torch.randn(1, f, 50, 384, generator=g).to(acc.device),
+    )
 
     def step_fn(model, generator):
         record = training_step(model, objective, latents, generator)
@@ -378,14 +616,34 @@ def bench_train_step(stage: str = "stage2", steps: int = 1, device: str | None =
     if cuda:
         torch.cuda.reset_peak_memory_stats()
     timer = StepTimerCB()
-    learn = Learner(model, opt, step_fn, lambda step: torch.Generator().manual_seed(step), steps,
-                    [HistoryCB(steps), timer], max_grad_norm=cfg.max_grad_norm, accelerator=acc).fit()
+    learn = Learner(
+        model,
+        opt,
+        step_fn,
+        lambda step: torch.Generator().manual_seed(step),
+        steps,
+        [HistoryCB(steps), timer],
+        max_grad_norm=cfg.max_grad_norm,
+        accelerator=acc,
+    ).fit()
     peak = peak_memory_mb(device)
     terms = {n: float(f"{v[-1]:.4g}") for n, v in loss_terms(learn.history).items()}
-    return dict(config=stage, device=str(acc.device), card=torch.cuda.get_device_name() if cuda else "cpu", steps=steps,
-                s_per_step=round(float(np.median(timer.times)), 2), peak_mb=round(peak, 1),
-                trainable_m=round(trainable / 1e6, 1), terms=terms, batch=1, frames=f, size=s)
+    return dict(
+        config=stage,
+        device=str(acc.device),
+        card=torch.cuda.get_device_name() if cuda else "cpu",
+        steps=steps,
+        s_per_step=round(float(np.median(timer.times)), 2),
+        peak_mb=round(peak, 1),
+        trainable_m=round(trainable / 1e6, 1),
+        terms=terms,
+        batch=1,
+        frames=f,
+        size=s,
+    )
+
 
 def _latent_side(cfg) -> int:
-    "Latent side of a training config's faces: face size over the VAE's downsampling (8 for SD's VAE, 4 for the tiny one)."
+    """Latent side of a training config's faces: face size over the VAE's downsampling (8 for SD's VAE, 4 for
+    the tiny one)."""
     return cfg.face_size // (8 if cfg.vae != "tiny" else 4)

@@ -4,7 +4,10 @@
 
 # %% ../nbs/03_trepa.ipynb #6be8750e
 from __future__ import annotations
-import copy, math, time, warnings
+import copy
+import math
+import time
+import warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 
@@ -15,64 +18,134 @@ import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
 from .data import load_face_clips
-from .core import (CheckpointError, Learner, default_device, freeze, load_state_strict, make_accelerator,
-                                peak_memory_mb, proc_status_mb, read_checkpoint, reset_peak_rss, resolve_checkpoint,
-                                save_checkpoint, standard_callbacks)
+from latentsync_nb.core import (
+    CheckpointError,
+    Learner,
+    default_device,
+    freeze,
+    load_state_strict,
+    make_accelerator,
+    peak_memory_mb,
+    proc_status_mb,
+    read_checkpoint,
+    reset_peak_rss,
+    resolve_checkpoint,
+    save_checkpoint,
+    standard_callbacks,
+)
 from .perceptual import check_pixels, gaussian_blur
 
 # %% auto #0
-__all__ = ['TREPA_PRESETS', 'OFFICIAL_TREPA_FILE', 'OFFICIAL_TREPA_PATH', 'SHIPPED_TREPA', 'VideoEncoderConfig', 'ClipEncoder',
-           'TREPALoss', 'is_videomae_v2_layout', 'convert_videomae_v2', 'shipped_trepa_path', 'save_clip_encoder',
-           'load_clip_encoder', 'MAETrainConfig', 'tube_mask', 'tubelet_targets', 'random_windows', 'pretrain_videomae',
-           'flicker', 'brighten', 'shift_frames', 'jitter', 'shuffle_frames', 'MotionTuneConfig', 'frame_signs',
-           'soften', 'damage_pairs', 'tune_motion', 'bench_one_loss', 'bench_losses']
+__all__ = [
+    "TREPA_PRESETS",
+    "OFFICIAL_TREPA_FILE",
+    "OFFICIAL_TREPA_PATH",
+    "SHIPPED_TREPA",
+    "VideoEncoderConfig",
+    "ClipEncoder",
+    "TREPALoss",
+    "is_videomae_v2_layout",
+    "convert_videomae_v2",
+    "shipped_trepa_path",
+    "save_clip_encoder",
+    "load_clip_encoder",
+    "MAETrainConfig",
+    "tube_mask",
+    "tubelet_targets",
+    "random_windows",
+    "pretrain_videomae",
+    "flicker",
+    "brighten",
+    "shift_frames",
+    "jitter",
+    "shuffle_frames",
+    "MotionTuneConfig",
+    "frame_signs",
+    "soften",
+    "damage_pairs",
+    "tune_motion",
+    "bench_one_loss",
+    "bench_losses",
+]
+
 
 # %% ../nbs/03_trepa.ipynb #0ac821be
 @dataclass
 class VideoEncoderConfig:
-    "A VideoMAE(-v2) video encoder as TREPA uses it: transformers' VideoMAEConfig fields, mean pooling + fc_norm."
-    image_size: int = 224            # frames are resized to this (bicubic)
+    """A VideoMAE(-v2) video encoder as TREPA uses it: transformers' VideoMAEConfig fields, mean pooling +
+    fc_norm."""
+
+    image_size: int = 224  # frames are resized to this (bicubic)
     patch_size: int = 14
-    num_frames: int = 16             # clips must have exactly this many frames
+    num_frames: int = 16  # clips must have exactly this many frames
     tubelet_size: int = 2
     hidden_size: int = 1408
     num_hidden_layers: int = 40
     num_attention_heads: int = 16
-    intermediate_size: int = 6144    # 1408 * 48 / 11
+    intermediate_size: int = 6144  # 1408 * 48 / 11
     layer_norm_eps: float = 1e-6
     qkv_bias: bool = True
 
     def __post_init__(self):
         if self.image_size % self.patch_size or self.num_frames % self.tubelet_size:
-            raise ValueError(f"image_size ({self.image_size}) must be a multiple of patch_size ({self.patch_size}) and "
-                             f"num_frames ({self.num_frames}) a multiple of tubelet_size ({self.tubelet_size})")
+            raise ValueError(
+                f"image_size ({self.image_size}) must be a multiple of patch_size ({self.patch_size}) and "
+                f"num_frames ({self.num_frames}) a multiple of tubelet_size ({self.tubelet_size})"
+            )
 
     @property
     def grid(self) -> tuple:
         "Tokens along (time, height, width)."
-        return self.num_frames // self.tubelet_size, self.image_size // self.patch_size, self.image_size // self.patch_size
+        return (
+            self.num_frames // self.tubelet_size,
+            self.image_size // self.patch_size,
+            self.image_size // self.patch_size,
+        )
 
     def videomae_config(self, **decoder):
-        "The matching transformers VideoMAEConfig (decoder sizes matter only for masked-autoencoder pretraining)."
+        """The matching transformers VideoMAEConfig (decoder sizes matter only for masked-autoencoder
+        pretraining)."""
         from transformers import VideoMAEConfig
-        return VideoMAEConfig(image_size=self.image_size, patch_size=self.patch_size, num_frames=self.num_frames,
-                              tubelet_size=self.tubelet_size, hidden_size=self.hidden_size,
-                              num_hidden_layers=self.num_hidden_layers, num_attention_heads=self.num_attention_heads,
-                              intermediate_size=self.intermediate_size, layer_norm_eps=self.layer_norm_eps,
-                              qkv_bias=self.qkv_bias, use_mean_pooling=True, hidden_act="gelu", **decoder)
+
+        return VideoMAEConfig(
+            image_size=self.image_size,
+            patch_size=self.patch_size,
+            num_frames=self.num_frames,
+            tubelet_size=self.tubelet_size,
+            hidden_size=self.hidden_size,
+            num_hidden_layers=self.num_hidden_layers,
+            num_attention_heads=self.num_attention_heads,
+            intermediate_size=self.intermediate_size,
+            layer_norm_eps=self.layer_norm_eps,
+            qkv_bias=self.qkv_bias,
+            use_mean_pooling=True,
+            hidden_act="gelu",
+            **decoder,
+        )
+
 
 TREPA_PRESETS = {
-    "official": VideoEncoderConfig(),                                      # VideoMAE-v2 ViT-g/14, SSv2 fine-tuned
-    "tiny": VideoEncoderConfig(image_size=64, patch_size=8, hidden_size=96, num_hidden_layers=4,
-                               num_attention_heads=4, intermediate_size=384),
+    "official": VideoEncoderConfig(),  # VideoMAE-v2 ViT-g/14, SSv2 fine-tuned
+    "tiny": VideoEncoderConfig(
+        image_size=64,
+        patch_size=8,
+        hidden_size=96,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        intermediate_size=384,
+    ),
 }
+
 
 # %% ../nbs/03_trepa.ipynb #d76ecb89
 class ClipEncoder(nn.Module):
-    "VideoMAE encoder -> mean of all tokens -> fc_norm: one vector per clip. Input (b, f, 3, s, s) in the encoder's range."
+    """VideoMAE encoder -> mean of all tokens -> fc_norm: one vector per clip. Input (b, f, 3, s, s) in the
+    encoder's range."""
+
     def __init__(self, config: VideoEncoderConfig):
         super().__init__()
         from transformers import VideoMAEModel
+
         self.config = config
         self.videomae = VideoMAEModel(config.videomae_config())
         self.fc_norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
@@ -80,22 +153,28 @@ class ClipEncoder(nn.Module):
 
     def tokens(self, pixel_values: torch.Tensor) -> torch.Tensor:
         "(b, f, 3, s, s) -> token features (b, n_tokens, hidden)."
-        h = self.videomae.embeddings(pixel_values, None)                          # (b, n, d), positions added
+        h = self.videomae.embeddings(pixel_values, None)  # (b, n, d), positions added
         for block in self.videomae.encoder.layer:
             if self.gradient_checkpointing and torch.is_grad_enabled():
                 h = checkpoint(block, h, use_reentrant=False)
-            else: h = block(h)
+            else:
+                h = block(h)
         return h
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
         "(b, f, 3, s, s) -> clip vectors (b, hidden)."
         return self.fc_norm(self.tokens(pixel_values).mean(dim=1))
 
+
 # %% ../nbs/03_trepa.ipynb #e66c8dad
 class TREPALoss(nn.Module):
     "TREPA: MSE between L2-normalised clip vectors of generated and true clips (b, 3, f, h, w) in [-1, 1]."
-    check_values = True                                  # False: check shapes only (LatentSyncLoss, in training)
-    def __init__(self, encoder: ClipEncoder, gradient_checkpointing: bool = False, dtype: torch.dtype | None = None):
+
+    check_values = True  # False: check shapes only (LatentSyncLoss, in training)
+
+    def __init__(
+        self, encoder: ClipEncoder, gradient_checkpointing: bool = False, dtype: torch.dtype | None = None
+    ):
         "Wrap a frozen `encoder` (cast to `dtype` in place when given, e.g. torch.float16 on a GPU)."
         super().__init__()
         self.encoder = encoder.to(dtype) if dtype is not None else encoder
@@ -104,7 +183,8 @@ class TREPALoss(nn.Module):
         freeze(self.encoder)
 
     @property
-    def config(self) -> VideoEncoderConfig: return self.encoder.config
+    def config(self) -> VideoEncoderConfig:
+        return self.encoder.config
 
     def train(self, mode: bool = True):
         "Always stays in eval mode: the feature network is frozen."
@@ -112,14 +192,20 @@ class TREPALoss(nn.Module):
 
     def extra_repr(self) -> str:
         c = self.config
-        return (f"frames={c.num_frames}, size={c.image_size}, width={c.hidden_size}, depth={c.num_hidden_layers}, "
-                f"checkpointing={self.encoder.gradient_checkpointing}, dtype={self.dtype or 'float32'}")
+        return (
+            f"frames={c.num_frames}, size={c.image_size}, width={c.hidden_size}, "
+            f"depth={c.num_hidden_layers}, "
+            f"checkpointing={self.encoder.gradient_checkpointing}, dtype={self.dtype or 'float32'}"
+        )
 
     def prepare(self, clip: torch.Tensor) -> torch.Tensor:
-        "(b, 3, f, h, w) in [-1, 1] -> encoder input (b, f, 3, s, s): mapped to [0, 1] and clamped (as LatentSync), then resized bicubically to s."
+        """(b, 3, f, h, w) in [-1, 1] -> encoder input (b, f, 3, s, s): mapped to [0, 1] and clamped (as
+        LatentSync), then resized bicubically to s."""
         b, c, f, h, w = clip.shape
         s = self.config.image_size
-        frames = ((clip.transpose(1, 2).reshape(b * f, c, h, w) + 1) / 2).clamp(0, 1)   # (b*f, 3, h, w) in [0, 1]
+        frames = ((clip.transpose(1, 2).reshape(b * f, c, h, w) + 1) / 2).clamp(
+            0, 1
+        )  # (b*f, 3, h, w) in [0, 1]
         if (h, w) != (s, s):
             frames = F.interpolate(frames, size=(s, s), mode="bicubic", align_corners=False)
         return frames.reshape(b, f, c, s, s)
@@ -127,104 +213,147 @@ class TREPALoss(nn.Module):
     def features(self, clip: torch.Tensor) -> torch.Tensor:
         "L2-normalised clip vectors (b, hidden), float32."
         x = self.prepare(clip)
-        if self.dtype is not None: x = x.to(self.dtype)
+        if self.dtype is not None:
+            x = x.to(self.dtype)
         return F.normalize(self.encoder(x).float(), dim=1)
 
     def check(self, pred: torch.Tensor, target: torch.Tensor):
         "Clear errors for anything TREPA cannot score."
         check_pixels(pred, target, dims=(5,), what="TREPA", values=self.check_values)
         if pred.shape[2] != self.config.num_frames:
-            raise ValueError(f"TREPA: clips must have {self.config.num_frames} frames (the encoder's num_frames), "
-                             f"got {pred.shape[2]}; shape is (b, 3, f, h, w)")
+            raise ValueError(
+                f"TREPA: clips must have {self.config.num_frames} frames (the encoder's num_frames), "
+                f"got {pred.shape[2]}; shape is (b, 3, f, h, w)"
+            )
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         "The loss: MSE between the normalised clip vectors of `pred` (graph kept) and `target` (no graph)."
         self.check(pred, target)
-        with torch.no_grad(): target_features = self.features(target)
+        with torch.no_grad():
+            target_features = self.features(target)
         return F.mse_loss(self.features(pred), target_features)
+
 
 # %% ../nbs/03_trepa.ipynb #364d9d86
 OFFICIAL_TREPA_FILE = "vit_g_hybrid_pt_1200e_ssv2_ft.pth"
-OFFICIAL_TREPA_PATH = f"checkpoints/auxiliary/{OFFICIAL_TREPA_FILE}"   # where the release's download script puts it
-_IGNORED_PREFIXES = ("head.",)        # the SSv2 classifier: TREPA uses the pooled features before it
+OFFICIAL_TREPA_PATH = (
+    f"checkpoints/auxiliary/{OFFICIAL_TREPA_FILE}"  # where the release's download script puts it
+)
+_IGNORED_PREFIXES = ("head.",)  # the SSv2 classifier: TREPA uses the pooled features before it
+
 
 def is_videomae_v2_layout(state: dict) -> bool:
     "True for a state dict in the original VideoMAE(-v2) layout (timm-style `blocks.N.attn.qkv`)."
     return any(k.removeprefix("module.").startswith("blocks.") for k in state)
 
+
 def convert_videomae_v2(state: dict) -> tuple[dict, list]:
     "Original VideoMAE-v2 fine-tuned weights -> ClipEncoder state dict; also returns the keys left out."
-    renames = [("patch_embed.proj.", "videomae.embeddings.patch_embeddings.projection."),
-               ("norm1.", "layernorm_before."), ("norm2.", "layernorm_after."),
-               ("attn.proj.", "attention.output.dense."), ("attn.q_bias", "attention.attention.query.bias"),
-               ("attn.v_bias", "attention.attention.value.bias"),
-               ("mlp.fc1.", "intermediate.dense."), ("mlp.fc2.", "output.dense."), ("fc_norm.", "fc_norm.")]
+    renames = [
+        ("patch_embed.proj.", "videomae.embeddings.patch_embeddings.projection."),
+        ("norm1.", "layernorm_before."),
+        ("norm2.", "layernorm_after."),
+        ("attn.proj.", "attention.output.dense."),
+        ("attn.q_bias", "attention.attention.query.bias"),
+        ("attn.v_bias", "attention.attention.value.bias"),
+        ("mlp.fc1.", "intermediate.dense."),
+        ("mlp.fc2.", "output.dense."),
+        ("fc_norm.", "fc_norm."),
+    ]
     out, ignored = {}, []
     for key, value in state.items():
         key = key.removeprefix("module.")
-        if key.startswith(_IGNORED_PREFIXES): ignored.append(key); continue
-        if key.endswith("attn.qkv.weight"):                                    # (3d, d) -> q, k, v (d, d) each
-            base = "videomae.encoder.layer." + key.removeprefix("blocks.").removesuffix("attn.qkv.weight") + "attention.attention."
-            for name, part in zip(("query", "key", "value"), value.chunk(3, dim=0)): out[f"{base}{name}.weight"] = part
+        if key.startswith(_IGNORED_PREFIXES):
+            ignored.append(key)
+            continue
+        if key.endswith("attn.qkv.weight"):  # (3d, d) -> q, k, v (d, d) each
+            base = (
+                "videomae.encoder.layer."
+                + key.removeprefix("blocks.").removesuffix("attn.qkv.weight")
+                + "attention.attention."
+            )
+            for name, part in zip(("query", "key", "value"), value.chunk(3, dim=0)):
+                out[f"{base}{name}.weight"] = part
             continue
         new = key
-        for old, rep in renames: new = new.replace(old, rep)
-        if new.startswith("blocks."): new = "videomae.encoder.layer." + new.removeprefix("blocks.")
+        for old, rep in renames:
+            new = new.replace(old, rep)
+        if new.startswith("blocks."):
+            new = "videomae.encoder.layer." + new.removeprefix("blocks.")
         out[new] = value
     return out, ignored
 
+
 # %% ../nbs/03_trepa.ipynb #d234c48b
 # pretrained, then taught motion (below): what TREPA uses
-SHIPPED_TREPA = {"tiny": "videomae_tiny.pt",
-                 "tiny-mae": "videomae_tiny_mae.pt"}       # the masked-autoencoder step alone
+SHIPPED_TREPA = {
+    "tiny": "videomae_tiny.pt",
+    "tiny-mae": "videomae_tiny_mae.pt",
+}  # the masked-autoencoder step alone
+
 
 def shipped_trepa_path(name: str = "tiny") -> Path:
     "A tiny VideoMAE checkpoint shipped inside the package ('tiny' or 'tiny-mae'), trained on data_samples/."
     import latentsync_nb
+
     return Path(latentsync_nb.__file__).resolve().parent / "weights" / SHIPPED_TREPA[name]
+
 
 def save_clip_encoder(encoder: ClipEncoder, path, **extra) -> Path:
     "Write a ClipEncoder checkpoint (config + weights, loadable with weights_only=True) atomically."
-    return save_checkpoint({"config": asdict(encoder.config), "state_dict": encoder.state_dict(), **extra}, path)
+    return save_checkpoint(
+        {"config": asdict(encoder.config), "state_dict": encoder.state_dict(), **extra}, path
+    )
+
 
 def load_clip_encoder(source: str | Path = "tiny", config: VideoEncoderConfig | None = None) -> ClipEncoder:
-    "A frozen ClipEncoder from 'tiny' / 'tiny-mae', a local file (ours or the original VideoMAE-v2 layout) or a Hub file."
-    if str(source) in SHIPPED_TREPA: path = shipped_trepa_path(str(source))
-    else: path = resolve_checkpoint(source, default_file=OFFICIAL_TREPA_FILE)
+    """A frozen ClipEncoder from 'tiny' / 'tiny-mae', a local file (ours or the original VideoMAE-v2 layout)
+    or a Hub file."""
+    if str(source) in SHIPPED_TREPA:
+        path = shipped_trepa_path(str(source))
+    else:
+        path = resolve_checkpoint(source, default_file=OFFICIAL_TREPA_FILE)
     ckpt = read_checkpoint(path)
-    if "config" in ckpt and "state_dict" in ckpt:                             # our own format
+    if "config" in ckpt and "state_dict" in ckpt:  # our own format
         cfg = config or VideoEncoderConfig(**ckpt["config"])
         state = ckpt["state_dict"]
-    else:                                                                      # original: weights under model / module
-        state = next((ckpt[k] for k in ("model", "module", "state_dict") if isinstance(ckpt.get(k), dict)), ckpt)
+    else:  # original: weights under model / module
+        state = next(
+            (ckpt[k] for k in ("model", "module", "state_dict") if isinstance(ckpt.get(k), dict)), ckpt
+        )
         if not is_videomae_v2_layout(state):
-            raise CheckpointError(f"{path} is neither a latentsync-nb VideoMAE checkpoint nor in the original VideoMAE-v2 "
-                                  f"layout (no 'blocks.N.' keys); found e.g. {list(state)[:3]}")
+            raise CheckpointError(
+                f"{path} is neither a latentsync-nb VideoMAE checkpoint nor in the original VideoMAE-v2 "
+                f"layout (no 'blocks.N.' keys); found e.g. {list(state)[:3]}"
+            )
         cfg = config or TREPA_PRESETS["official"]
         state, _ = convert_videomae_v2(state)
-    with torch.device("meta"), warnings.catch_warnings():                       # names, shapes, values: before any memory
-        warnings.simplefilter("ignore")                                          # (torch: "copying ... to a meta parameter")
+    with torch.device("meta"), warnings.catch_warnings():  # names, shapes, values: before any memory
+        warnings.simplefilter("ignore")  # (torch: "copying ... to a meta parameter")
         load_state_strict(ClipEncoder(cfg), state, str(path), check_only=True)
     return freeze(load_state_strict(ClipEncoder(cfg), state, str(path)))
+
 
 # %% ../nbs/03_trepa.ipynb #8a7fb885
 @dataclass
 class MAETrainConfig:
     "Masked-autoencoder pretraining of a small VideoMAE on data_samples/ (VideoMAE's recipe at toy scale)."
-    encoder: str = "tiny"                  # a TREPA_PRESETS name
+
+    encoder: str = "tiny"  # a TREPA_PRESETS name
     steps: int = 3000
     batch_size: int = 16
-    lr: float = 1e-3                       # AdamW, betas (0.9, 0.95) as in VideoMAE; linear warm-up, cosine decay
+    lr: float = 1e-3  # AdamW, betas (0.9, 0.95) as in VideoMAE; linear warm-up, cosine decay
     warmup_steps: int = 100
     weight_decay: float = 0.05
-    mask_ratio: float = 0.9                # VideoMAE: 90% of tubes hidden
+    mask_ratio: float = 0.9  # VideoMAE: 90% of tubes hidden
     decoder_hidden_size: int = 64
     decoder_num_hidden_layers: int = 2
     decoder_num_attention_heads: int = 4
     decoder_intermediate_size: int = 256
     seed: int = 0
     log_every: int = 50
-    checkpoint_every: int = 500          # steps between resumable checkpoints (when given a file)
+    checkpoint_every: int = 500  # steps between resumable checkpoints (when given a file)
+
 
 def tube_mask(batch: int, cfg: VideoEncoderConfig, ratio: float, generator: torch.Generator) -> torch.Tensor:
     "Boolean (batch, n_tokens), True = hidden: the same random spatial positions hidden at every time step."
@@ -233,61 +362,95 @@ def tube_mask(batch: int, cfg: VideoEncoderConfig, ratio: float, generator: torc
     order = torch.rand(batch, h * w, generator=generator).argsort(dim=1)
     spatial = torch.zeros(batch, h * w, dtype=torch.bool)
     spatial.scatter_(1, order[:, :n_hidden], True)
-    return spatial.repeat(1, t)                                               # token order is (t, h, w)
+    return spatial.repeat(1, t)  # token order is (t, h, w)
+
 
 def tubelet_targets(video: torch.Tensor, cfg: VideoEncoderConfig) -> torch.Tensor:
     "(b, f, 3, s, s) -> per-tubelet pixels (b, n_tokens, tubelet*p*p*3), each normalised to mean 0, std 1."
     b, f, c, s, _ = video.shape
     t, p = cfg.tubelet_size, cfg.patch_size
     x = video.reshape(b, f // t, t, c, s // p, p, s // p, p).permute(0, 1, 4, 6, 2, 5, 7, 3)
-    x = x.reshape(b, (f // t) * (s // p) ** 2, t * p * p, c)                  # tokens in (t, h, w) order
+    x = x.reshape(b, (f // t) * (s // p) ** 2, t * p * p, c)  # tokens in (t, h, w) order
     x = (x - x.mean(dim=2, keepdim=True)) / (x.var(dim=2, unbiased=True, keepdim=True).sqrt() + 1e-6)
     return x.flatten(2)
 
+
 # %% ../nbs/03_trepa.ipynb #4d514230
-def random_windows(clips: list, n: int, frames: int, generator: torch.Generator, flip: bool = True) -> torch.Tensor:
+def random_windows(
+    clips: list, n: int, frames: int, generator: torch.Generator, flip: bool = True
+) -> torch.Tensor:
     "n random `frames`-long windows from the clips, (n, frames, 3, s, s)."
     out = []
     for _ in range(n):
         clip = clips[int(torch.randint(len(clips), (1,), generator=generator))]
         start = int(torch.randint(len(clip) - frames + 1, (1,), generator=generator))
-        w = clip[start:start + frames]
+        w = clip[start : start + frames]
         out.append(w.flip(-1) if flip and torch.rand(1, generator=generator).item() < 0.5 else w)
     return torch.stack(out)
 
-def pretrain_videomae(cfg: MAETrainConfig = MAETrainConfig(), out=None, clips=None, device="cpu",
-                      progress: bool = True, checkpoint=None, cbs=()) -> tuple[ClipEncoder, dict]:
-    "Pretrain a VideoMAE by tube-masked autoencoding (resuming from `checkpoint`); returns its encoder and history."
+
+def pretrain_videomae(
+    cfg: MAETrainConfig = MAETrainConfig(),
+    out=None,
+    clips=None,
+    device="cpu",
+    progress: bool = True,
+    checkpoint=None,
+    cbs=(),
+) -> tuple[ClipEncoder, dict]:
+    """Pretrain a VideoMAE by tube-masked autoencoding (resuming from `checkpoint`); returns its encoder and
+    history."""
     from diffusers.optimization import get_cosine_schedule_with_warmup
     from transformers import VideoMAEForPreTraining
+
     enc_cfg = TREPA_PRESETS[cfg.encoder]
     torch.manual_seed(cfg.seed)
     g = torch.Generator().manual_seed(cfg.seed)
-    decoder = dict(decoder_hidden_size=cfg.decoder_hidden_size, decoder_num_hidden_layers=cfg.decoder_num_hidden_layers,
-                   decoder_num_attention_heads=cfg.decoder_num_attention_heads,
-                   decoder_intermediate_size=cfg.decoder_intermediate_size)
+    decoder = dict(
+        decoder_hidden_size=cfg.decoder_hidden_size,
+        decoder_num_hidden_layers=cfg.decoder_num_hidden_layers,
+        decoder_num_attention_heads=cfg.decoder_num_attention_heads,
+        decoder_intermediate_size=cfg.decoder_intermediate_size,
+    )
     model = VideoMAEForPreTraining(enc_cfg.videomae_config(**decoder))
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.95), weight_decay=cfg.weight_decay)
     clips = clips if clips is not None else load_face_clips(enc_cfg.image_size)
     acc = make_accelerator(device)
 
     def batch_fn(step: int) -> tuple:
-        video = random_windows(clips, cfg.batch_size, enc_cfg.num_frames, g)              # (b, f, 3, s, s)
-        mask = tube_mask(cfg.batch_size, enc_cfg, cfg.mask_ratio, g)                       # (b, n), True = hidden
-        targets = tubelet_targets(video, enc_cfg)                                          # (b, n, t*p*p*3)
-        target = targets[mask].view(cfg.batch_size, -1, targets.shape[-1])                 # the hidden ones
+        video = random_windows(clips, cfg.batch_size, enc_cfg.num_frames, g)  # (b, f, 3, s, s)
+        mask = tube_mask(cfg.batch_size, enc_cfg, cfg.mask_ratio, g)  # (b, n), True = hidden
+        targets = tubelet_targets(video, enc_cfg)  # (b, n, t*p*p*3)
+        target = targets[mask].view(cfg.batch_size, -1, targets.shape[-1])  # the hidden ones
         return video.to(acc.device), mask.to(acc.device), target.to(acc.device)
 
     def step_fn(model, batch: tuple) -> torch.Tensor:
         video, mask, target = batch
-        pred = model(pixel_values=video, bool_masked_pos=mask).logits                      # (b, n_hidden, t*p*p*3)
+        pred = model(pixel_values=video, bool_masked_pos=mask).logits  # (b, n_hidden, t*p*p*3)
         return F.mse_loss(pred, target)
 
     sched = get_cosine_schedule_with_warmup(opt, cfg.warmup_steps, cfg.steps)
-    cbs = standard_callbacks("VideoMAE pretraining", cfg.log_every, progress, checkpoint, cfg.checkpoint_every,
-                             extra=lambda: dict(config=asdict(cfg)), more=cbs)
-    learn = Learner(model, opt, step_fn, batch_fn, cfg.steps, cbs, sched=sched, max_grad_norm=1.0,
-                    accelerator=acc, generators={"batches": g}).fit()
+    cbs = standard_callbacks(
+        "VideoMAE pretraining",
+        cfg.log_every,
+        progress,
+        checkpoint,
+        cfg.checkpoint_every,
+        extra=lambda: dict(config=asdict(cfg)),
+        more=cbs,
+    )
+    learn = Learner(
+        model,
+        opt,
+        step_fn,
+        batch_fn,
+        cfg.steps,
+        cbs,
+        sched=sched,
+        max_grad_norm=1.0,
+        accelerator=acc,
+        generators={"batches": g},
+    ).fit()
     encoder = ClipEncoder(enc_cfg)
     # fc_norm stays identity
     encoder.videomae.load_state_dict(acc.unwrap_model(learn.model).videomae.state_dict())
@@ -296,26 +459,33 @@ def pretrain_videomae(cfg: MAETrainConfig = MAETrainConfig(), out=None, clips=No
         save_clip_encoder(encoder, out, pretraining=asdict(cfg), history=learn.history)
     return encoder, learn.history
 
+
 # %% ../nbs/03_trepa.ipynb #53e2265e
 def flicker(clip: torch.Tensor, amount: float = 0.1, alternate: bool = False, seed: int = 0) -> torch.Tensor:
-    "Brightness +amount or -amount per frame, at random (or alternating), of clips (b, 3, f, h, w) in [-1, 1]."
+    """Brightness +amount or -amount per frame, at random (or alternating), of clips (b, 3, f, h, w) in [-1,
+    1]."""
     f = clip.shape[2]
-    if alternate: sign = torch.tensor([1.0, -1.0]).repeat(f // 2 + 1)[:f]
-    else: sign = torch.randint(0, 2, (f,), generator=torch.Generator().manual_seed(seed)).float() * 2 - 1
+    if alternate:
+        sign = torch.tensor([1.0, -1.0]).repeat(f // 2 + 1)[:f]
+    else:
+        sign = torch.randint(0, 2, (f,), generator=torch.Generator().manual_seed(seed)).float() * 2 - 1
     return (clip + amount * sign.to(clip).view(1, 1, -1, 1, 1)).clamp(-1, 1)
+
 
 def brighten(clip: torch.Tensor, amount: float = 0.1) -> torch.Tensor:
     "Flicker's static twin: +amount on every frame."
     return (clip + amount).clamp(-1, 1)
 
+
 def shift_frames(clip: torch.Tensor, shifts) -> torch.Tensor:
     "Move frame i by shifts[i] pixels along the width (positive = right), repeating the edge column."
     out = []
     for i, s in enumerate(int(v) for v in shifts):
-        frame = clip[:, :, i]                                                   # (b, 3, h, w)
+        frame = clip[:, :, i]  # (b, 3, h, w)
         padded = F.pad(frame, (abs(s), abs(s), 0, 0), mode="replicate")
-        out.append(padded[..., abs(s) - s: abs(s) - s + frame.shape[-1]])
+        out.append(padded[..., abs(s) - s : abs(s) - s + frame.shape[-1]])
     return torch.stack(out, dim=2)
+
 
 def jitter(clip: torch.Tensor, px: int = 2, seed: int = 0) -> torch.Tensor:
     "Each frame moved `px` pixels left or right at random (a trembling face)."
@@ -323,64 +493,83 @@ def jitter(clip: torch.Tensor, px: int = 2, seed: int = 0) -> torch.Tensor:
     signs = torch.randint(0, 2, (clip.shape[2],), generator=g) * 2 - 1
     return shift_frames(clip, signs * px)
 
+
 def shuffle_frames(clip: torch.Tensor, seed: int = 0) -> torch.Tensor:
     "The same frames in a random order (never the identity)."
     g = torch.Generator().manual_seed(seed)
     while True:
         order = torch.randperm(clip.shape[2], generator=g)
-        if not torch.equal(order, torch.arange(clip.shape[2])): return clip[:, :, order]
+        if not torch.equal(order, torch.arange(clip.shape[2])):
+            return clip[:, :, order]
+
 
 # %% ../nbs/03_trepa.ipynb #28f3b05d
 @dataclass
 class MotionTuneConfig:
-    "Fine-tuning a tiny VideoMAE so that temporal damage moves its clip vector more than static damage of the same size."
+    """Fine-tuning a tiny VideoMAE so that temporal damage moves its clip vector more than static damage of
+    the same size."""
+
     steps: int = 600
-    batch_size: int = 6              # windows per step; each brings 4 (temporal, static) pairs
-    lr: float = 5e-4                 # AdamW; linear warm-up, cosine decay
+    batch_size: int = 6  # windows per step; each brings 4 (temporal, static) pairs
+    lr: float = 5e-4  # AdamW; linear warm-up, cosine decay
     warmup_steps: int = 50
     weight_decay: float = 0.05
     # wanted: temporal damage at least this many times as far as its static twin
     ratio: float = 4.0
-    max_amount: float = 0.2          # brightness steps up to this ([-1, 1] units)
-    max_px: int = 3                  # frame shifts up to this many pixels (at the encoder's size)
-    min_lag: int = 4                 # the mouth out of step by min_lag..max_lag frames
+    max_amount: float = 0.2  # brightness steps up to this ([-1, 1] units)
+    max_px: int = 3  # frame shifts up to this many pixels (at the encoder's size)
+    min_lag: int = 4  # the mouth out of step by min_lag..max_lag frames
     max_lag: int = 12
     seed: int = 0
     log_every: int = 25
-    checkpoint_every: int = 100      # steps between resumable checkpoints (when given a file)
+    checkpoint_every: int = 100  # steps between resumable checkpoints (when given a file)
+
 
 def _uniform(g: torch.Generator, lo: float, hi: float) -> float:
     return lo + (hi - lo) * torch.rand(1, generator=g).item()
 
+
 def _int(g: torch.Generator, lo: int, hi: int) -> int:
     return int(torch.randint(lo, hi + 1, (1,), generator=g))
+
 
 def frame_signs(f: int, g: torch.Generator) -> torch.Tensor:
     "+1 / -1 per frame: at random, alternating, or in runs of 2 or 4 frames (f,)."
     kind = _int(g, 0, 3)
-    if kind == 0: return torch.randint(0, 2, (f,), generator=g).float() * 2 - 1
+    if kind == 0:
+        return torch.randint(0, 2, (f,), generator=g).float() * 2 - 1
     run = (1, 2, 4)[kind - 1]
     return 1 - 2 * ((torch.arange(f) // run) % 2).float()
+
 
 def soften(clip: torch.Tensor, sigma: float) -> torch.Tensor:
     "Gaussian blur of every frame of clips (b, 3, f, h, w) (the LPIPS notebook's `gaussian_blur`)."
     b, f = clip.shape[0], clip.shape[2]
-    frames = clip.transpose(1, 2).flatten(0, 1)                                   # (b*f, 3, h, w)
+    frames = clip.transpose(1, 2).flatten(0, 1)  # (b*f, 3, h, w)
     return gaussian_blur(frames, sigma).unflatten(0, (b, f)).transpose(1, 2)
 
+
 # %% ../nbs/03_trepa.ipynb #0715d9b0
-def damage_pairs(clip: torch.Tensor, start: int, keep: torch.Tensor, cfg: MotionTuneConfig, g: torch.Generator,
-                 frames: int = 16, decoded: torch.Tensor | None = None) -> tuple:
-    "The window clip[:, start:start+frames] (1, 3, f, s, s) and four (temporal, static twin) pairs of it, in [-1, 1]."
-    w = clip[None, :, start:start + frames]                                        # (1, 3, f, s, s)
+def damage_pairs(
+    clip: torch.Tensor,
+    start: int,
+    keep: torch.Tensor,
+    cfg: MotionTuneConfig,
+    g: torch.Generator,
+    frames: int = 16,
+    decoded: torch.Tensor | None = None,
+) -> tuple:
+    """The window clip[:, start:start+frames] (1, 3, f, s, s) and four (temporal, static twin) pairs of it, in
+    [-1, 1]."""
+    w = clip[None, :, start : start + frames]  # (1, 3, f, s, s)
     a = _uniform(g, 0.04, cfg.max_amount)
     twin_sign = 1.0 if _int(g, 0, 1) else -1.0
-    pairs = [(w + a * frame_signs(frames, g).view(1, 1, -1, 1, 1), w + twin_sign * a)]          # flicker
+    pairs = [(w + a * frame_signs(frames, g).view(1, 1, -1, 1, 1), w + twin_sign * a)]  # flicker
     px = _int(g, 1, cfg.max_px)
     shifts = ((torch.randint(0, 2, (frames,), generator=g) * 2 - 1) * px).tolist()
-    pairs.append((shift_frames(w, shifts), shift_frames(w, [shifts[0]] * frames)))                # jitter
+    pairs.append((shift_frames(w, shifts), shift_frames(w, [shifts[0]] * frames)))  # jitter
     order = torch.randperm(frames, generator=g)
-    pairs.append((w[:, :, order], w + _uniform(g, 0.02, 0.06)))                                   # order
+    pairs.append((w[:, :, order], w + _uniform(g, 0.02, 0.06)))  # order
     lag = _int(g, cfg.min_lag, cfg.max_lag) * (1 if _int(g, 0, 1) else -1)
     other = min(max(start + lag, 0), clip.shape[1] - frames)
     # clipped at an end
@@ -388,30 +577,45 @@ def damage_pairs(clip: torch.Tensor, start: int, keep: torch.Tensor, cfg: Motion
         other = start - lag if 0 <= start - lag <= clip.shape[1] - frames else other
     # (3, n, s, s)
     src = clip if decoded is None else decoded
-    late = src[None, :, start:start + frames] * keep + src[None, :, other:other + frames] * (1 - keep)
-    perfect = soften(w, _uniform(g, 0.6, 1.5)) if decoded is None else decoded[None, :, start:start + frames]
+    late = src[None, :, start : start + frames] * keep + src[None, :, other : other + frames] * (1 - keep)
+    perfect = (
+        soften(w, _uniform(g, 0.6, 1.5)) if decoded is None else decoded[None, :, start : start + frames]
+    )
     # lips out of step
     pairs.append((late, perfect))
     return w, [(t.clamp(-1, 1), s.clamp(-1, 1)) for t, s in pairs]
 
+
 # %% ../nbs/03_trepa.ipynb #3776ca1a
-def tune_motion(cfg: MotionTuneConfig = MotionTuneConfig(), out=None, encoder: ClipEncoder | None = None, clips=None,
-                progress: bool = True, round_trip=None, checkpoint=None, cbs=()) -> tuple[ClipEncoder, dict]:
-    "Fine-tune a pretrained ClipEncoder (default: the shipped masked-autoencoder one) to weigh motion over appearance."
+def tune_motion(
+    cfg: MotionTuneConfig = MotionTuneConfig(),
+    out=None,
+    encoder: ClipEncoder | None = None,
+    clips=None,
+    progress: bool = True,
+    round_trip=None,
+    checkpoint=None,
+    cbs=(),
+) -> tuple[ClipEncoder, dict]:
+    """Fine-tune a pretrained ClipEncoder (default: the shipped masked-autoencoder one) to weigh motion over
+    appearance."""
     # round_trip: clip (3, n, s, s) -> what a perfect prediction decodes to (e.g. the VAE notebook's
     # `round_trip_clip`); None: the late lips are paired with a Gaussian blur
     from diffusers.optimization import get_cosine_schedule_with_warmup
     from latentsync_nb.data import keep_mask
+
     # start from the shipped MAE encoder
     shipped = encoder is None
-    encoder = copy.deepcopy(load_clip_encoder("tiny-mae") if shipped else encoder).train().requires_grad_(True)
+    encoder = (
+        copy.deepcopy(load_clip_encoder("tiny-mae") if shipped else encoder).train().requires_grad_(True)
+    )
     # its features(): TREPA's own pipeline
     loss_fn = TREPALoss(encoder)
     loss_fn.encoder.requires_grad_(True)
     s = encoder.config.image_size
     # (n, 3, s, s) in [0, 1] each
     clips = clips if clips is not None else load_face_clips(s)
-    clips = [c.permute(1, 0, 2, 3) * 2 - 1 for c in clips]                         # (3, n, s, s) in [-1, 1]
+    clips = [c.permute(1, 0, 2, 3) * 2 - 1 for c in clips]  # (3, n, s, s) in [-1, 1]
     # 1 = kept, 0 = the mouth region
     keep = torch.from_numpy(keep_mask(s))
     decoded = [round_trip(c) if round_trip else None for c in clips]
@@ -435,77 +639,151 @@ def tune_motion(cfg: MotionTuneConfig = MotionTuneConfig(), out=None, encoder: C
     def step_fn(encoder, batch: tuple):
         clips_in, k = batch
         b = cfg.batch_size
-        z = loss_fn.features(clips_in)                                             # (b + 2bk, d), unit vectors
+        z = loss_fn.features(clips_in)  # (b + 2bk, d), unit vectors
         zc = z[:b].repeat_interleave(k, 0)
-        d_t = ((z[b:b + b * k] - zc) ** 2).sum(1)
-        d_s = ((z[b + b * k:] - zc) ** 2).sum(1)
+        d_t = ((z[b : b + b * k] - zc) ** 2).sum(1)
+        d_s = ((z[b + b * k :] - zc) ** 2).sum(1)
         log_ratio = torch.log(d_t + 1e-8) - torch.log(d_s + 1e-8)
         return F.softplus(math.log(cfg.ratio) - log_ratio).mean(), {"log_ratio": log_ratio.mean()}
 
     sched = get_cosine_schedule_with_warmup(opt, cfg.warmup_steps, cfg.steps)
-    cbs = standard_callbacks("motion tuning", cfg.log_every, progress, checkpoint, cfg.checkpoint_every,
-                             extra=lambda: dict(config=asdict(cfg)), more=cbs)
-    history = Learner(encoder, opt, step_fn, batch_fn, cfg.steps, cbs, sched=sched, max_grad_norm=1.0,
-                      generators={"batches": g}).fit().history
+    cbs = standard_callbacks(
+        "motion tuning",
+        cfg.log_every,
+        progress,
+        checkpoint,
+        cfg.checkpoint_every,
+        extra=lambda: dict(config=asdict(cfg)),
+        more=cbs,
+    )
+    history = (
+        Learner(
+            encoder,
+            opt,
+            step_fn,
+            batch_fn,
+            cfg.steps,
+            cbs,
+            sched=sched,
+            max_grad_norm=1.0,
+            generators={"batches": g},
+        )
+        .fit()
+        .history
+    )
     encoder = freeze(encoder)
     if out is not None:
         mae = read_checkpoint(shipped_trepa_path("tiny-mae")) if shipped else {}
-        save_clip_encoder(encoder, out, motion=asdict(cfg), motion_history=history,
-                          **{k: mae[k] for k in ("pretraining", "history") if k in mae})
+        save_clip_encoder(
+            encoder,
+            out,
+            motion=asdict(cfg),
+            motion_history=history,
+            **{k: mae[k] for k in ("pretraining", "history") if k in mae},
+        )
     return encoder, history
 
+
 # %% ../nbs/03_trepa.ipynb #4b723e84
-def _build_loss(loss: str, config: str, device: str, dtype: torch.dtype | None, checkpointing: bool) -> nn.Module:
+def _build_loss(
+    loss: str, config: str, device: str, dtype: torch.dtype | None, checkpointing: bool
+) -> nn.Module:
     if loss == "lpips":
         from latentsync_nb.perceptual import LipLPIPS
+
         return LipLPIPS("random").to(device)
     enc = ClipEncoder(TREPA_PRESETS[config]) if config == "official" else load_clip_encoder(config)
     return TREPALoss(enc.to(device), gradient_checkpointing=checkpointing, dtype=dtype)
 
-def bench_one_loss(loss: str, config: str, frames: int = 16, size: int = 256, repeats: int = 3, device: str = "cpu",
-                   dtype: str | None = None, checkpointing: bool = False) -> dict:
-    "Time (ms, median) and peak extra memory (MB) of one forward + backward of a loss on one clip (1, 3, f, s, s)."
+
+def bench_one_loss(
+    loss: str,
+    config: str,
+    frames: int = 16,
+    size: int = 256,
+    repeats: int = 3,
+    device: str = "cpu",
+    dtype: str | None = None,
+    checkpointing: bool = False,
+) -> dict:
+    """Time (ms, median) and peak extra memory (MB) of one forward + backward of a loss on one clip (1, 3, f,
+    s, s)."""
     torch.manual_seed(0)
     torch_dtype = {None: None, "fp16": torch.float16, "bf16": torch.bfloat16}[dtype]
     fn = _build_loss(loss, config, device, torch_dtype, checkpointing)
-    target = (torch.rand(1, 3, frames, size, size, device=device) * 2 - 1)
+    target = torch.rand(1, 3, frames, size, size, device=device) * 2 - 1
     pred = (target + 0.1 * torch.randn_like(target)).clamp(-1, 1).requires_grad_(True)
     cuda = str(device).startswith("cuda")
     sync = torch.cuda.synchronize if cuda else (lambda: None)
-    if cuda: torch.cuda.reset_peak_memory_stats(); base = torch.cuda.memory_allocated() / 2**20
-    else: reset_peak_rss(); base = proc_status_mb("VmRSS")
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+        base = torch.cuda.memory_allocated() / 2**20
+    else:
+        reset_peak_rss()
+        base = proc_status_mb("VmRSS")
     times = []
-    for i in range(repeats + 1):                                              # the first run warms up, not timed
+    for i in range(repeats + 1):  # the first run warms up, not timed
         pred.grad = None
-        sync(); t0 = time.perf_counter()
+        sync()
+        t0 = time.perf_counter()
         fn(pred, target).backward()
-        sync(); dt = time.perf_counter() - t0
-        if i: times.append(dt)
+        sync()
+        dt = time.perf_counter() - t0
+        if i:
+            times.append(dt)
     peak = peak_memory_mb(device) - base
-    return {"ms": round(1000 * float(np.median(times)), 1), "peak_mb": round(peak, 1), "device": str(device),
-            "dtype": dtype or "fp32", "checkpointing": checkpointing, "frames": frames, "size": size}
+    return {
+        "ms": round(1000 * float(np.median(times)), 1),
+        "peak_mb": round(peak, 1),
+        "device": str(device),
+        "dtype": dtype or "fp32",
+        "checkpointing": checkpointing,
+        "frames": frames,
+        "size": size,
+    }
 
-def bench_losses(official: bool = False, repeats: int = 3, device: str | None = None, isolate: bool = True,
-                 size: int = 256) -> dict:
-    "Bench LPIPS and TREPA (tiny; official where asked) per 16-frame size² clip; each case in its own process."
-    import json, subprocess, sys
+
+def bench_losses(
+    official: bool = False, repeats: int = 3, device: str | None = None, isolate: bool = True, size: int = 256
+) -> dict:
+    """Bench LPIPS and TREPA (tiny; official where asked) per 16-frame size² clip; each case in its own
+    process."""
+    import json
+    import subprocess
+    import sys
+
     device = default_device(device)
     cases = [("lpips", "vgg", None, False), ("trepa", "tiny", None, False)]
     if official:
         cases += [("trepa", "official", None, True), ("trepa", "official", None, False)]
-        if device.startswith("cuda"): cases += [("trepa", "official", "fp16", True), ("trepa", "official", "fp16", False)]
+        if device.startswith("cuda"):
+            cases += [("trepa", "official", "fp16", True), ("trepa", "official", "fp16", False)]
     out = {"lpips": {}, "trepa": {}}
     for loss, config, dtype, ckpt in cases:
         name = config + (f"-{dtype}" if dtype else "") + ("-checkpointing" if ckpt else "")
-        kwargs = dict(loss=loss, config=config, repeats=repeats if config != "official" or device != "cpu" else 1,
-                      device=device, dtype=dtype, checkpointing=ckpt, size=size)
+        kwargs = dict(
+            loss=loss,
+            config=config,
+            repeats=repeats if config != "official" or device != "cpu" else 1,
+            device=device,
+            dtype=dtype,
+            checkpointing=ckpt,
+            size=size,
+        )
         if isolate:
-            code = f"import json; from latentsync_nb.trepa import bench_one_loss; print(json.dumps(bench_one_loss(**{kwargs!r})))"
+            code = (
+                "import json; from latentsync_nb.trepa import bench_one_loss; "
+                f"print(json.dumps(bench_one_loss(**{kwargs!r})))"
+            )
             run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-            if run.returncode != 0:                                            # e.g. out of memory: report, go on
-                why = (run.stderr.strip().splitlines() or [f"exit code {run.returncode} (killed: out of memory?)"])[-1]
+            if run.returncode != 0:  # e.g. out of memory: report, go on
+                why = (
+                    run.stderr.strip().splitlines()
+                    or [f"exit code {run.returncode} (killed: out of memory?)"]
+                )[-1]
                 out[loss][name] = {"error": why[:300]}
                 continue
             out[loss][name] = json.loads(run.stdout.strip().splitlines()[-1])
-        else: out[loss][name] = bench_one_loss(**kwargs)
+        else:
+            out[loss][name] = bench_one_loss(**kwargs)
     return out

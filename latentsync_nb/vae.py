@@ -11,144 +11,216 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .core import (CheckpointError, Learner, freeze, load_state_strict, make_accelerator, read_checkpoint,
-                                save_checkpoint, standard_callbacks)
+from latentsync_nb.core import (
+    CheckpointError,
+    Learner,
+    freeze,
+    load_state_strict,
+    make_accelerator,
+    read_checkpoint,
+    save_checkpoint,
+    standard_callbacks,
+)
 from .data import load_face_clips
 
 # %% auto #0
-__all__ = ['OFFICIAL_VAE', 'VAE_PRESETS', 'VAEConfig', 'encode_clips', 'decode_latents', 'round_trip_clip', 'shipped_vae_path',
-           'save_vae', 'load_vae', 'VAETrainConfig', 'augment_faces', 'train_vae']
+__all__ = [
+    "OFFICIAL_VAE",
+    "VAE_PRESETS",
+    "VAEConfig",
+    "encode_clips",
+    "decode_latents",
+    "round_trip_clip",
+    "shipped_vae_path",
+    "save_vae",
+    "load_vae",
+    "VAETrainConfig",
+    "augment_faces",
+    "train_vae",
+]
 
 # %% ../nbs/03a_vae.ipynb #20891983
 OFFICIAL_VAE = "stabilityai/sd-vae-ft-mse"
 
+
 @dataclass
 class VAEConfig:
     "The AutoencoderKL arguments that define a VAE's size."
+
     block_out_channels: tuple = (128, 256, 512, 512)
     layers_per_block: int = 2
     latent_channels: int = 4
     norm_num_groups: int = 32
     scaling_factor: float = 0.18215
-    face_size: int = 256                 # the face size the VAE is used at
+    face_size: int = 256  # the face size the VAE is used at
 
     @property
-    def downsample(self) -> int: return 2 ** (len(self.block_out_channels) - 1)
+    def downsample(self) -> int:
+        return 2 ** (len(self.block_out_channels) - 1)
 
     def build(self) -> nn.Module:
         "A freshly initialised diffusers AutoencoderKL of this size."
         from diffusers import AutoencoderKL
+
         n = len(self.block_out_channels)
-        return AutoencoderKL(in_channels=3, out_channels=3, down_block_types=("DownEncoderBlock2D",) * n,
-                             up_block_types=("UpDecoderBlock2D",) * n, block_out_channels=tuple(self.block_out_channels),
-                             layers_per_block=self.layers_per_block, latent_channels=self.latent_channels,
-                             norm_num_groups=self.norm_num_groups, scaling_factor=self.scaling_factor,
-                             sample_size=self.face_size)
+        return AutoencoderKL(
+            in_channels=3,
+            out_channels=3,
+            down_block_types=("DownEncoderBlock2D",) * n,
+            up_block_types=("UpDecoderBlock2D",) * n,
+            block_out_channels=tuple(self.block_out_channels),
+            layers_per_block=self.layers_per_block,
+            latent_channels=self.latent_channels,
+            norm_num_groups=self.norm_num_groups,
+            scaling_factor=self.scaling_factor,
+            sample_size=self.face_size,
+        )
+
 
 VAE_PRESETS = {
-    "official": VAEConfig(),                                          # sd-vae-ft-mse's architecture
+    "official": VAEConfig(),  # sd-vae-ft-mse's architecture
     "tiny": VAEConfig(block_out_channels=(32, 64, 64), layers_per_block=1, norm_num_groups=16, face_size=64),
 }
 
+
 # %% ../nbs/03a_vae.ipynb #0953193f
 def encode_clips(vae: nn.Module, clips: torch.Tensor, sample: bool = False) -> torch.Tensor:
-    "Pixel clips (b, 3, f, H, W) in [-1, 1] -> scaled latents (b, c, f, h, w) (posterior mean unless `sample`)."
-    if clips.ndim != 5 or clips.shape[1] != 3: raise ValueError(f"clips must be (b, 3, f, H, W), got {tuple(clips.shape)}")
+    """Pixel clips (b, 3, f, H, W) in [-1, 1] -> scaled latents (b, c, f, h, w) (posterior mean unless
+    `sample`)."""
+    if clips.ndim != 5 or clips.shape[1] != 3:
+        raise ValueError(f"clips must be (b, 3, f, H, W), got {tuple(clips.shape)}")
     b, _, f, H, W = clips.shape
-    dist = vae.encode(clips.transpose(1, 2).reshape(b * f, 3, H, W).to(next(vae.parameters()).dtype)).latent_dist
-    z = (dist.sample() if sample else dist.mean) * vae.config.scaling_factor          # (b*f, c, h, w)
+    dist = vae.encode(
+        clips.transpose(1, 2).reshape(b * f, 3, H, W).to(next(vae.parameters()).dtype)
+    ).latent_dist
+    z = (dist.sample() if sample else dist.mean) * vae.config.scaling_factor  # (b*f, c, h, w)
     return z.reshape(b, f, *z.shape[1:]).transpose(1, 2).float()
 
-def decode_latents(vae: nn.Module, latents: torch.Tensor, scaling_factor: float | None = None) -> torch.Tensor:
+
+def decode_latents(
+    vae: nn.Module, latents: torch.Tensor, scaling_factor: float | None = None
+) -> torch.Tensor:
     "Scaled latent clips (b, c, f, h, w) -> pixel clips (b, 3, f, H, W), not clamped."
-    if latents.ndim != 5: raise ValueError(f"latents must be (b, c, f, h, w), got {tuple(latents.shape)}")
+    if latents.ndim != 5:
+        raise ValueError(f"latents must be (b, c, f, h, w), got {tuple(latents.shape)}")
     b, c, f, h, w = latents.shape
     s = scaling_factor if scaling_factor is not None else vae.config.scaling_factor
-    frames = latents.transpose(1, 2).reshape(b * f, c, h, w) / s                      # (b*f, c, h, w)
-    pixels = vae.decode(frames.to(next(vae.parameters()).dtype)).sample             # (b*f, 3, H, W)
-    return pixels.reshape(b, f, *pixels.shape[1:]).transpose(1, 2).float()          # (b, 3, f, H, W)
+    frames = latents.transpose(1, 2).reshape(b * f, c, h, w) / s  # (b*f, c, h, w)
+    pixels = vae.decode(frames.to(next(vae.parameters()).dtype)).sample  # (b*f, 3, H, W)
+    return pixels.reshape(b, f, *pixels.shape[1:]).transpose(1, 2).float()  # (b, 3, f, H, W)
+
 
 @torch.no_grad()
 def round_trip_clip(vae: nn.Module, clip: torch.Tensor, chunk: int = 16) -> torch.Tensor:
-    "A whole clip (3, n, H, W) in [-1, 1] encoded and decoded in chunks, clamped: what a perfect prediction decodes to."
+    """A whole clip (3, n, H, W) in [-1, 1] encoded and decoded in chunks, clamped: what a perfect prediction
+    decodes to."""
     parts = []
     for i in range(0, clip.shape[1], chunk):
-        latents = encode_clips(vae, clip[None, :, i:i + chunk])                     # (1, c, chunk, h, w)
+        latents = encode_clips(vae, clip[None, :, i : i + chunk])  # (1, c, chunk, h, w)
         parts.append(decode_latents(vae, latents)[0])
     return torch.cat(parts, dim=1).clamp(-1, 1)
+
 
 # %% ../nbs/03a_vae.ipynb #10bdde3b
 def shipped_vae_path() -> Path:
     "The tiny VAE checkpoint shipped inside the package (trained on data_samples/)."
     import latentsync_nb
+
     return Path(latentsync_nb.__file__).resolve().parent / "weights" / "vae_tiny.pt"
+
 
 def save_vae(vae: nn.Module, config: VAEConfig, path, **extra) -> Path:
     "Write a VAE checkpoint (config + weights, loadable with weights_only=True) atomically."
     return save_checkpoint({"config": asdict(config), "state_dict": vae.state_dict(), **extra}, path)
 
+
 def load_vae(source: str | Path = OFFICIAL_VAE, device="cpu", dtype: torch.dtype | None = None) -> nn.Module:
     "A frozen AutoencoderKL from 'tiny', our checkpoint file, a local diffusers folder or a Hub id."
     from diffusers import AutoencoderKL
+
     p = shipped_vae_path() if str(source) == "tiny" else Path(str(source))
     if p.is_file():
         ckpt = read_checkpoint(p)
         if not {"config", "state_dict"} <= set(ckpt):
-            raise CheckpointError(f"{p} is not a latentsync-nb VAE checkpoint (needs 'config' and 'state_dict'); "
-                                  "for a diffusers VAE pass its folder or Hub id")
-        cfg = VAEConfig(**{**ckpt["config"], "block_out_channels": tuple(ckpt["config"]["block_out_channels"])})
+            raise CheckpointError(
+                f"{p} is not a latentsync-nb VAE checkpoint (needs 'config' and 'state_dict'); "
+                "for a diffusers VAE pass its folder or Hub id"
+            )
+        cfg = VAEConfig(
+            **{**ckpt["config"], "block_out_channels": tuple(ckpt["config"]["block_out_channels"])}
+        )
         vae = load_state_strict(cfg.build(), ckpt["state_dict"], str(p))
-    elif p.is_dir() or ("/" in str(source) and not str(source).startswith((".", "/", "~"))
-                        and p.suffix not in (".pt", ".pth", ".bin", ".ckpt", ".safetensors")):
-        try: vae = AutoencoderKL.from_pretrained(str(source), use_safetensors=None)
+    elif p.is_dir() or (
+        "/" in str(source)
+        and not str(source).startswith((".", "/", "~"))
+        and p.suffix not in (".pt", ".pth", ".bin", ".ckpt", ".safetensors")
+    ):
+        try:
+            vae = AutoencoderKL.from_pretrained(str(source), use_safetensors=None)
         except Exception as e:
             where = "folder" if p.is_dir() else "Hub id"
-            raise CheckpointError(f"could not load a diffusers AutoencoderKL from the {where} {source} "
-                                  f"({type(e).__name__}: {str(e).splitlines()[0][:200]}). Offline, download "
-                                  f"{OFFICIAL_VAE} elsewhere and pass its local folder.") from None
-    else: raise FileNotFoundError(f"{source}: no such VAE checkpoint file or folder")
+            raise CheckpointError(
+                f"could not load a diffusers AutoencoderKL from the {where} {source} "
+                f"({type(e).__name__}: {str(e).splitlines()[0][:200]}). Offline, download "
+                f"{OFFICIAL_VAE} elsewhere and pass its local folder."
+            ) from None
+    else:
+        raise FileNotFoundError(f"{source}: no such VAE checkpoint file or folder")
     if not all(torch.isfinite(t).all() for t in vae.state_dict().values()):
         raise CheckpointError(f"{source} has NaN or infinite weights")
     vae = vae.to(device) if dtype is None else vae.to(device=device, dtype=dtype)
     return freeze(vae)
 
+
 # %% ../nbs/03a_vae.ipynb #47a56031
 @dataclass
 class VAETrainConfig:
     "Training of the tiny VAE on data_samples/ faces."
+
     vae: str = "tiny"
     steps: int = 1500
     batch_size: int = 32
     lr: float = 1e-3
     kl_weight: float = 1e-4
-    augment: bool = True                 # random colour permutation / gain and flips: only 6 training speakers
+    augment: bool = True  # random colour permutation / gain and flips: only 6 training speakers
     seed: int = 0
     log_every: int = 50
-    checkpoint_every: int = 250          # steps between resumable checkpoints (when train_vae is given a file)
+    checkpoint_every: int = 250  # steps between resumable checkpoints (when train_vae is given a file)
+
 
 def augment_faces(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    "Random per-image RGB permutation, per-channel gain (0.8-1.2) and left-right flip of faces (n, 3, s, s) in [-1, 1]."
+    """Random per-image RGB permutation, per-channel gain (0.8-1.2) and left-right flip of faces (n, 3, s, s)
+    in [-1, 1]."""
     n = len(x)
-    perm = torch.stack([torch.randperm(3, generator=generator) for _ in range(n)])          # (n, 3)
+    perm = torch.stack([torch.randperm(3, generator=generator) for _ in range(n)])  # (n, 3)
     x = torch.gather(x, 1, perm[:, :, None, None].expand_as(x))
     gain = 0.8 + 0.4 * torch.rand(n, 3, 1, 1, generator=generator)
     x = ((x + 1) * gain - 1).clamp(-1, 1)
     flip = torch.rand(n, generator=generator) < 0.5
     return torch.where(flip[:, None, None, None], x.flip(-1), x)
 
-def train_vae(cfg: VAETrainConfig = VAETrainConfig(), frames: torch.Tensor | None = None, out=None,
-              progress: bool = True, checkpoint=None, device=None, cbs=()) -> tuple[nn.Module, dict]:
-    "Train a VAE on face frames (n, 3, s, s) in [-1, 1] (resuming from `checkpoint`); scale its latents to unit std."
+
+def train_vae(
+    cfg: VAETrainConfig = VAETrainConfig(),
+    frames: torch.Tensor | None = None,
+    out=None,
+    progress: bool = True,
+    checkpoint=None,
+    device=None,
+    cbs=(),
+) -> tuple[nn.Module, dict]:
+    """Train a VAE on face frames (n, 3, s, s) in [-1, 1] (resuming from `checkpoint`); scale its latents to
+    unit std."""
     vcfg = VAE_PRESETS[cfg.vae]
     if frames is None:
-        frames = torch.cat(load_face_clips(vcfg.face_size)) * 2 - 1                    # (n, 3, s, s)
+        frames = torch.cat(load_face_clips(vcfg.face_size)) * 2 - 1  # (n, 3, s, s)
     torch.manual_seed(cfg.seed)
     g = torch.Generator().manual_seed(cfg.seed)
     vae = vcfg.build()
     acc = make_accelerator(device)
 
     def batch_fn(step: int) -> torch.Tensor:
-        x = frames[torch.randint(len(frames), (cfg.batch_size,), generator=g)]      # (b, 3, s, s)
+        x = frames[torch.randint(len(frames), (cfg.batch_size,), generator=g)]  # (b, 3, s, s)
         return (augment_faces(x, g) if cfg.augment else x).to(acc.device)
 
     def step_fn(vae, x: torch.Tensor):
@@ -157,10 +229,25 @@ def train_vae(cfg: VAETrainConfig = VAETrainConfig(), frames: torch.Tensor | Non
         mse, kl = F.mse_loss(rec, x), post.kl().mean() / x[0].numel()
         return mse + cfg.kl_weight * kl, {"mse": mse, "kl": kl}
 
-    cbs = standard_callbacks("VAE", cfg.log_every, progress, checkpoint, cfg.checkpoint_every,
-                             extra=lambda: dict(config=asdict(cfg)), more=cbs)
-    learn = Learner(vae, torch.optim.AdamW(vae.parameters(), lr=cfg.lr), step_fn, batch_fn, cfg.steps, cbs,
-                    accelerator=acc, generators={"batches": g}).fit()
+    cbs = standard_callbacks(
+        "VAE",
+        cfg.log_every,
+        progress,
+        checkpoint,
+        cfg.checkpoint_every,
+        extra=lambda: dict(config=asdict(cfg)),
+        more=cbs,
+    )
+    learn = Learner(
+        vae,
+        torch.optim.AdamW(vae.parameters(), lr=cfg.lr),
+        step_fn,
+        batch_fn,
+        cfg.steps,
+        cbs,
+        accelerator=acc,
+        generators={"batches": g},
+    ).fit()
     vae = freeze(acc.unwrap_model(learn.model).cpu())
     with torch.no_grad():
         sample = frames[torch.randperm(len(frames), generator=g)[:256]]

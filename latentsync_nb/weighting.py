@@ -13,25 +13,40 @@ import torch
 from .objective import LOSS_PRESETS, TERMS, LatentSyncLoss, LossWeights
 
 # %% auto #0
-__all__ = ['TERM_COLOURS', 'WEIGHT_STEPS', 'gradient_shares', 'TermProfile', 'profile_terms', 'mean_profile', 'measure_profiles',
-           'plot_weighting', 'weight_variations', 'weight_explorer']
+__all__ = [
+    "TERM_COLOURS",
+    "WEIGHT_STEPS",
+    "gradient_shares",
+    "TermProfile",
+    "profile_terms",
+    "mean_profile",
+    "measure_profiles",
+    "plot_weighting",
+    "weight_variations",
+    "weight_explorer",
+]
+
 
 # %% ../nbs/04a_weighting.ipynb #0229b225
 def _zeros_for_none(grads, wrt) -> list:
     return [torch.zeros_like(x) if g is None else g for g, x in zip(grads, wrt)]
 
+
 def _norm(grads) -> float:
     return torch.sqrt(sum((g.float() ** 2).sum() for g in grads)).item() if grads else 0.0
+
 
 def gradient_shares(objective: LatentSyncLoss, eps_hat: torch.Tensor, *args, params=None, **kwargs) -> dict:
     "Norm and share of each weighted term's gradient w.r.t. the model output (and `params`, if given)."
     eps_hat = eps_hat.detach().requires_grad_(True)
     record = objective(eps_hat, *args, **kwargs)
     wrt = [eps_hat] + (list(params) if params is not None else [])
-    grads = {n: _zeros_for_none(torch.autograd.grad(term.weighted, wrt, retain_graph=True, allow_unused=True), wrt)
-             for n, term in record.terms.items()}
+    grads = {
+        n: _zeros_for_none(torch.autograd.grad(term.weighted, wrt, retain_graph=True, allow_unused=True), wrt)
+        for n, term in record.terms.items()
+    }
     total = _zeros_for_none(torch.autograd.grad(record.total, wrt, allow_unused=True), wrt)
-    for i, t in enumerate(total):                                                 # gradients are additive
+    for i, t in enumerate(total):  # gradients are additive
         s = sum(gs[i] for gs in grads.values())
         if not torch.allclose(s, t, rtol=1e-4, atol=1e-8 * (1 + t.abs().max().item())):
             raise RuntimeError("the terms' gradients do not add up to the total's; is a network not frozen?")
@@ -39,34 +54,52 @@ def gradient_shares(objective: LatentSyncLoss, eps_hat: torch.Tensor, *args, par
     def shares(sl: slice) -> dict:
         norms = {n: _norm(gs[sl]) for n, gs in grads.items()}
         z = sum(norms.values()) or 1.0
-        return {**{n: {"grad_norm": v, "share": v / z} for n, v in norms.items()},
-                "total": {"grad_norm": _norm(total[sl]), "share": 1.0}}
+        return {
+            **{n: {"grad_norm": v, "share": v / z} for n, v in norms.items()},
+            "total": {"grad_norm": _norm(total[sl]), "share": 1.0},
+        }
+
     out = {"output": shares(slice(0, 1))}
-    if params is not None: out["params"] = shares(slice(1, None))
+    if params is not None:
+        out["params"] = shares(slice(1, None))
     out["values"] = record.table()
     return out
+
 
 # %% ../nbs/04a_weighting.ipynb #3f8a797e
 @dataclass
 class TermProfile:
     "Raw values of the loss terms and the inner products of their raw gradients w.r.t. the model output."
+
     terms: tuple
-    raw: torch.Tensor                  # (n,) raw term values
-    gram: torch.Tensor                 # (n, n) <grad raw_i, grad raw_j>
+    raw: torch.Tensor  # (n,) raw term values
+    gram: torch.Tensor  # (n, n) <grad raw_i, grad raw_j>
     label: str = ""
 
     def weigh(self, weights: LossWeights) -> dict:
-        "Per term: raw, weight, weighted, loss_share, grad_norm, grad_share; and the total (exact for any weights)."
+        """Per term: raw, weight, weighted, loss_share, grad_norm, grad_share; and the total (exact for any
+        weights)."""
         unmeasured = [n for n in weights.active() if n not in self.terms]
-        if unmeasured: raise ValueError(f"{', '.join(unmeasured)} not measured in this profile: set its weight to 0 or "
-                                        "profile with an objective that computes it")
+        if unmeasured:
+            raise ValueError(
+                f"{', '.join(unmeasured)} not measured in this profile: set its weight to 0 or "
+                "profile with an objective that computes it"
+            )
         w = torch.tensor([float(getattr(weights, n)) for n in self.terms], dtype=torch.float64)
         weighted = w * self.raw
         grad_norms = w * self.gram.diagonal().clamp_min(0).sqrt()
         total, z = weighted.sum().item(), grad_norms.sum().item()
-        out = {n: dict(raw=self.raw[i].item(), weight=w[i].item(), weighted=weighted[i].item(),
-                       loss_share=weighted[i].item() / total if total else 0.0, grad_norm=grad_norms[i].item(),
-                       grad_share=grad_norms[i].item() / z if z else 0.0) for i, n in enumerate(self.terms)}
+        out = {
+            n: dict(
+                raw=self.raw[i].item(),
+                weight=w[i].item(),
+                weighted=weighted[i].item(),
+                loss_share=weighted[i].item() / total if total else 0.0,
+                grad_norm=grad_norms[i].item(),
+                grad_share=grad_norms[i].item() / z if z else 0.0,
+            )
+            for i, n in enumerate(self.terms)
+        }
         out["total"] = dict(weighted=total, grad_norm=(w @ self.gram @ w).clamp_min(0).sqrt().item())
         return out
 
@@ -75,91 +108,148 @@ class TermProfile:
         d = self.gram.diagonal().clamp_min(1e-30).sqrt()
         return self.gram / (d[:, None] * d[None, :])
 
-def profile_terms(objective: LatentSyncLoss, eps_hat: torch.Tensor, *args, label: str = "", **kwargs) -> TermProfile:
+
+def profile_terms(
+    objective: LatentSyncLoss, eps_hat: torch.Tensor, *args, label: str = "", **kwargs
+) -> TermProfile:
     "Measure the raw value and raw gradient (w.r.t. eps_hat) of every term the objective computes."
     eps_hat = eps_hat.detach().requires_grad_(True)
     record = objective(eps_hat, *args, **kwargs)
     names = tuple(record.terms)
-    grads = [torch.autograd.grad(record.terms[n].raw, eps_hat, retain_graph=True)[0].double().flatten() for n in names]
-    g = torch.stack(grads)                                                        # (n, numel)
+    grads = [
+        torch.autograd.grad(record.terms[n].raw, eps_hat, retain_graph=True)[0].double().flatten()
+        for n in names
+    ]
+    g = torch.stack(grads)  # (n, numel)
     raw = torch.tensor([record.terms[n].raw.item() for n in names], dtype=torch.float64)
     return TermProfile(names, raw, g @ g.T, label)
+
 
 def mean_profile(profiles, label: str = "mean") -> TermProfile:
     "The average of profiles of the same terms (raw values and gradient inner products)."
     profiles = list(profiles)
-    if len({p.terms for p in profiles}) != 1: raise ValueError("profiles of different terms cannot be averaged")
-    return TermProfile(profiles[0].terms, torch.stack([p.raw for p in profiles]).mean(0),
-                       torch.stack([p.gram for p in profiles]).mean(0), label)
+    if len({p.terms for p in profiles}) != 1:
+        raise ValueError("profiles of different terms cannot be averaged")
+    return TermProfile(
+        profiles[0].terms,
+        torch.stack([p.raw for p in profiles]).mean(0),
+        torch.stack([p.gram for p in profiles]).mean(0),
+        label,
+    )
+
 
 # %% ../nbs/04a_weighting.ipynb #c8a905bc
-def measure_profiles(objective: LatentSyncLoss, z0: torch.Tensor, target: torch.Tensor, mel: torch.Tensor,
-                     timesteps=(50, 250, 500, 750, 950), error: float = 0.3, z0_pred: torch.Tensor | None = None,
-                     seed: int = 0) -> dict:
-    "Profiles of every term at each timestep: prediction = true noise + `error` * noise, or the noise that yields `z0_pred`."
-    g = torch.Generator().manual_seed(seed)                                       # CPU draws: the same on any device
-    randn = lambda: torch.randn(z0.shape, generator=g).to(z0.device)
+def measure_profiles(
+    objective: LatentSyncLoss,
+    z0: torch.Tensor,
+    target: torch.Tensor,
+    mel: torch.Tensor,
+    timesteps=(50, 250, 500, 750, 950),
+    error: float = 0.3,
+    z0_pred: torch.Tensor | None = None,
+    seed: int = 0,
+) -> dict:
+    """Profiles of every term at each timestep: prediction = true noise + `error` * noise, or the noise that
+    yields `z0_pred`."""
+    g = torch.Generator().manual_seed(seed)  # CPU draws: the same on any device
+
+    def randn():
+        return torch.randn(z0.shape, generator=g).to(z0.device)
+
     a_bar = objective.scheduler.alphas_cumprod
     profiles = {}
     for t in timesteps:
         eps = randn()
         ts = torch.full((len(z0),), int(t), device=z0.device)
         zt = objective.scheduler.add_noise(z0, eps, ts)
-        if z0_pred is None: eps_hat = eps + error * randn()
-        else:                                                                     # the noise whose one-step x0 is z0_pred
-            a = a_bar[int(t)].double().to(z0.device)                                # every clip at timestep t
+        if z0_pred is None:
+            eps_hat = eps + error * randn()
+        else:  # the noise whose one-step x0 is z0_pred
+            a = a_bar[int(t)].double().to(z0.device)  # every clip at timestep t
             eps_hat = ((zt.double() - a.sqrt() * z0_pred.double()) / (1 - a).sqrt()).float()
         profiles[int(t)] = profile_terms(objective, eps_hat, eps, zt, ts, target, mel, label=f"t={int(t)}")
     return profiles
 
+
 # %% ../nbs/04a_weighting.ipynb #35634b66
 TERM_COLOURS = {"recon": "tab:gray", "sync": "tab:red", "lpips": "tab:blue", "trepa": "tab:green"}
+
 
 def plot_weighting(profiles: dict, weights: LossWeights = LossWeights(), title: str | None = None):
     "Stacked bars per profile: each term's share of the weighted loss and of the gradient norm."
     import matplotlib.pyplot as plt
+
     fig, axs = plt.subplots(1, 2, figsize=(10, 2.8), sharey=True)
     labels = [p.label or str(k) for k, p in profiles.items()]
     weighed = [p.weigh(weights) for p in profiles.values()]
-    for ax, key, name in ((axs[0], "loss_share", "share of the loss"), (axs[1], "grad_share", "share of the gradient")):
+    for ax, key, name in (
+        (axs[0], "loss_share", "share of the loss"),
+        (axs[1], "grad_share", "share of the gradient"),
+    ):
         bottom = np.zeros(len(labels))
         for n in TERMS:
             v = np.array([w[n][key] if n in w else 0.0 for w in weighed])
             ax.bar(labels, v, bottom=bottom, color=TERM_COLOURS[n], label=f"{n} ({getattr(weights, n):g})")
             bottom += v
-        ax.set_title(name, fontsize=9); ax.tick_params(labelsize=8); ax.set_ylim(0, 1)
+        ax.set_title(name, fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.set_ylim(0, 1)
     axs[1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1, 0.5))
     fig.suptitle(title or f"weights {', '.join(f'{n} {getattr(weights, n):g}' for n in TERMS)}", fontsize=9)
     fig.tight_layout()
     return fig
 
+
 # %% ../nbs/04a_weighting.ipynb #1e8848d1
 def weight_variations(base: LossWeights = LossWeights(), factors=(10.0, 0.1)) -> dict:
     "The base weights, Wav2Lip's sync weight 0.03, and each weight times each factor, by name."
     from dataclasses import replace
+
     out = {"official": base, "Wav2Lip sync 0.03": replace(base, sync=0.03)}
     for n in TERMS:
-        for f in factors: out[f"{n} ×{f:g}"] = replace(base, **{n: getattr(base, n) * f})
+        for f in factors:
+            out[f"{n} ×{f:g}"] = replace(base, **{n: getattr(base, n) * f})
     return out
 
+
 # %% ../nbs/04a_weighting.ipynb #ba07512e
-WEIGHT_STEPS = (0.0,) + tuple(sorted({round(m * 10.0 ** e, 6) for e in range(-3, 2) for m in (1, 2, 3, 5)} | {100.0}))
+WEIGHT_STEPS = (0.0,) + tuple(
+    sorted({round(m * 10.0**e, 6) for e in range(-3, 2) for m in (1, 2, 3, 5)} | {100.0})
+)
+
 
 def _nearest_step(v: float) -> float:
     "The WEIGHT_STEPS value closest to v on a log scale (0 stays 0)."
-    if v <= 0: return 0.0
+    if v <= 0:
+        return 0.0
     return min(WEIGHT_STEPS[1:], key=lambda s: abs(math.log(s / v)))
 
+
 def weight_explorer(profiles: dict, weights: LossWeights = LossWeights(), presets: dict = LOSS_PRESETS):
-    "Widget: a log-scale slider per weight (0 allowed), preset buttons, live bars of loss and gradient shares."
+    """Widget: a log-scale slider per weight (0 allowed), preset buttons, live bars of loss and gradient
+    shares."""
     import ipywidgets as W
+
     profiles = {(p.label or str(k)): p for k, p in profiles.items()}
     terms = next(iter(profiles.values())).terms
-    sliders = {n: W.SelectionSlider(options=[(f"{v:g}", v) for v in WEIGHT_STEPS], value=_nearest_step(getattr(weights, n)),
-                                    description=n, continuous_update=True, layout=W.Layout(width="340px")) for n in terms}
+    sliders = {
+        n: W.SelectionSlider(
+            options=[(f"{v:g}", v) for v in WEIGHT_STEPS],
+            value=_nearest_step(getattr(weights, n)),
+            description=n,
+            continuous_update=True,
+            layout=W.Layout(width="340px"),
+        )
+        for n in terms
+    }
     which = W.Dropdown(options=list(profiles), value=list(profiles)[-1], description="measured at")
-    bars = {n: (W.FloatProgress(min=0, max=1, description="loss", style={"bar_color": "#999"}),
-                W.FloatProgress(min=0, max=1, description="gradient", style={"bar_color": "#c33"})) for n in terms}
+    bars = {
+        n: (
+            W.FloatProgress(min=0, max=1, description="loss", style={"bar_color": "#999"}),
+            W.FloatProgress(min=0, max=1, description="gradient", style={"bar_color": "#c33"}),
+        )
+        for n in terms
+    }
     numbers = {n: W.HTML() for n in terms}
     total = W.HTML()
     buttons = {name: W.Button(description=name, layout=W.Layout(width="auto")) for name in presets}
@@ -169,27 +259,37 @@ def weight_explorer(profiles: dict, weights: LossWeights = LossWeights(), preset
     box._hold = False
 
     def update(*_):
-        if box._hold: return
+        if box._hold:
+            return
         box.weights = LossWeights(**{n: sliders[n].value for n in terms})
         box.profile = profiles[which.value]
         box.state = box.profile.weigh(box.weights)
         for n in terms:
             r = box.state[n]
             bars[n][0].value, bars[n][1].value = r["loss_share"], r["grad_share"]
-            numbers[n].value = (f"<tt>raw {r['raw']:.3g} → {r['weighted']:.3g}; loss {100 * r['loss_share']:.1f}%, "
-                                f"gradient {100 * r['grad_share']:.1f}%</tt>")
-        total.value = f"<tt>total loss {box.state['total']['weighted']:.4g}, gradient norm {box.state['total']['grad_norm']:.4g}</tt>"
+            numbers[n].value = (
+                f"<tt>raw {r['raw']:.3g} → {r['weighted']:.3g}; loss {100 * r['loss_share']:.1f}%, "
+                f"gradient {100 * r['grad_share']:.1f}%</tt>"
+            )
+        overall = box.state["total"]
+        total.value = (
+            f"<tt>total loss {overall['weighted']:.4g}, gradient norm {overall['grad_norm']:.4g}</tt>"
+        )
 
     def apply(name):
         def click(_):
             box._hold = True
-            for n in terms: sliders[n].value = _nearest_step(getattr(presets[name], n))
+            for n in terms:
+                sliders[n].value = _nearest_step(getattr(presets[name], n))
             box._hold = False
             update()
+
         return click
 
-    for s_ in sliders.values(): s_.observe(update, names="value")
+    for s_ in sliders.values():
+        s_.observe(update, names="value")
     which.observe(update, names="value")
-    for name, b in buttons.items(): b.on_click(apply(name))
+    for name, b in buttons.items():
+        b.on_click(apply(name))
     update()
     return box

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it (.ci/run calls this after installing):
-#   1. nbdev_export / nbdev_clean and the README render change nothing (package, notebooks, README in sync), and the
-#      notebooks' text passes tools/check_notebooks.py (no control characters in markdown, Colab's install URL);
+#   1. tools/export.sh (ruff format, nbdev_export, nbdev_clean, the README render) changes nothing (package, notebooks,
+#      README in sync and formatted), ruff's linter passes on the notebooks and the package, and the notebooks' text
+#      passes tools/check_notebooks.py (no control characters in markdown, Colab's install URL);
 #   2. every notebook runs (nbdev_test; cells flagged `slow` only with `nbdev_test --flags slow`);
 #   3. pytest tests/ (two workers).
 set -euo pipefail
@@ -10,16 +11,16 @@ cd "$(dirname "$0")/.."
 snapshot() { find latentsync_nb nbs README.md -type f \( -name '*.py' -o -name '*.ipynb' -o -name '*.md' \) \
                -not -path '*/.ipynb_checkpoints/*' -print0 | sort -z | xargs -0 sha1sum; }
 before=$(snapshot)
-nbdev_export
-nbdev_clean
-python tools/render_readme.py
+bash tools/export.sh
 after=$(snapshot)
 if [ "$before" != "$after" ]; then
-  echo "FAILED: nbdev_export / nbdev_clean / tools/render_readme.py changed these files; run them and commit:" >&2
+  echo "FAILED: tools/export.sh (ruff format, nbdev_export, nbdev_clean, README render) changed these files; run it and commit:" >&2
   diff <(echo "$before") <(echo "$after") | grep '^>' | awk '{print "  " $3}' >&2
   exit 1
 fi
-echo "sync check: package, notebooks and README are in sync"
+echo "sync check: package, notebooks and README are in sync and formatted"
+ruff check nbs latentsync_nb
+echo "lint: ruff passes on the notebooks and the package"
 python tools/check_notebooks.py
 echo "notebook text check: no control characters in markdown, Colab installs from settings.ini's git_url"
 
