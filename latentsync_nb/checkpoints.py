@@ -158,6 +158,7 @@ class TrainConfig:
         return self.loss_weights or LOSS_PRESETS[self.stage]
 
 
+# %% ../nbs/05b_checkpoints.ipynb #530ccbdf
 def _one_of(name: str, value, allowed) -> None:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
@@ -199,6 +200,7 @@ def check_train_config(cfg: TrainConfig) -> None:
             raise ValueError(f"{name} must be a positive number, got {value!r}")
 
 
+# %% ../nbs/05b_checkpoints.ipynb #d33134a5
 TRAIN_PRESETS = {
     "tiny_stage1": TrainConfig(
         batch_size=8,
@@ -334,6 +336,7 @@ def read_official_config(path) -> tuple[dict, int]:
     return d["model"], int(resolution)
 
 
+# %% ../nbs/05b_checkpoints.ipynb #697a4dbb
 def load_official(
     path,
     device="cpu",
@@ -377,6 +380,7 @@ def is_official_checkpoint(ck: dict) -> bool:
     )
 
 
+# %% ../nbs/05b_checkpoints.ipynb #62e94813
 def load_trained(path, device="cpu", **official) -> LatentSyncModel:
     """The model of a `train` checkpoint, an exported one, or an official `latentsync_unet.pt` (`official`:
     load_official's options)."""
@@ -463,6 +467,7 @@ def export_model(train_checkpoint, out=None, half: bool = True) -> Path:
     )
 
 
+# %% ../nbs/05b_checkpoints.ipynb #e3e895ff
 def export_official(train_checkpoint, out) -> Path:
     """A checkpoint of an official-layout UNet as LatentSync's latentsync_unet.pt: fp32 weights under
     `state_dict`, official names."""

@@ -149,6 +149,7 @@ def _require_guidance(guidance: float):
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
 
 
+# %% ../nbs/90_cli.ipynb #29f5fa4f
 def typed_value(cls, key: str, text: str):
     """The text of `--set key=text` read as the type of dataclass field `cls.key` says; a ValueError names the
     type."""
@@ -176,16 +177,17 @@ def typed_value(cls, key: str, text: str):
         raise ValueError(f'{wanted} written as JSON, e.g. {key}={{"sync": 0.05}}') from None
 
 
-def add_media_commands(sub):
-    "demo, show-sample, infer, eval, make-samples: the commands that read and write audio and video."
+# %% ../nbs/90_cli.ipynb #4ffffcac
+def _add_demo(sub) -> None:
+    "The `demo` command and its options."
     d = _command(
         sub,
         "demo",
         _demo,
         "end-to-end demo: dub a held-out sample with another speaker's audio, judge it",
         "Lip-sync a held-out sample video to another held-out speaker's audio with the shipped tiny model; "
-        "write "
-        "the video, a mouth strip and the judge's offset curves; print the scores and the demo's wall time.",
+        "write the video, a mouth strip and the judge's offset curves; print the scores and the demo's wall "
+        "time.",
     )
     d.add_argument("--out", default="latentsync_demo", help="output folder (default: %(default)s)")
     d.add_argument(
@@ -199,6 +201,10 @@ def add_media_commands(sub):
     d.add_argument("--checkpoint", default=None, help="trained model (default: the shipped tiny one)")
     d.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda if available)")
     d.add_argument("--samples", default=None, help=SAMPLES_HELP)
+
+
+def _add_show_sample(sub) -> None:
+    "The `show-sample` command and its options."
     ss = _command(
         sub,
         "show-sample",
@@ -213,16 +219,46 @@ def add_media_commands(sub):
     )
     ss.add_argument("--out", default="latentsync_demo", help="output folder (default: %(default)s)")
     ss.add_argument("--samples", default=None, help=SAMPLES_HELP)
+
+
+# %% ../nbs/90_cli.ipynb #567fd440
+def _add_model_options(p) -> None:
+    "--checkpoint and, for an official checkpoint, the files that go with it."
+    p.add_argument(
+        "--checkpoint",
+        default=None,
+        help="trained model (default: the shipped tiny one), or the official latentsync_unet.pt",
+    )
+    p.add_argument(
+        "--unet-config",
+        default=None,
+        help="official checkpoints: the release's configs/unet/*.yaml (default: "
+        "the released stage-2 / stage-1 configuration, found from the file)",
+    )
+    p.add_argument(
+        "--whisper",
+        default=None,
+        help="official checkpoints: Whisper tiny as the release's tiny.pt, a "
+        "transformers folder or a Hub id (default: openai/whisper-tiny)",
+    )
+    p.add_argument(
+        "--vae",
+        default=None,
+        help="official checkpoints: the VAE folder or Hub id (default: stabilityai/sd-vae-ft-mse)",
+    )
+
+
+# %% ../nbs/90_cli.ipynb #f60fad7e
+def _add_infer(sub) -> None:
+    "The `infer` command and its options."
     inf = _command(
         sub,
         "infer",
         _infer,
         "lip-sync a talking-head video to new audio (mp4 out)",
         "Detect and align the face, re-draw the mouth for AUDIO with DDIM and classifier-free guidance, "
-        "paste it "
-        "back, loop the video to the audio's length, write an mp4 (H.264 + AAC, 25 fps, the input's size) "
-        "with "
-        "the new audio.",
+        "paste it back, loop the video to the audio's length, write an mp4 (H.264 + AAC, 25 fps, the input's "
+        "size) with the new audio.",
     )
     inf.add_argument("--video", required=True, help="input video (any container / fps / size PyAV reads)")
     inf.add_argument(
@@ -234,28 +270,7 @@ def add_media_commands(sub):
         "--guidance", type=float, default=1.5, help="classifier-free guidance scale (default: %(default)s)"
     )
     inf.add_argument("--seed", type=int, default=0, help="noise seed (default: %(default)s)")
-    inf.add_argument(
-        "--checkpoint",
-        default=None,
-        help="trained model (default: the shipped tiny one), or the official latentsync_unet.pt",
-    )
-    inf.add_argument(
-        "--unet-config",
-        default=None,
-        help="official checkpoints: the release's configs/unet/*.yaml (default: "
-        "the released stage-2 / stage-1 configuration, found from the file)",
-    )
-    inf.add_argument(
-        "--whisper",
-        default=None,
-        help="official checkpoints: Whisper tiny as the release's tiny.pt, a "
-        "transformers folder or a Hub id (default: openai/whisper-tiny)",
-    )
-    inf.add_argument(
-        "--vae",
-        default=None,
-        help="official checkpoints: the VAE folder or Hub id (default: stabilityai/sd-vae-ft-mse)",
-    )
+    _add_model_options(inf)
     inf.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
     inf.add_argument(
         "--detector",
@@ -269,10 +284,14 @@ def add_media_commands(sub):
         choices=["tiny", "official"],
         help="how faces are cut out and pasted back: "
         "tiny = this project's square crops and mouth paste, official = LatentSync's template crops, "
-        "mask.png "
-        "and face paste (default: the model's own; official for an official checkpoint)",
+        "mask.png and face paste (default: the model's own; official for an official checkpoint)",
     )
     inf.add_argument("--json", action="store_true", help="print the report as one JSON object at the end")
+
+
+# %% ../nbs/90_cli.ipynb #f789a958
+def _add_eval(sub) -> None:
+    "The `eval` command and its options."
     e = _command(
         sub,
         "eval",
@@ -302,6 +321,10 @@ def add_media_commands(sub):
         help="detect and align the face first: auto = unless the video is already an aligned face crop "
         "(default)",
     )
+
+
+def _add_make_samples(sub) -> None:
+    "The `make-samples` command and its options."
     m = _command(
         sub,
         "make-samples",
@@ -314,6 +337,17 @@ def add_media_commands(sub):
     m.add_argument("--only", nargs="+", metavar="ID", help="generate only these clip ids")
 
 
+# %% ../nbs/90_cli.ipynb #d5b76fdf
+def add_media_commands(sub):
+    "demo, show-sample, infer, eval, make-samples: the commands that read and write audio and video."
+    _add_demo(sub)
+    _add_show_sample(sub)
+    _add_infer(sub)
+    _add_eval(sub)
+    _add_make_samples(sub)
+
+
+# %% ../nbs/90_cli.ipynb #4df262fc
 def _demo(args):
     from latentsync_nb.inference import run_demo
 
@@ -340,17 +374,14 @@ def _demo(args):
     print(
         f"judge SyncNet, against the new audio: dubbed sync ratio {sc['sync_ratio']:.2f} (best offset "
         f"{sc['best_offset']:+d}), untouched input {sc['input_sync_ratio']:+.2f} (best offset "
-        f"{sc['input_best_offset']:+d}); "
-        f"LSE-C {sc['lse_c']:.3f} / LSE-D {sc['lse_d']:.3f} (ground truth {sc['gt_lse_c']:.3f} / "
-        f"{sc['gt_lse_d']:.3f})"
+        f"{sc['input_best_offset']:+d}); LSE-C {sc['lse_c']:.3f} / LSE-D {sc['lse_d']:.3f} (ground truth "
+        f"{sc['gt_lse_c']:.3f} / {sc['gt_lse_d']:.3f})"
     )
     print(
         f"the mouth against the ground-truth dub: PSNR {sc['mouth_psnr']:.1f} dB (VAE ceiling "
-        f"{sc['vae_mouth_psnr']:.1f}), "
-        f"SSIM {sc['mouth_ssim']:.3f}, LPIPS {sc['mouth_lpips']:.3f}, colour error {sc['colour_error']:.1f} "
-        "dE, "
-        f"bias {sc['colour_bias']}, seam x{sc['seam']:.2f}, flicker x{sc['flicker']:.2f} of the ground "
-        "truth's"
+        f"{sc['vae_mouth_psnr']:.1f}), SSIM {sc['mouth_ssim']:.3f}, LPIPS {sc['mouth_lpips']:.3f}, colour "
+        f"error {sc['colour_error']:.1f} dE, bias {sc['colour_bias']}, seam x{sc['seam']:.2f}, flicker "
+        f"x{sc['flicker']:.2f} of the ground truth's"
     )
     print(f"the demo took {sc['demo_wall_s']:.0f} s of wall time (dub, judging and pictures)")
     print(json.dumps(sc))
@@ -360,6 +391,7 @@ def _show_sample(args):
     print(f"wrote {render_sample(args.clip, args.out, args.samples)}")
 
 
+# %% ../nbs/90_cli.ipynb #77e8335e
 def _infer(args):
     from latentsync_nb.inference import lipsync
 
@@ -386,8 +418,7 @@ def _infer(args):
     )
     print(
         f"wrote {r['out']}: {r['frames']} frames ({r['seconds']:.2f} s at 25 fps, "
-        f"{r['size'][0]}x{r['size'][1]}) in "
-        f"{r['total_s']:.1f} s; {r['geometry']} geometry"
+        f"{r['size'][0]}x{r['size'][1]}) in {r['total_s']:.1f} s; {r['geometry']} geometry"
     )
     if r["looped"]:
         print(
@@ -405,6 +436,7 @@ def _infer(args):
         print(json.dumps(r))
 
 
+# %% ../nbs/90_cli.ipynb #1ea1823d
 def _eval(args):
     from latentsync_nb.core import default_device
 
@@ -446,9 +478,9 @@ def _make_samples(args):
 TRAIN_DEVICE_HELP = "cpu, cuda or mps (default: accelerate's choice, a GPU if there is one)"
 
 
-def add_training_commands(sub):
-    """train-syncnet, export-syncnet, pretrain-videomae, train, export-model, eval-model: train, ship and
-    score models."""
+# %% ../nbs/90_cli.ipynb #9976d1d6
+def _add_train_syncnet(sub) -> None:
+    "The `train-syncnet` command and its options."
     t = _command(
         sub,
         "train-syncnet",
@@ -475,6 +507,10 @@ def add_training_commands(sub):
         "--no-resume", action="store_true", help="start from scratch even if OUT/syncnet.pt exists"
     )
     t.add_argument("--device", default=None, help=TRAIN_DEVICE_HELP)
+
+
+def _add_export_syncnet(sub) -> None:
+    "The `export-syncnet` command and its options."
     x = _command(
         sub,
         "export-syncnet",
@@ -488,14 +524,18 @@ def add_training_commands(sub):
         default=None,
         help="output file (default: the package's shipped latentsync_nb/weights/syncnet_tiny.pt)",
     )
+
+
+# %% ../nbs/90_cli.ipynb #ae50e209
+def _add_pretrain_videomae(sub) -> None:
+    "The `pretrain-videomae` command and its options."
     v = _command(
         sub,
         "pretrain-videomae",
         _pretrain_videomae,
         "pretrain a tiny VideoMAE for TREPA by tube-masked autoencoding",
-        "Pretrain the tiny VideoMAE encoder of TREPA on a corpus's training clips (masked autoencoding, "
-        "90%% tube "
-        "masking) and write it to OUT.",
+        "Pretrain the tiny VideoMAE encoder of TREPA on a corpus's training clips (masked autoencoding, 90%% "
+        "tube masking) and write it to OUT.",
     )
     v.add_argument(
         "--out", required=True, help="checkpoint file to write (load it with load_clip_encoder(OUT))"
@@ -503,6 +543,11 @@ def add_training_commands(sub):
     v.add_argument("--steps", type=int, default=None, help="optimisation steps (default: 3000)")
     v.add_argument("--samples", default=None, help=SAMPLES_HELP)
     v.add_argument("--device", default="cpu", help="cpu, cuda ... (default: %(default)s)")
+
+
+# %% ../nbs/90_cli.ipynb #65fa5c9d
+def _add_train(sub) -> None:
+    "The `train` command and its options."
     tr = _command(
         sub,
         "train",
@@ -542,6 +587,11 @@ def add_training_commands(sub):
     tr.add_argument("--samples", default=None, help=SAMPLES_HELP)
     tr.add_argument("--no-resume", action="store_true", help="start from scratch even if OUT/unet.pt exists")
     tr.add_argument("--device", default=None, help=TRAIN_DEVICE_HELP)
+
+
+# %% ../nbs/90_cli.ipynb #9f77aff5
+def _add_export_model(sub) -> None:
+    "The `export-model` command and its options."
     xm = _command(
         sub,
         "export-model",
@@ -561,6 +611,11 @@ def add_training_commands(sub):
         help="write LatentSync's latentsync_unet.pt instead (fp32 weights under state_dict, official names): "
         "for a model trained with an official config",
     )
+
+
+# %% ../nbs/90_cli.ipynb #f3939e5b
+def _add_eval_model(sub) -> None:
+    "The `eval-model` command and its options."
     em = _command(
         sub,
         "eval-model",
@@ -606,6 +661,19 @@ def add_training_commands(sub):
     em.add_argument("--samples", default=None, help=SAMPLES_HELP)
 
 
+# %% ../nbs/90_cli.ipynb #af94a1f1
+def add_training_commands(sub):
+    """train-syncnet, export-syncnet, pretrain-videomae, train, export-model, eval-model: train, ship and
+    score models."""
+    _add_train_syncnet(sub)
+    _add_export_syncnet(sub)
+    _add_pretrain_videomae(sub)
+    _add_train(sub)
+    _add_export_model(sub)
+    _add_eval_model(sub)
+
+
+# %% ../nbs/90_cli.ipynb #e85a2b31
 def _positive_ints(over: dict, keys):
     "Refuse integer options below 1 (named as their flags)."
     for k in keys:
@@ -651,6 +719,7 @@ def _export_syncnet(args):
     print(f"wrote {export_syncnet(args.checkpoint, args.out)}")
 
 
+# %% ../nbs/90_cli.ipynb #e082ea95
 def _pretrain_videomae(args):
     from latentsync_nb.core import default_device
     from latentsync_nb.data import load_face_clips
@@ -699,6 +768,7 @@ def _train_config(args):
     return dataclasses.replace(base, **over)
 
 
+# %% ../nbs/90_cli.ipynb #77ec87dd
 def _training_device(device: str) -> str:
     "`--device` of a training command, checked: accelerate places each process itself, on cuda:LOCAL_RANK."
     from latentsync_nb.core import default_device
@@ -745,6 +815,7 @@ def _export_model(args):
     print(f"wrote {export_model(args.checkpoint, args.out)}")
 
 
+# %% ../nbs/90_cli.ipynb #0c79665b
 def _eval_model(args):
     from latentsync_nb.evaluation import EvalConfig, evaluate_model, json_line
     from latentsync_nb.sampling import COLOUR_SCALE
@@ -785,35 +856,25 @@ def _eval_model(args):
     for row in r["clips"]:
         print(
             f"{row['clip']:8s} sync ratio {row['sync_ratio']:.2f}  best offset {row['best_offset']:+d}  "
-            "margin own "
-            f"{row['sync_margin']:.3f} vs other audio {row['other_audio_margin']:.3f}  hf energy "
-            f"x{row['hf_energy_ratio']:.2f}  "
-            f"PSNR {row['mouth_psnr']:.1f} dB (VAE {row['vae_mouth_psnr']:.1f})  bias {row['colour_bias']}  "
-            f"seam x{row['seam']:.2f}"
+            f"margin own {row['sync_margin']:.3f} vs other audio {row['other_audio_margin']:.3f}  hf energy "
+            f"x{row['hf_energy_ratio']:.2f}  PSNR {row['mouth_psnr']:.1f} dB (VAE "
+            f"{row['vae_mouth_psnr']:.1f})  bias {row['colour_bias']}  seam x{row['seam']:.2f}"
         )
     s = r["summary"]
     print(
         f"mouth region, mean of {s['clips']} clips: PSNR {s['mouth_psnr']:.2f} dB (VAE ceiling "
-        f"{s['vae_mouth_psnr']:.2f}), SSIM "
-        f"{s['mouth_ssim']:.3f}, LPIPS {s['mouth_lpips']:.3f} ({s['lpips_backbone']}), colour error "
-        f"{s['colour_error']:.2f} dE, "
-        f"largest colour bias {s['colour_bias_max']:.1f} grey levels, seam x{s['seam']:.2f}, flicker "
-        f"x{s['flicker']:.2f} of the ground truth's"
+        f"{s['vae_mouth_psnr']:.2f}), SSIM {s['mouth_ssim']:.3f}, LPIPS {s['mouth_lpips']:.3f} "
+        f"({s['lpips_backbone']}), colour error {s['colour_error']:.2f} dE, largest colour bias "
+        f"{s['colour_bias_max']:.1f} grey levels, seam x{s['seam']:.2f}, flicker x{s['flicker']:.2f} of the "
+        "ground truth's"
     )
     print(json_line(s))
     print(json.dumps(r["summary"]))
 
 
 # %% ../nbs/90_cli.ipynb #0be1f115
-def add_bench_commands(sub):
-    """bench mel | syncnet | losses | objective | train | infer: performance figures, the last line of each is
-    JSON."""
-    b = sub.add_parser(
-        "bench",
-        help="measure performance; last line of output is JSON",
-        description="Benchmarks. Each prints readable lines and, last, one JSON object with its figures.",
-    )
-    bsub = b.add_subparsers(dest="target", required=True, metavar="TARGET")
+def _add_bench_mel(bsub) -> None:
+    "The `mel` command and its options."
     bm = _command(bsub, "mel", _bench_mel, "mel spectrogram speed on one core (times real time)")
     bm.add_argument(
         "--seconds", type=float, default=60.0, help="length of audio to transform (default: %(default)s)"
@@ -821,6 +882,10 @@ def add_bench_commands(sub):
     bm.add_argument(
         "--repeats", type=int, default=5, help="timed repeats, best is reported (default: %(default)s)"
     )
+
+
+def _add_bench_syncnet(bsub) -> None:
+    "The `syncnet` command and its options."
     bs = _command(
         bsub,
         "syncnet",
@@ -831,14 +896,17 @@ def add_bench_commands(sub):
         "--minutes", type=float, default=10.0, help="retrain budget in minutes (default: %(default)s)"
     )
     bs.add_argument("--pairs", type=int, default=1024, help="held-out pairs to score (default: %(default)s)")
+
+
+def _add_bench_losses(bsub) -> None:
+    "The `losses` command and its options."
     bl = _command(
         bsub,
         "losses",
         _bench_losses,
         "time and peak memory of LPIPS and TREPA per 16-frame 256 px clip",
         "Forward + backward of each loss on one 16-frame clip (256x256 by default), each configuration in "
-        "its "
-        "own process: median time and peak extra memory.",
+        "its own process: median time and peak extra memory.",
     )
     bl.add_argument(
         "--official", action="store_true", help="also the official ViT-g TREPA encoder (CPU: ~5 GB, minutes)"
@@ -850,28 +918,34 @@ def add_bench_commands(sub):
     bl.add_argument(
         "--size", type=int, default=256, help="frame size in pixels (default: %(default)s, the training size)"
     )
+
+
+# %% ../nbs/90_cli.ipynb #83b405b5
+def _add_bench_objective(bsub) -> None:
+    "The `objective` command and its options."
     bo = _command(
         bsub,
         "objective",
         _bench_objective,
         "forward + backward time of each objective term (tiny configuration, CPU)",
         "Time one forward + backward of each term of LatentSyncLoss (and of the shared decode) on one "
-        "16-frame "
-        "clip of the tiny pipeline, on the CPU.",
+        "16-frame clip of the tiny pipeline, on the CPU.",
     )
     bo.add_argument(
         "--repeats", type=int, default=3, help="timed repeats after one warm-up (default: %(default)s)"
     )
+
+
+def _add_bench_train(bsub) -> None:
+    "The `train` command and its options."
     bt = _command(
         bsub,
         "train",
         _bench_train,
         "held-out scores of the shipped tiny model, a timed retrain of both stages and its scores",
         "tiny (default): evaluate the shipped checkpoint, retrain stage 1 + stage 2 from scratch within "
-        "--minutes "
-        "and evaluate that. stage1 / stage2 / stage2_efficient: time and peak memory of --steps training "
-        "steps "
-        "at the official sizes (random weights offline).",
+        "--minutes and evaluate that. stage1 / stage2 / stage2_efficient: time and peak memory of --steps "
+        "training steps at the official sizes (random weights offline).",
     )
     bt.add_argument(
         "--config",
@@ -888,14 +962,18 @@ def add_bench_commands(sub):
     bt.add_argument(
         "--device", default=None, help="official sizes: cpu, cuda ... (default: cuda if available)"
     )
+
+
+# %% ../nbs/90_cli.ipynb #6332e578
+def _add_bench_infer(bsub) -> None:
+    "The `infer` command and its options."
     bi = _command(
         bsub,
         "infer",
         _bench_infer,
         "seconds per second of output and peak memory of lip-sync inference",
-        "Time `infer` (read, detect, generate, paste, write) on the demo's dub: a 6 s sample video and 7.5 "
-        "s of "
-        "speech; the tiny model, or --official sizes (random weights).",
+        "Time `infer` (read, detect, generate, paste, write) on the demo's dub: a 6 s sample video and 7.5 s "
+        "of speech; the tiny model, or --official sizes (random weights).",
     )
     bi.add_argument("--steps", type=int, default=20, help="DDIM steps (default: %(default)s)")
     bi.add_argument("--device", default=None, help="cpu, cuda ... (default: cuda if available)")
@@ -903,25 +981,6 @@ def add_bench_commands(sub):
         "--official",
         action="store_true",
         help="the official model sizes with random weights (meant for a GPU)",
-    )
-    bg = _command(
-        bsub,
-        "gpu",
-        _bench_gpu,
-        "the GPU check: official-size stage-2 training step and inference speed",
-        "On a CUDA GPU: seconds per official-size stage-2 training step and its peak memory (all four "
-        "losses, fp16 "
-        "judges, gradient checkpointing; random weights) and official-size inference speed (20 DDIM steps). "
-        "Without a GPU it says so and exits 0.",
-    )
-    bg.add_argument(
-        "--train-steps", type=int, default=3, help="training steps to time (default: %(default)s)"
-    )
-    bg.add_argument(
-        "--stage",
-        default="stage2",
-        choices=["stage1", "stage2", "stage2_efficient"],
-        help="training stage (default: %(default)s)",
     )
     bi.add_argument(
         "--long",
@@ -933,6 +992,49 @@ def add_bench_commands(sub):
     )
 
 
+# %% ../nbs/90_cli.ipynb #4681cc16
+def _add_bench_gpu(bsub) -> None:
+    "The `gpu` command and its options."
+    bg = _command(
+        bsub,
+        "gpu",
+        _bench_gpu,
+        "the GPU check: official-size stage-2 training step and inference speed",
+        "On a CUDA GPU: seconds per official-size stage-2 training step and its peak memory (all four "
+        "losses, fp16 judges, gradient checkpointing; random weights) and official-size inference speed (20 "
+        "DDIM steps). Without a GPU it says so and exits 0.",
+    )
+    bg.add_argument(
+        "--train-steps", type=int, default=3, help="training steps to time (default: %(default)s)"
+    )
+    bg.add_argument(
+        "--stage",
+        default="stage2",
+        choices=["stage1", "stage2", "stage2_efficient"],
+        help="training stage (default: %(default)s)",
+    )
+
+
+# %% ../nbs/90_cli.ipynb #8ea6ceb9
+def add_bench_commands(sub):
+    """bench mel | syncnet | losses | objective | train | infer: performance figures, the last line of each is
+    JSON."""
+    b = sub.add_parser(
+        "bench",
+        help="measure performance; last line of output is JSON",
+        description="Benchmarks. Each prints readable lines and, last, one JSON object with its figures.",
+    )
+    bsub = b.add_subparsers(dest="target", required=True, metavar="TARGET")
+    _add_bench_mel(bsub)
+    _add_bench_syncnet(bsub)
+    _add_bench_losses(bsub)
+    _add_bench_objective(bsub)
+    _add_bench_train(bsub)
+    _add_bench_infer(bsub)
+    _add_bench_gpu(bsub)
+
+
+# %% ../nbs/90_cli.ipynb #c3813d85
 def _bench_mel(args):
     _require(args.seconds > 0 and args.repeats >= 1, "--seconds must be > 0 and --repeats >= 1")
     r = bench_mel(args.seconds, args.repeats)
@@ -957,8 +1059,8 @@ def _bench_syncnet(args):
 
     print(
         f"retrain from scratch ({r['retrain_minutes']:g} min, {r['retrain_steps']} steps): 90% after "
-        f"{fmt(r['retrain_s_to_90'])}, "
-        f"95% after {fmt(r['retrain_s_to_95'])}, final {r['retrain_final_accuracy']}"
+        f"{fmt(r['retrain_s_to_90'])}, 95% after {fmt(r['retrain_s_to_95'])}, final "
+        f"{r['retrain_final_accuracy']}"
     )
     print(json.dumps(r))
 
@@ -976,12 +1078,12 @@ def _bench_losses(args):
                 continue
             print(
                 f"{loss:6s} {cfg:28s} {v['ms']:>10.1f} ms   peak +{v['peak_mb']:>8.1f} MB   ({v['device']}, "
-                f"{v['dtype']}, "
-                f"{v['frames']} frames of {v['size']} px, forward + backward)"
+                f"{v['dtype']}, {v['frames']} frames of {v['size']} px, forward + backward)"
             )
     print(json.dumps(r))
 
 
+# %% ../nbs/90_cli.ipynb #1b692a23
 def _bench_objective(args):
     from latentsync_nb.objective import bench_objective
 
@@ -1006,12 +1108,12 @@ def _bench_train(args):
         r = bench_train_step(args.config, args.steps, args.device)
         print(
             f"{args.config} at the official sizes on {r['device']}: {r['s_per_step']:.1f} s/step, peak "
-            f"{r['peak_mb']:.0f} MB "
-            f"({r['trainable_m']:.1f} M trainable parameters, terms {r['terms']})"
+            f"{r['peak_mb']:.0f} MB ({r['trainable_m']:.1f} M trainable parameters, terms {r['terms']})"
         )
     print(json.dumps(r))
 
 
+# %% ../nbs/90_cli.ipynb #4276ae32
 def bench_gpu(train_steps: int = 3, stage: str = "stage2", device: str = "cuda") -> dict:
     """Official-size training step (time, peak memory) and inference (s per output s, peak memory) on a GPU;
     {'gpu': False} without one."""
@@ -1046,14 +1148,14 @@ def _bench_gpu(args):
     else:
         print(
             f"{r['card']}: official-size {r['stage']} training {r['train_s_per_step']:.2f} s/step, peak "
-            f"{r['train_peak_mb'] / 1024:.1f} GB "
-            f"(terms {r['train_terms']}); inference {r['infer_s_per_output_s']:.2f} s per output second, "
-            "peak "
-            f"{r['infer_peak_mb'] / 1024:.1f} GB at {r['infer_steps']} DDIM steps"
+            f"{r['train_peak_mb'] / 1024:.1f} GB (terms {r['train_terms']}); inference "
+            f"{r['infer_s_per_output_s']:.2f} s per output second, peak {r['infer_peak_mb'] / 1024:.1f} GB "
+            f"at {r['infer_steps']} DDIM steps"
         )
     print(json.dumps(r))
 
 
+# %% ../nbs/90_cli.ipynb #5e01aae4
 def _bench_infer(args):
     from latentsync_nb.inference import bench_infer
 
@@ -1061,29 +1163,50 @@ def _bench_infer(args):
     _require(args.long is None or args.long >= 1, "--long must be at least 1 second")
     r = bench_infer(args.steps, device=args.device, official=args.official, long_s=args.long)
     print(
-        f"{r['model']} on {r['card']}, {r['size'][0]}x{r['size'][1]}: {r['s_per_output_s']:.2f} s of "
-        "compute per second of output "
-        f"({r['total_s']:.1f} s for {r['output_s']:.2f} s: detect {r['detect_s']:.1f}, generate "
-        f"{r['generate_s']:.1f}, "
-        f"write {r['write_s']:.1f}), peak {r['peak_mb']:.0f} MB, {r['steps']} DDIM steps"
+        f"{r['model']} on {r['card']}, {r['size'][0]}x{r['size'][1]}: {r['s_per_output_s']:.2f} s of compute "
+        f"per second of output ({r['total_s']:.1f} s for {r['output_s']:.2f} s: detect {r['detect_s']:.1f}, "
+        f"generate {r['generate_s']:.1f}, write {r['write_s']:.1f}), peak {r['peak_mb']:.0f} MB, "
+        f"{r['steps']} DDIM steps"
     )
     print(json.dumps(r))
 
 
 # %% ../nbs/90_cli.ipynb #dcd38a3a
-def add_study_commands(sub):
-    "sweep: the loss-weight sweep that 08_explorer browses."
+def _add_run_options(p) -> None:
+    "How each run of a sweep trains: budget, steps, recipe and starting point."
+    p.add_argument(
+        "--budget",
+        default="cpu",
+        choices=["cpu", "smoke"],
+        help="SweepConfig preset: steps per run and scoring (default: %(default)s)",
+    )
+    p.add_argument("--steps", type=int, default=None, help="stage-2 steps per run (default: the budget's)")
+    p.add_argument(
+        "--preset",
+        default=None,
+        metavar="PRESET_OR_FILE",
+        help="training recipe of every run: a preset or a YAML file as for train --config (default: the "
+        "budget's, tiny_stage2)",
+    )
+    p.add_argument(
+        "--init-from",
+        default=None,
+        help="stage-1 checkpoint every run starts from (default: the shipped tiny stage 1)",
+    )
+
+
+# %% ../nbs/90_cli.ipynb #3e8a40f8
+def _add_sweep(sub) -> None:
+    "The `sweep` command and its options."
     s = _command(
         sub,
         "sweep",
         _sweep,
         "run (or resume) a loss-weight sweep of short stage-2 fine-tunes into a results file",
         "Queue a grid's missing runs (one weight at a time around recon 1, sync 0.05, lpips 0.1, trepa 10, "
-        "and the "
-        "step-0 arm; every setting with --seeds seeds) in an Optuna study stored at --out, and run them. A "
-        "killed sweep resumes where it "
-        "stopped; other machines join with the same database URL. Ends with a JSON line: the last finished "
-        "run.",
+        "and the step-0 arm; every setting with --seeds seeds) in an Optuna study stored at --out, and run "
+        "them. A killed sweep resumes where it stopped; other machines join with the same database URL. Ends "
+        "with a JSON line: the last finished run.",
     )
     s.add_argument(
         "--out", required=True, help="results file (SQLite) or a database URL shared by several machines"
@@ -1100,25 +1223,7 @@ def add_study_commands(sub):
         metavar="NAME=VALUE,...",
         help='one setting instead of a grid, e.g. "sync=0.05,lpips=0.1,trepa=10"',
     )
-    s.add_argument(
-        "--budget",
-        default="cpu",
-        choices=["cpu", "smoke"],
-        help="SweepConfig preset: steps per run and scoring (default: %(default)s)",
-    )
-    s.add_argument("--steps", type=int, default=None, help="stage-2 steps per run (default: the budget's)")
-    s.add_argument(
-        "--preset",
-        default=None,
-        metavar="PRESET_OR_FILE",
-        help="training recipe of every run: a preset or a YAML file as for train --config (default: the "
-        "budget's, tiny_stage2)",
-    )
-    s.add_argument(
-        "--init-from",
-        default=None,
-        help="stage-1 checkpoint every run starts from (default: the shipped tiny stage 1)",
-    )
+    _add_run_options(s)
     s.add_argument(
         "--minutes", type=float, default=None, help="start no new run after this many minutes (resume later)"
     )
@@ -1137,6 +1242,13 @@ def add_study_commands(sub):
     s.add_argument("--samples", default=None, help=SAMPLES_HELP)
 
 
+# %% ../nbs/90_cli.ipynb #1eefac61
+def add_study_commands(sub):
+    "sweep: the loss-weight sweep that 08_explorer browses."
+    _add_sweep(sub)
+
+
+# %% ../nbs/90_cli.ipynb #8a9b5b60
 def _sweep(args):
     from latentsync_nb.explorer import SWEEP_PRESETS, last_finished, run_sweep
 
@@ -1198,6 +1310,7 @@ OOM_HELP = (
 )
 
 
+# %% ../nbs/90_cli.ipynb #7d73669a
 def error_line(e: BaseException) -> str:
     "One line saying what went wrong and what to do about it (the traceback is for --debug)."
     import torch

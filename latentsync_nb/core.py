@@ -107,6 +107,7 @@ def resolve_checkpoint(path_or_hub_id, default_file: str = "stable_syncnet.pt") 
         ) from e
 
 
+# %% ../nbs/00_core.ipynb #88d294ca
 def read_checkpoint(path) -> dict:
     "Load a checkpoint dict safely (weights only): `.safetensors` -> {'state_dict': ...}, else torch.load."
     path = Path(path)
@@ -142,6 +143,7 @@ def save_checkpoint(checkpoint: dict, path) -> Path:
     return Path(path)
 
 
+# %% ../nbs/00_core.ipynb #a083e577
 def load_state_strict(model: nn.Module, state: dict, source="checkpoint", check_only: bool = False):
     """Load `state` into `model` only if names and shapes match exactly and every value is finite
     (`check_only`: check, load nothing)."""
@@ -461,6 +463,7 @@ class ProgressCB(Callback):
         self.bar.close()
 
 
+# %% ../nbs/00_core.ipynb #7572c38e
 class StepTimerCB(Callback):
     "Wall time of every step in `self.times` (seconds; on a GPU, once its queued work is done)."
 
@@ -516,6 +519,7 @@ RESUME_HINT = (
 )
 
 
+# %% ../nbs/00_core.ipynb #34faee7c
 class CheckpointCB(Callback):
     "Save what a run needs to go on exactly, every `every` steps and at the end; resume from `path` if there."
 

@@ -21,6 +21,7 @@ import scipy.signal
 import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
+from fastcore.basics import patch
 
 from .core import atomic_path
 
@@ -157,6 +158,7 @@ class Clip:
         return json.loads(Path(self.meta).read_text())
 
 
+# %% ../nbs/00a_data.ipynb #26ab7d3f
 def load_manifest(root=None, split=None) -> list[Clip]:
     "Clips listed in `root/manifest.json` (default: the shipped samples), optionally only one split."
     root = Path(root) if root is not None else sample_root()
@@ -341,6 +343,7 @@ def count_video_frames(path, fps: float = OFFICIAL_AV.fps) -> int:
     return int(math.floor((times[-1] - times[0] + 1 / float(stream.average_rate or fps)) * fps + 1e-6))
 
 
+# %% ../nbs/00a_data.ipynb #b79fa493
 def iter_frames_at(path, order, block: int = 32, fps: float = OFFICIAL_AV.fps):
     """Yield (position, frames) for `order` (frame indices, e.g. a video played forward then backward) in
     blocks of `block`."""
@@ -420,57 +423,66 @@ class VideoWriter:
         )
         return self
 
-    def write(self, img: np.ndarray) -> None:
-        "Append one RGB frame (h, w, 3) uint8; every frame has the first one's size."
-        img = np.asarray(img)
-        if (
-            img.ndim != 3
-            or img.shape[-1] != 3
-            or img.dtype != np.uint8
-            or (self._vs and img.shape[:2] != (self._vs.height, self._vs.width))
-        ):
-            raise MediaError(
-                f"write_video: expected uint8 frames (h, w, 3) of one size, got {img.dtype} {img.shape}."
-            )
-        if self._vs is None:
-            self._vs = self._out.add_stream("libx264", rate=self.fps)
-            self._vs.height, self._vs.width = img.shape[:2]
-            self._vs.pix_fmt = (
-                "yuv420p" if img.shape[0] % 2 == 0 and img.shape[1] % 2 == 0 else "yuv444p"
-            )  # 4:2:0 needs even sizes
-            self._vs.options = {"crf": str(self.crf), "preset": "medium"}
-            if self.audio is not None:  # every stream before the first packet
-                self._as = self._out.add_stream("aac", rate=self.sample_rate, layout="mono")
-                self._as.bit_rate = self.audio_bitrate
-        self._out.mux(self._vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
-        self.frames += 1
 
-    def _finish(self) -> None:
-        if self._vs is None:
-            raise MediaError("write_video: no frames were written.")
-        self._out.mux(self._vs.encode(None))
-        if self.audio is None:
-            return
-        aus = self._as
-        n = aus.codec_context.frame_size or 1024
-        for s in range(0, len(self.audio), n):
-            af = av.AudioFrame.from_ndarray(
-                np.ascontiguousarray(self.audio[None, s : s + n]), format="flt", layout="mono"
-            )
-            af.sample_rate, af.pts = self.sample_rate, s
-            self._out.mux(aus.encode(af))
-        self._out.mux(aus.encode(None))
-
-    def __exit__(self, kind, value, tb) -> bool:
-        try:
-            if kind is None:
-                self._finish()
-        except BaseException:
-            self._stack.__exit__(*sys.exc_info())
-            raise
-        return self._stack.__exit__(kind, value, tb)
+# %% ../nbs/00a_data.ipynb #a1aa1c00
+@patch
+def write(self: VideoWriter, img: np.ndarray) -> None:
+    "Append one RGB frame (h, w, 3) uint8; every frame has the first one's size."
+    img = np.asarray(img)
+    if (
+        img.ndim != 3
+        or img.shape[-1] != 3
+        or img.dtype != np.uint8
+        or (self._vs and img.shape[:2] != (self._vs.height, self._vs.width))
+    ):
+        raise MediaError(
+            f"write_video: expected uint8 frames (h, w, 3) of one size, got {img.dtype} {img.shape}."
+        )
+    if self._vs is None:
+        self._vs = self._out.add_stream("libx264", rate=self.fps)
+        self._vs.height, self._vs.width = img.shape[:2]
+        self._vs.pix_fmt = (
+            "yuv420p" if img.shape[0] % 2 == 0 and img.shape[1] % 2 == 0 else "yuv444p"
+        )  # 4:2:0 needs even sizes
+        self._vs.options = {"crf": str(self.crf), "preset": "medium"}
+        if self.audio is not None:  # every stream before the first packet
+            self._as = self._out.add_stream("aac", rate=self.sample_rate, layout="mono")
+            self._as.bit_rate = self.audio_bitrate
+    self._out.mux(self._vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
+    self.frames += 1
 
 
+@patch
+def _finish(self: VideoWriter) -> None:
+    if self._vs is None:
+        raise MediaError("write_video: no frames were written.")
+    self._out.mux(self._vs.encode(None))
+    if self.audio is None:
+        return
+    aus = self._as
+    n = aus.codec_context.frame_size or 1024
+    for s in range(0, len(self.audio), n):
+        af = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(self.audio[None, s : s + n]), format="flt", layout="mono"
+        )
+        af.sample_rate, af.pts = self.sample_rate, s
+        self._out.mux(aus.encode(af))
+    self._out.mux(aus.encode(None))
+
+
+# %% ../nbs/00a_data.ipynb #eda0fedb
+@patch
+def __exit__(self: VideoWriter, kind, value, tb) -> bool:
+    try:
+        if kind is None:
+            self._finish()
+    except BaseException:
+        self._stack.__exit__(*sys.exc_info())
+        raise
+    return self._stack.__exit__(kind, value, tb)
+
+
+# %% ../nbs/00a_data.ipynb #e48c883d
 def write_video(
     path,
     frames,
@@ -631,6 +643,7 @@ def keep_mask(size: int = OFFICIAL_AV.face_size, cfg: MaskConfig = MaskConfig())
     return (1 - inside * below).astype(np.float32)
 
 
+# %% ../nbs/00a_data.ipynb #57dae20f
 def mouth_mask(size: int = OFFICIAL_AV.face_size, cfg: MaskConfig = MaskConfig()) -> np.ndarray:
     """Where the model redraws, 1 - keep_mask: (size, size) float32, 1 = redrawn (for scores and paste
     weights)."""
@@ -717,6 +730,7 @@ def load_face_clips(size: int, split: str = "train", root=None) -> list[torch.Te
     return [torch.from_numpy(load_clip(c, size=size).frames).permute(0, 3, 1, 2).float() / 255 for c in clips]
 
 
+# %% ../nbs/00a_data.ipynb #c4c59e2f
 class _ClipDataset(Dataset):
     "Shared machinery: clips decoded lazily and cached, per-item seeded random generators."
 
@@ -806,6 +820,7 @@ def recolour(frames: np.ndarray, clip: int, variant: int, seed: int = 0) -> np.n
     return np.clip(frames * gain, 0, 255).round().astype(np.uint8)
 
 
+# %% ../nbs/00a_data.ipynb #d4c264df
 class UNetDataset(_ClipDataset):
     "16-frame windows for the LatentSync UNet: gt, masked and reference frames, mask, mel and raw audio."
 

@@ -71,6 +71,7 @@ def _band_gradient(grey: np.ndarray, band: np.ndarray) -> float:
     return float(np.hypot(gy, gx)[:, band].mean())
 
 
+# %% ../nbs/06a_evaluation.ipynb #f8683eb6
 def mouth_quality(
     generated: np.ndarray, truth: np.ndarray, mask_cfg: MaskConfig = MaskConfig(), lpips=None
 ) -> dict:
@@ -113,6 +114,7 @@ def mouth_quality(
     )
 
 
+# %% ../nbs/06a_evaluation.ipynb #557d5c6e
 def _mouth_lpips(gen: np.ndarray, gt: np.ndarray, lpips=None) -> float:
     """Mean LipLPIPS (lower half of the face) of float frames (n, s, s, 3) in [0, 255]; the tiny backbone
     unless given."""
@@ -174,6 +176,7 @@ class EvalConfig:
 QUALITY = ("mouth_psnr", "mouth_ssim", "mouth_lpips", "colour_error", "seam", "flicker")
 
 
+# %% ../nbs/06a_evaluation.ipynb #977a8e97
 def evaluate_clip(
     model,
     vae,
@@ -229,6 +232,7 @@ def evaluate_clip(
     return row, dict(generated=gen, ground_truth=truth, offsets=own, gt_offsets=gt)
 
 
+# %% ../nbs/06a_evaluation.ipynb #0a5fa77e
 class VAECeilings:
     """The VAE round trip's scores per (VAE, clip, length, mask, LPIPS backbone), each computed once (sweeps
     score many models)."""
@@ -256,6 +260,7 @@ def quality_summary(rows: list, prefix: str = "") -> dict:
     }
 
 
+# %% ../nbs/06a_evaluation.ipynb #b6bc4454
 def evaluate_model(
     model,
     vae,
@@ -303,6 +308,7 @@ def evaluate_model(
     return dict(summary=summary, clips=rows, frames=frames, config=asdict(cfg))
 
 
+# %% ../nbs/06a_evaluation.ipynb #acc2a904
 def json_line(d: dict) -> str:
     "A summary dict as one readable line."
     return ", ".join(f"{k} {v}" for k, v in d.items())

@@ -120,6 +120,7 @@ def parse_only(text: str) -> dict:
     return point
 
 
+# %% ../nbs/08_explorer.ipynb #630bed1e
 def grid_settings(grid="official", stage1_arm: bool = True) -> list[dict]:
     "A grid's settings: the official point, one axis at a time around it, then the step-0 arm (STAGE1_ONLY)."
     if isinstance(grid, str):
@@ -245,6 +246,7 @@ class RunJudges:
         return self.vaes[key]
 
 
+# %% ../nbs/08_explorer.ipynb #f8f71b10
 def _train_point(point: dict, cfg: SweepConfig, samples, progress: bool) -> tuple:
     """The point's stage-2 fine-tune from the stage-1 model: (model, history); the step-0 arm is the stage-1
     model."""
@@ -270,6 +272,7 @@ def _train_point(point: dict, cfg: SweepConfig, samples, progress: bool) -> tupl
         return train(tcfg, d, samples=samples, resume=False, progress=progress, log=lambda *a: None)
 
 
+# %% ../nbs/08_explorer.ipynb #1e04dc8f
 def run_point(
     point: dict,
     cfg: SweepConfig = SweepConfig(),
@@ -358,6 +361,7 @@ def _stage2(p: dict) -> int:
     return int(int(p.get("steps", 1)) != 0)
 
 
+# %% ../nbs/08_explorer.ipynb #ed4dbf77
 def _key(p: dict) -> tuple:
     "What makes a run a run: its weights, whether it trains at all, its seed."
     return (*(round(float(p[n]), 6) for n in SWEPT), p.get("stage2", _stage2(p)), int(p["seed"]))
@@ -420,6 +424,7 @@ def _states(study) -> dict:
     }
 
 
+# %% ../nbs/08_explorer.ipynb #4a77f125
 def sweep_worker(
     out,
     cfg: SweepConfig = SweepConfig(),
@@ -555,6 +560,7 @@ def setting_of(row) -> tuple:
     return tuple(round(float(row[n]), 6) for n in SWEPT)
 
 
+# %% ../nbs/08_explorer.ipynb #1cac89a2
 COLUMNS = (
     "recon",
     *SWEPT,
@@ -630,6 +636,7 @@ def seeds_needed(diff: float, sd: float, most: int = 1000) -> int | None:
     return None
 
 
+# %% ../nbs/08_explorer.ipynb #f3bb2190
 def sweep_summary(df=None, metrics=(*METRICS[:-1],)):
     "Per setting and metric: runs, mean and 95% interval, and the paired difference from the official point."
     import pandas as pd
@@ -679,6 +686,7 @@ def _stage1_rows(summary):
     return summary[np.logical_and.reduce([np.isclose(summary[n], 0.0) for n in SWEPT])]
 
 
+# %% ../nbs/08_explorer.ipynb #5cca87c3
 def axis_effects(summary, metrics=MAIN_METRICS):
     """Per swept value of each axis (the others official) and main metric: paired difference, interval,
     resolved, seeds needed."""
@@ -719,6 +727,7 @@ def axis_effects(summary, metrics=MAIN_METRICS):
     return pd.DataFrame(rows)
 
 
+# %% ../nbs/08_explorer.ipynb #e016fbd8
 SOURCES = {  # what supports each weight beyond this sweep: (kind, statement)
     "recon": [
         (
@@ -756,6 +765,7 @@ def _effect(r) -> str:
     return f"{r.metric} {r['diff']:+.3g} [{r.diff_lo:+.3g}, {r.diff_hi:+.3g}] at {where} ({r.n} seeds)"
 
 
+# %% ../nbs/08_explorer.ipynb #fd0b6744
 def evidence_table(summary, metrics=MAIN_METRICS):
     """Per weight: what supports it (derived, measured here with paired 95% intervals, the paper), and what is
     not settled."""
@@ -895,6 +905,7 @@ MIN_SPAN = {
 }  # y ranges never narrower
 
 
+# %% ../nbs/08_explorer.ipynb #7cdbdd52
 def _span(ax, lows, highs, metric: str):
     """Set the y range to the data, widened to at least MIN_SPAN[metric] so that seed noise does not fill the
     panel."""
@@ -903,6 +914,7 @@ def _span(ax, lows, highs, metric: str):
     ax.set_ylim(lo - pad, hi + pad)
 
 
+# %% ../nbs/08_explorer.ipynb #cdced638
 def plot_axis(
     summary, axis: str, selected: tuple | None = None, ceiling: dict | None = None, metrics=TRADE_OFF
 ):
@@ -950,6 +962,7 @@ def plot_axis(
     return fig
 
 
+# %% ../nbs/08_explorer.ipynb #92fd0d3a
 def _strip(df, setting: tuple, seed: int = 0) -> np.ndarray | None:
     rows = df[[setting_of(r) == setting for _, r in df.iterrows()]].sort_values("seed")
     if not len(rows):
@@ -970,6 +983,7 @@ def _mouths(strip: np.ndarray, scale: int = 4) -> np.ndarray:
     return np.concatenate(crops, axis=1).repeat(scale, 0).repeat(scale, 1)
 
 
+# %% ../nbs/08_explorer.ipynb #e428a3d7
 def plot_frames(df, setting: tuple, compare: tuple | None = None, seed: int = 0):
     """The first held-out clip's mouths (enlarged): ground truth, the compared run, the chosen one and their
     difference."""
@@ -1003,6 +1017,7 @@ def plot_frames(df, setting: tuple, compare: tuple | None = None, seed: int = 0)
     return fig
 
 
+# %% ../nbs/08_explorer.ipynb #bac6b609
 def plot_curves(df, setting: tuple, compare: tuple | None = None):
     """Per-term training curves (raw values, mean over seeds): the chosen setting solid, the compared one
     dashed."""
@@ -1027,6 +1042,7 @@ def plot_curves(df, setting: tuple, compare: tuple | None = None):
     return fig
 
 
+# %% ../nbs/08_explorer.ipynb #cb728e5c
 def plot_shares(profile: dict, weights: dict, compare: dict | None = None):
     """Each term's share of the loss and of the gradient (04a's measured profile) at the chosen weights and
     the compared ones."""
@@ -1089,154 +1105,130 @@ def comparison_table(summary, a: tuple, b: tuple, metrics=PANELS) -> str:
         )
     head = (
         f"<tr><th>metric</th><th>{_label(a)}</th><th>{_label(b)}</th><th>left − official (paired by "
-        "seed)</th>"
-        "<th>better</th></tr>"
+        "seed)</th><th>better</th></tr>"
     )
     return f"<table style='font-family:monospace;font-size:11px'>{head}{''.join(rows)}</table>"
 
 
-def results_explorer(df=None, live: SweepConfig = LIVE):
-    """Widget: sliders over the swept weights; metric panels, frames, training curves and loss/gradient shares
-    of the setting."""
+# %% ../nbs/08_explorer.ipynb #ec16e4e6
+def _explorer_box(df, summary, settings: list, official: tuple, live: SweepConfig):
+    "The explorer's widgets, not yet wired: a slider per swept weight, a setting to compare with, the panels."
     import ipywidgets as W
-    import matplotlib.pyplot as plt
-    import io
 
-    df = load_sweep() if df is None else df
-    summary, official = sweep_summary(df), setting_of(OFFICIAL_POINT)
-    settings = sorted({setting_of(r) for _, r in df.iterrows()})
-    if official not in settings:
-        raise ValueError("the sweep has no run at the official weights: the explorer compares against it")
-    # the sliders' settings; step 0 is a band
-    trained = [s for s in settings if s != STEP0]
-    sliders = {
-        n: W.SelectionSlider(
-            options=[(f"{v:g}", v) for v in sorted({s[i] for s in trained})],
-            value=official[i],
-            description=n,
-            continuous_update=False,
+    trained = [s for s in settings if s != STEP0]  # the sliders' settings; step 0 is a band
+    sliders = {}
+    for i, n in enumerate(SWEPT):
+        options = [(f"{v:g}", v) for v in sorted({s[i] for s in trained})]
+        sliders[n] = W.SelectionSlider(
+            options=options, value=official[i], description=n, continuous_update=False
         )
-        for i, n in enumerate(SWEPT)
-    }
     compare = W.Dropdown(
-        options=[(_label(s), s) for s in settings],
-        value=official,
-        description="compare with",
-        layout=W.Layout(width="440px"),
-        style={"description_width": "initial"},
+        options=[(_label(s), s) for s in settings], value=official, description="compare with"
     )
+    compare.layout, compare.style = W.Layout(width="440px"), {"description_width": "initial"}
     table, status = W.HTML(), W.HTML()
     outs = {k: W.Output() for k in ("metrics", "frames", "curves", "shares", "live")}
-    button = W.Button(
-        description="train with these weights now", button_style="warning", layout=W.Layout(width="auto")
-    )
+    button = W.Button(description="train with these weights now", button_style="warning")
+    button.layout = W.Layout(width="auto")
     top = W.HBox(list(sliders.values())).add_class("explorer-sliders")
     status.add_class("explorer-status")
+    figures = W.HBox([outs["frames"], outs["shares"]])
     box = W.VBox(
-        [
-            top,
-            compare,
-            status,
-            table,
-            outs["metrics"],
-            W.HBox([outs["frames"], outs["shares"]]),
-            outs["curves"],
-            button,
-            outs["live"],
-        ]
+        [top, compare, status, table, outs["metrics"], figures, outs["curves"], button, outs["live"]]
     )
-    box.sliders, box.compare, box.status, box.table, box.train_button, box.outputs = (
-        sliders,
-        compare,
-        status,
-        table,
-        button,
-        outs,
+    box.sliders, box.compare, box.status, box.table = sliders, compare, status, table
+    box.train_button, box.outputs = button, outs
+    box.df, box.summary, box.live_config = df, summary, live
+    box.figures, box.live, box._hold, box.axis = {}, [], False, "sync"
+    return box
+
+
+def _png_output(fig, name: str) -> dict:
+    "A figure as a notebook output (PNG, closed for pyplot): nothing leaks into the cell's own output."
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=72, bbox_inches="tight")
+    plt.close(fig)
+    data = {"image/png": base64.b64encode(buf.getvalue()).decode(), "text/plain": f"<{name} panel>"}
+    return {"output_type": "display_data", "metadata": {}, "data": data}
+
+
+# %% ../nbs/08_explorer.ipynb #aea0598e
+def _show(box, name: str, fig) -> None:
+    "Put a panel's figure in its Output widget; the figure is kept in `box.figures` for inspection."
+    box.figures[name] = fig
+    box.outputs[name].outputs = (_png_output(fig, name),)
+
+
+def _explorer_update(box, *_) -> None:
+    "Redraw every panel for the sliders' setting against the compared one."
+    if box._hold:
+        return
+    df, summary, compare = box.df, box.summary, box.compare.value
+    st = tuple(box.sliders[n].value for n in SWEPT)
+    weights = dict(recon=OFFICIAL_POINT["recon"], **dict(zip(SWEPT, st)))
+    sel = summary[np.logical_and.reduce([np.isclose(summary[n], v) for n, v in zip(SWEPT, st)])]
+    metrics = {r.metric: r["mean"] for _, r in sel.iterrows()}
+    box.selected = dict(weights=weights, runs=int(sel.n.max()), metrics=metrics)
+    seeds = f"{box.selected['runs']} seed{'s' if box.selected['runs'] != 1 else ''}"
+    box.status.value = (
+        f"<b>{_label(st)}</b>, recon 1: {seeds} × {int(df.steps.max())} stage-2 steps; "
+        f"compared with <b>{_label(compare)}</b>"
     )
-    box.df, box.summary, box.figures, box.live, box.live_config, box._hold, box.axis = (
-        df,
-        summary,
-        {},
-        [],
-        live,
-        False,
-        "sync",
-    )
+    box.table.value = comparison_table(summary, st, compare)
+    _show(box, "metrics", plot_axis(summary, box.axis, st, df.attrs.get("ceiling")))
+    _show(box, "frames", plot_frames(df, st, compare))
+    _show(box, "curves", plot_curves(df, st, compare))
+    if df.attrs.get("profile"):
+        _show(box, "shares", plot_shares(df.attrs["profile"], weights, dict(zip(SWEPT, compare))))
 
-    def show(name, fig):
-        """Put a panel's figure in its Output widget (as a PNG output: nothing leaks into the cell's own
-        output)."""
-        box.figures[name] = fig  # kept for inspection, closed for pyplot
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=72, bbox_inches="tight")
-        plt.close(fig)
-        outs[name].outputs = (
-            {
-                "output_type": "display_data",
-                "metadata": {},
-                "data": {
-                    "image/png": base64.b64encode(buf.getvalue()).decode(),
-                    "text/plain": f"<{name} panel>",
-                },
-            },
-        )
 
-    def update(*_):
-        if box._hold:
-            return
-        st = tuple(sliders[n].value for n in SWEPT)
-        weights = dict(recon=OFFICIAL_POINT["recon"], **dict(zip(SWEPT, st)))
-        sel = summary[np.logical_and.reduce([np.isclose(summary[n], v) for n, v in zip(SWEPT, st)])]
-        box.selected = dict(
-            weights=weights, runs=int(sel.n.max()), metrics={r.metric: r["mean"] for _, r in sel.iterrows()}
-        )
-        n = box.selected["runs"]
-        status.value = (
-            f"<b>{_label(st)}</b>, recon 1: {n} seed{'s' if n != 1 else ''} × {int(df.steps.max())} stage-2 "
-            "steps; "
-            f"compared with <b>{_label(compare.value)}</b>"
-        )
-        table.value = comparison_table(summary, st, compare.value)
-        show("metrics", plot_axis(summary, box.axis, st, df.attrs.get("ceiling")))
-        show("frames", plot_frames(df, st, compare.value))
-        show("curves", plot_curves(df, st, compare.value))
-        if df.attrs.get("profile"):
-            show("shares", plot_shares(df.attrs["profile"], weights, dict(zip(SWEPT, compare.value))))
+def _explorer_moved(box, change) -> None:
+    "A slider moved: the others go back to their official value (the sweep moves one weight at a time)."
+    if box._hold:
+        return
+    moved = change["owner"].description
+    box._hold = True
+    for name, slider in box.sliders.items():
+        if name != moved:
+            slider.value = OFFICIAL_POINT[name]
+    box._hold = False
+    box.axis = moved
+    _explorer_update(box)
 
-    def moved(change):
-        "A slider moved: the others go back to their official value (the sweep moves one weight at a time)."
-        if box._hold:
-            return
-        n = change["owner"].description
-        box._hold = True
-        for m, s in sliders.items():
-            if m != n:
-                s.value = OFFICIAL_POINT[m]
-        box._hold = False
-        box.axis = n
-        update()
 
-    def train_now(_=None):
-        "A short live run at the shown weights (seed 0); its scores appear next to the sweep's."
-        w = box.selected["weights"]
-        with outs["live"]:
-            print(
-                f"training {box.live_config.steps} stage-2 steps at {_label(tuple(w[n] for n in SWEPT))} ..."
-            )
-            r = run_point(dict(w, seed=0), box.live_config, progress=True)
-            box.live.append(dict(w, **r["metrics"], steps=r["steps"], minutes=r["minutes"]))
-            sweep = box.selected["metrics"]
-            print("live run:   " + ", ".join(f"{m} {r['metrics'][m]:.3f}" for m in PANELS))
-            print(
-                "sweep mean: "
-                + ", ".join(f"{m} {sweep[m]:.3f}" for m in PANELS if m in sweep)
-                + f"  ({int(df.steps.max())} steps; the live run is shorter and scored on fewer frames)"
-            )
+# %% ../nbs/08_explorer.ipynb #2cf457d7
+def _explorer_train_now(box, _=None) -> None:
+    "A short live run at the shown weights (seed 0); its scores appear next to the sweep's."
+    w = box.selected["weights"]
+    with box.outputs["live"]:
+        print(f"training {box.live_config.steps} stage-2 steps at {_label(tuple(w[n] for n in SWEPT))} ...")
+        r = run_point(dict(w, seed=0), box.live_config, progress=True)
+        box.live.append(dict(w, **r["metrics"], steps=r["steps"], minutes=r["minutes"]))
+        sweep = box.selected["metrics"]
+        print("live run:   " + ", ".join(f"{m} {r['metrics'][m]:.3f}" for m in PANELS))
+        means = ", ".join(f"{m} {sweep[m]:.3f}" for m in PANELS if m in sweep)
+        steps = int(box.df.steps.max())
+        print(f"sweep mean: {means}  ({steps} steps; the live run is shorter and scored on fewer frames)")
 
-    for s in sliders.values():
-        s.observe(moved, names="value")
-    compare.observe(update, names="value")
-    button.on_click(train_now)
-    box.train_now = train_now
-    update()
+
+def results_explorer(df=None, live: SweepConfig = LIVE):
+    "Widget: sliders over the swept weights; a setting's metric panels, frames, curves and shares."
+    from functools import partial
+
+    df = load_sweep() if df is None else df
+    settings = sorted({setting_of(r) for _, r in df.iterrows()})
+    official = setting_of(OFFICIAL_POINT)
+    if official not in settings:
+        raise ValueError("the sweep has no run at the official weights: the explorer compares against it")
+    box = _explorer_box(df, sweep_summary(df), settings, official, live)
+    for slider in box.sliders.values():
+        slider.observe(partial(_explorer_moved, box), names="value")
+    box.compare.observe(partial(_explorer_update, box), names="value")
+    box.train_now = partial(_explorer_train_now, box)
+    box.train_button.on_click(box.train_now)
+    _explorer_update(box)
     return box

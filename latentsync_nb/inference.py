@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter1d, median_filter
+from fastcore.basics import patch
 
 from .core import atomic_path, default_device, freeze, peak_memory_mb, save_figure
 from latentsync_nb.data import (
@@ -106,6 +107,7 @@ class AlignConfig:
     smooth_side: float = 6.0  # ... of its side (faces change size slowly)
 
 
+# %% ../nbs/07_inference.ipynb #bdaecf92
 class HaarFaceDetector:
     "OpenCV's shipped Haar cascades (frontal face, then two eyes inside it): offline, no download."
 
@@ -141,23 +143,25 @@ class HaarFaceDetector:
 
         return np.array([[x0 + e[0] + e[2] / 2, top + e[1] + e[3] / 2] for e in map(pick, sides)], np.float32)
 
-    def __call__(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        "Face boxes (k, 4) x0, y0, x1, y1 and eye centres (k, 2, 2) (NaN where not found), in frame pixels."
-        h, w = frame.shape[:2]
-        s = min(1.0, self.max_side / max(h, w))  # detect on a small copy
-        small = (
-            cv2.resize(frame, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA) if s < 1 else frame
-        )
-        grey = cv2.equalizeHist(cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_RGB2GRAY))
-        least = max(16, int(self.min_face * min(grey.shape)))
-        boxes = self.face.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=3, minSize=(least, least))
-        if len(boxes) == 0:
-            return np.zeros((0, 4), np.float32), np.zeros((0, 2, 2), np.float32)
-        eyes = np.stack([self._eyes(grey, b) for b in boxes]) / s
-        boxes = np.asarray(boxes, np.float32) / s
-        return np.concatenate([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]], axis=1), eyes
+
+# %% ../nbs/07_inference.ipynb #b198e854
+@patch
+def __call__(self: HaarFaceDetector, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    "Face boxes (k, 4) x0, y0, x1, y1 and eye centres (k, 2, 2) (NaN where not found), in frame pixels."
+    h, w = frame.shape[:2]
+    s = min(1.0, self.max_side / max(h, w))  # detect on a small copy
+    small = cv2.resize(frame, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA) if s < 1 else frame
+    grey = cv2.equalizeHist(cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_RGB2GRAY))
+    least = max(16, int(self.min_face * min(grey.shape)))
+    boxes = self.face.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=3, minSize=(least, least))
+    if len(boxes) == 0:
+        return np.zeros((0, 4), np.float32), np.zeros((0, 2, 2), np.float32)
+    eyes = np.stack([self._eyes(grey, b) for b in boxes]) / s
+    boxes = np.asarray(boxes, np.float32) / s
+    return np.concatenate([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]], axis=1), eyes
 
 
+# %% ../nbs/07_inference.ipynb #ab9f5742
 class InsightFaceDetector:
     """InsightFace's SCRFD boxes and eye landmarks, when `insightface` is installed; calibrate it with
     `calibrate_alignment`."""
@@ -244,6 +248,7 @@ def _eye_frame(eyes: np.ndarray):
     return iod, eyes.mean(axis=1), u, np.stack([-u[:, 1], u[:, 0]], axis=1)
 
 
+# %% ../nbs/07_inference.ipynb #1398a255
 def faces_to_crops(boxes: np.ndarray, eyes: np.ndarray, align: AlignConfig) -> np.ndarray:
     """Boxes (n, 4) and eyes (n, 2, 2) -> crops (n, 4): centre x, centre y, side, angle (rad); from the eyes
     where found."""
@@ -271,6 +276,7 @@ def faces_to_crops(boxes: np.ndarray, eyes: np.ndarray, align: AlignConfig) -> n
     return crops
 
 
+# %% ../nbs/07_inference.ipynb #2421dbb0
 def calibrate_alignment(detector, clips, every: int = 6, **smoothing) -> AlignConfig:
     """Measure a detector's AlignConfig on aligned clips (each frame is the crop): medians of the eye and box
     relations."""
@@ -358,6 +364,7 @@ def _smooth(x: np.ndarray, sigma: float) -> np.ndarray:
     ]
 
 
+# %% ../nbs/07_inference.ipynb #2a62e075
 def track_faces(
     frames, detector="haar", align=None, progress: bool = False, name: str = "the video"
 ) -> FaceTrack:
@@ -372,8 +379,7 @@ def track_faces(
         raise MediaError(
             f"no face found in any of the {len(raw)} frames of {name}. Use a video with a frontal face at "
             f"least {getattr(detector, 'min_face', 0.06):.0%} of the frame's shorter side, or another "
-            "detector "
-            "(--detector insightface, if installed)."
+            "detector (--detector insightface, if installed)."
         )
     if align is not None and not isinstance(
         align, AlignConfig
@@ -443,6 +449,7 @@ def _official_face(frame: np.ndarray, crop, size: int) -> np.ndarray:
     return cv2.resize(face, (size, size), interpolation=cv2.INTER_LANCZOS4)
 
 
+# %% ../nbs/07_inference.ipynb #db040e97
 def crop_faces(frames: np.ndarray, crops: np.ndarray, size: int) -> np.ndarray:
     "Aligned faces (n, size, size, 3) uint8 from frames (n, h, w, 3) and crops (n, 4) or (n, 2, 3)."
     out = np.empty((len(frames), size, size, 3), np.uint8)
@@ -487,6 +494,7 @@ def _to_box(m: np.ndarray, x0: int, y0: int) -> np.ndarray:
     return np.concatenate([m[:, :2], (m[:, 2] + m[:, :2] @ np.array([x0, y0]))[:, None]], axis=1)
 
 
+# %% ../nbs/07_inference.ipynb #a19c0454
 def _paste_box(crop, shape, mask_cfg: MaskConfig, region: str = "mouth"):
     """Where one crop is pasted: its bounding box (x0, y0, (w, h)), the paste weight over the box, and frame /
     box slices clipped to the frame."""
@@ -520,6 +528,7 @@ def frame_mask(crop, shape, mask_cfg: MaskConfig = MaskConfig(), region: str = "
     return out
 
 
+# %% ../nbs/07_inference.ipynb #268186f7
 def _face_to_box(face: np.ndarray, crop, x0: int, y0: int, wh) -> np.ndarray:
     """A face crop warped back over the box at (x0, y0) of size wh (affine crops: Lanczos to (75 r, 100 r)
     first, as LatentSync)."""
@@ -613,6 +622,7 @@ def _eyes_of_crops(crops: np.ndarray, align: AlignConfig) -> np.ndarray:
     return np.stack([mid - iod[:, None] / 2 * u, mid + iod[:, None] / 2 * u], axis=1)
 
 
+# %% ../nbs/07_inference.ipynb #cc305ac3
 def template_points(
     crops: np.ndarray, eyes: np.ndarray, points: np.ndarray, square: AlignConfig, align: TemplateAlign
 ) -> np.ndarray:
@@ -656,6 +666,7 @@ GEOMETRIES = {
 }
 
 
+# %% ../nbs/07_inference.ipynb #569c1447
 def moving_photo(
     photo: np.ndarray, n: int = 32, size=(540, 600), scale=(0.9, 1.2), shift=(80, 40)
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -743,12 +754,12 @@ def _frames_out(wav: np.ndarray, steps: int, guidance: float) -> int:
     if n_out < 1:
         raise MediaError(
             f"the audio is {len(wav) / OFFICIAL_AV.sample_rate * 1000:.0f} ms long, shorter than one video "
-            "frame "
-            f"({1000 / OFFICIAL_AV.fps:.0f} ms): give at least one frame of speech"
+            f"frame ({1000 / OFFICIAL_AV.fps:.0f} ms): give at least one frame of speech"
         )
     return n_out
 
 
+# %% ../nbs/07_inference.ipynb #00017d58
 @contextmanager
 def _generating(device: torch.device):
     "fp16 autocast on a GPU; silent audio is reported, not warned about."
@@ -757,6 +768,7 @@ def _generating(device: torch.device):
         yield
 
 
+# %% ../nbs/07_inference.ipynb #851e0aeb
 def dub_batches(
     lsm: LipSyncModel,
     wav: np.ndarray,
@@ -820,6 +832,7 @@ def dub_batches(
             yield first + keep, new
 
 
+# %% ../nbs/07_inference.ipynb #24ffcf5f
 def _dub_report(
     n_out, n_video, n_used, track, idx, wav, size, lsm, steps, guidance, seed, t_detect, t_generate, geometry
 ) -> dict:
@@ -843,6 +856,7 @@ def _dub_report(
     )
 
 
+# %% ../nbs/07_inference.ipynb #4482aa8a
 def lipsync_frames(
     lsm: LipSyncModel,
     frames: np.ndarray,
@@ -896,6 +910,7 @@ def lipsync_frames(
     )
 
 
+# %% ../nbs/07_inference.ipynb #f0c13e8d
 def lipsync(
     video,
     audio,
@@ -1052,6 +1067,7 @@ def _mouth_strip(rows: dict, track: FaceTrack, picks, size: int = 96) -> np.ndar
     return np.concatenate(tiles, axis=0)
 
 
+# %% ../nbs/07_inference.ipynb #928bf32d
 def run_demo(
     out_dir="latentsync_demo",
     video_clip: str = "wild_00",
@@ -1187,6 +1203,7 @@ def synthetic_long_video(
     return path.with_suffix(".mp4"), write_wav(path.with_suffix(".wav"), wav)
 
 
+# %% ../nbs/07_inference.ipynb #fd12e4e3
 def bench_infer(
     steps: int = 20,
     video_clip: str = "wild_00",
@@ -1232,6 +1249,7 @@ def bench_infer(
     )
 
 
+# %% ../nbs/07_inference.ipynb #47daa6a1
 class _TokenStub:
     "Whisper-shaped random tokens (frames, 50, 384) for timing the official sizes without a Whisper download."
 

@@ -101,6 +101,7 @@ class UNetConfig:
         return x[..., self.region_rows(x.shape[-2]), :]
 
 
+# %% ../nbs/05_model.ipynb #12e7eb60
 UNET_PRESETS = {
     "official": UNetConfig(
         gradient_checkpointing=True, resnet_norm="clip", motion_norm="frame"
@@ -169,6 +170,7 @@ class NoMotion(nn.Module):
         return hidden_states
 
 
+# %% ../nbs/05_model.ipynb #13e0abd1
 def add_motion_modules(unet2d: nn.Module, cfg: UNetConfig) -> nn.Module:
     """Stage 2: the same UNet with zero-initialised temporal motion modules at every resolution (not the mid
     block)."""
@@ -229,6 +231,7 @@ def _swap_norm(parent: nn.Module, name: str, kind: type) -> None:
     setattr(parent, name, new.to(device=old.weight.device, dtype=old.weight.dtype))
 
 
+# %% ../nbs/05_model.ipynb #f5238b95
 def use_norm_spans(unet: nn.Module, cfg: UNetConfig) -> nn.Module:
     """Make a diffusers UNet's ResNet/output GroupNorms and motion-module GroupNorms span frames or clips as
     `cfg` says."""
@@ -295,8 +298,7 @@ class LatentSyncUNet(nn.Module):
         if audio.ndim != 4 or audio.shape[:2] != (b, f) or audio.shape[-1] != self.cfg.cross_attention_dim:
             raise ValueError(
                 f"audio tokens must be (b, f, tokens, {self.cfg.cross_attention_dim}) with (b, f) = ({b}, "
-                f"{f}), "
-                f"got {tuple(audio.shape)}"
+                f"{f}), got {tuple(audio.shape)}"
             )
         if timesteps.shape != (b,):
             raise ValueError(f"timesteps must be (b,) = ({b},), got {tuple(timesteps.shape)}")
@@ -413,6 +415,7 @@ _OPENAI_WHISPER_NAMES = [
 ]
 
 
+# %% ../nbs/05_model.ipynb #b7ea9d57
 def whisper_encoder_from_openai(path) -> nn.Module:
     """transformers' WhisperEncoder holding the encoder of an openai-whisper checkpoint file (tiny.pt: `dims`,
     `model_state_dict`)."""
@@ -455,11 +458,12 @@ def load_whisper_encoder(source) -> nn.Module:
     except OSError as e:
         raise FileNotFoundError(
             f"Could not load Whisper from {source!r} (a Hub id like {OFFICIAL_WHISPER!r}, a local folder "
-            "saved "
-            "with save_pretrained, or openai-whisper's tiny.pt); offline, download it elsewhere and pass it"
+            "saved with save_pretrained, or openai-whisper's tiny.pt); offline, download it elsewhere and "
+            "pass it"
         ) from e
 
 
+# %% ../nbs/05_model.ipynb #cf826540
 @dataclass(frozen=True)
 class WhisperMelConfig:
     """Whisper's log-mel: 16 kHz, 25 ms Hann windows every 10 ms (100 mel frames a second), 80 bands, 30 s
@@ -494,6 +498,7 @@ def whisper_log_mel(wav: np.ndarray, cfg: WhisperMelConfig = WhisperMelConfig())
     return (log + 4) / 4
 
 
+# %% ../nbs/05_model.ipynb #6fff37e9
 class WhisperAudioEncoder(nn.Module):
     """Frozen Whisper encoder -> per-video-frame tokens (n_frames, 10 * layers, width) from every layer's
     output."""
@@ -645,6 +650,7 @@ OFFICIAL_UNET_CONFIGS = {
 }
 
 
+# %% ../nbs/05_model.ipynb #d043e890
 def _unsupported(config: dict) -> list:
     "What in an official `model:` section this project cannot build (empty when all is supported)."
     mm, levels = config.get("motion_module_kwargs") or {}, len(config.get("block_out_channels", [0] * 4))
@@ -674,6 +680,7 @@ def _unsupported(config: dict) -> list:
     return [what for ok, what in checks if not ok]
 
 
+# %% ../nbs/05_model.ipynb #0c825c50
 def official_unet_layout(config: dict) -> tuple:
     """(UNetConfig, stage) from the `model:` section of an official configs/unet/*.yaml (a dict in the yaml's
     keys)."""
@@ -749,6 +756,7 @@ def official_to_diffusers(state_dict: dict) -> dict:
     return out
 
 
+# %% ../nbs/05_model.ipynb #acd84b1f
 def diffusers_to_official(state_dict: dict) -> dict:
     """This project's UNet keys (without the `unet.` prefix) -> the official checkpoint's keys (inverse of
     `official_to_diffusers`)."""
@@ -810,12 +818,12 @@ def _check_official_state(state: dict, stage: str) -> None:
             "stage2_efficient": "motion modules in the decoder",
         }
         raise ValueError(
-            f"the checkpoint is a {found} UNet ({what[found]}) "
-            f"but the config describes {stage}: pass OFFICIAL_UNET_CONFIGS[{found!r}] "
-            f"(configs/unet/{found}.yaml)"
+            f"the checkpoint is a {found} UNet ({what[found]}) but the config describes {stage}: pass "
+            f"OFFICIAL_UNET_CONFIGS[{found!r}] (configs/unet/{found}.yaml)"
         )
 
 
+# %% ../nbs/05_model.ipynb #3d741744
 def unet_state_shapes(cfg: UNetConfig, motion: bool) -> dict:
     """{name: shape} of the model's UNet state dict (without the `unet.` prefix), found on the meta device: no
     memory used."""
@@ -831,6 +839,7 @@ def unet_state_shapes(cfg: UNetConfig, motion: bool) -> dict:
     return {k: tuple(v.shape) for k, v in tensors if keep(k)}
 
 
+# %% ../nbs/05_model.ipynb #3757f223
 def unet_from_official(state_dict: dict, config: dict) -> LatentSyncUNet:
     """This project's UNet, with the official numerics, from an official LatentSync state dict and its
     config's `model:` section."""

@@ -11,6 +11,7 @@ from typing import Callable
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 
 from .core import freeze
 from .data import stack_frames
@@ -91,6 +92,7 @@ class LossRecord:
         return {n: (t.raw.item(), t.weight, t.weighted.item()) for n, t in self.terms.items()}
 
 
+# %% ../nbs/04_objective.ipynb #d924ae21
 class LatentSyncLoss(nn.Module):
     "LatentSync's objective: recon (latent MSE) + sync + LPIPS + TREPA on the decoded one-step prediction."
 
@@ -136,89 +138,96 @@ class LatentSyncLoss(nn.Module):
     def extra_repr(self) -> str:
         return ", ".join(f"{n}={getattr(self.weights, n)}" for n in TERMS)
 
-    def decode(self, eps_hat, noisy_latents, timesteps, known_latents=None) -> torch.Tensor:
-        """Pixel clips (b, 3, f, H, W) of the one-step clean-latent estimate (completed by `known_latents` if
-        it is a region)."""
-        x0 = predict_x0(noisy_latents, eps_hat, timesteps, self.scheduler.alphas_cumprod)
-        if known_latents is not None:
-            x0 = complete_latents(x0, known_latents)
-        k = self.decode_chunk
-        if not k or not torch.is_grad_enabled():
-            return decode_latents(self.vae, x0, self.scaling_factor)
-        from torch.utils.checkpoint import checkpoint  # k frames' activations at a time
 
-        return torch.cat(
-            [
-                checkpoint(
-                    decode_latents, self.vae, x0[:, :, i : i + k], self.scaling_factor, use_reentrant=False
-                )
-                for i in range(0, x0.shape[2], k)
-            ],
-            dim=2,
+# %% ../nbs/04_objective.ipynb #5dc58850
+@patch
+def decode(self: LatentSyncLoss, eps_hat, noisy_latents, timesteps, known_latents=None) -> torch.Tensor:
+    """Pixel clips (b, 3, f, H, W) of the one-step clean-latent estimate (completed by `known_latents` if
+    it is a region)."""
+    x0 = predict_x0(noisy_latents, eps_hat, timesteps, self.scheduler.alphas_cumprod)
+    if known_latents is not None:
+        x0 = complete_latents(x0, known_latents)
+    k = self.decode_chunk
+    if not k or not torch.is_grad_enabled():
+        return decode_latents(self.vae, x0, self.scaling_factor)
+    from torch.utils.checkpoint import checkpoint  # k frames' activations at a time
+
+    return torch.cat(
+        [
+            checkpoint(
+                decode_latents, self.vae, x0[:, :, i : i + k], self.scaling_factor, use_reentrant=False
+            )
+            for i in range(0, x0.shape[2], k)
+        ],
+        dim=2,
+    )
+
+
+@patch
+def sync_term(self: LatentSyncLoss, pixels: torch.Tensor, mel: torch.Tensor) -> torch.Tensor:
+    "SyncNet BCE of the decoded clip's lower half against its mel window, label 'in sync'."
+    c_in, h, w = self.syncnet.frames_shape()
+    lower = lower_half(pixels)  # (b, 3, f, H/2, W)
+    if lower.shape[-2:] != (h, w):
+        b, c, f = lower.shape[:3]
+        lower = (
+            F.interpolate(
+                lower.transpose(1, 2).flatten(0, 1),
+                size=(h, w),
+                mode="bilinear",
+                antialias=True,
+                align_corners=False,
+            )
+            .view(b, f, c, h, w)
+            .transpose(1, 2)
         )
+    dtype = next(self.syncnet.parameters()).dtype  # a judge may be kept in half precision
+    visual, audio = self.syncnet(stack_frames(lower).to(dtype), mel.to(dtype))
+    return self.syncnet.sync_loss(visual.float(), audio.float(), 1.0)
 
-    def sync_term(self, pixels: torch.Tensor, mel: torch.Tensor) -> torch.Tensor:
-        "SyncNet BCE of the decoded clip's lower half against its mel window, label 'in sync'."
-        c_in, h, w = self.syncnet.frames_shape()
-        lower = lower_half(pixels)  # (b, 3, f, H/2, W)
-        if lower.shape[-2:] != (h, w):
-            b, c, f = lower.shape[:3]
-            lower = (
-                F.interpolate(
-                    lower.transpose(1, 2).flatten(0, 1),
-                    size=(h, w),
-                    mode="bilinear",
-                    antialias=True,
-                    align_corners=False,
-                )
-                .view(b, f, c, h, w)
-                .transpose(1, 2)
-            )
-        dtype = next(self.syncnet.parameters()).dtype  # a judge may be kept in half precision
-        visual, audio = self.syncnet(stack_frames(lower).to(dtype), mel.to(dtype))
-        return self.syncnet.sync_loss(visual.float(), audio.float(), 1.0)
 
-    def forward(
-        self,
-        eps_hat: torch.Tensor,
-        eps: torch.Tensor,
-        noisy_latents: torch.Tensor,
-        timesteps: torch.Tensor,
-        target_pixels: torch.Tensor | None = None,
-        mel: torch.Tensor | None = None,
-        known_latents: torch.Tensor | None = None,
-    ) -> LossRecord:
-        "The weighted loss of one batch; terms with weight 0 are neither computed nor recorded."
-        if eps_hat.shape != eps.shape:
+# %% ../nbs/04_objective.ipynb #fc5db3d8
+@patch
+def forward(
+    self: LatentSyncLoss,
+    eps_hat: torch.Tensor,
+    eps: torch.Tensor,
+    noisy_latents: torch.Tensor,
+    timesteps: torch.Tensor,
+    target_pixels: torch.Tensor | None = None,
+    mel: torch.Tensor | None = None,
+    known_latents: torch.Tensor | None = None,
+) -> LossRecord:
+    "The weighted loss of one batch; terms with weight 0 are neither computed nor recorded."
+    if eps_hat.shape != eps.shape:
+        raise ValueError(
+            f"predicted noise {tuple(eps_hat.shape)} and true noise {tuple(eps.shape)} differ in shape"
+        )
+    w = self.weights
+    terms = {}
+    if w.recon > 0:
+        terms["recon"] = TermValue(F.mse_loss(eps_hat.float(), eps.float()), w.recon)
+    if w.needs_pixels:
+        if target_pixels is None:
+            raise ValueError("the pixel-space terms need target_pixels (b, 3, f, H, W)")
+        pixels = self.decode(
+            eps_hat, noisy_latents, timesteps, known_latents
+        )  # one decode for all pixel terms
+        if pixels.shape != target_pixels.shape:
             raise ValueError(
-                f"predicted noise {tuple(eps_hat.shape)} and true noise {tuple(eps.shape)} differ in shape"
+                f"decoded prediction {tuple(pixels.shape)} and target_pixels {tuple(target_pixels.shape)} "
+                "differ in shape; is the VAE the one that encoded the targets?"
             )
-        w = self.weights
-        terms = {}
-        if w.recon > 0:
-            terms["recon"] = TermValue(F.mse_loss(eps_hat.float(), eps.float()), w.recon)
-        if w.needs_pixels:
-            if target_pixels is None:
-                raise ValueError("the pixel-space terms need target_pixels (b, 3, f, H, W)")
-            pixels = self.decode(
-                eps_hat, noisy_latents, timesteps, known_latents
-            )  # one decode for all pixel terms
-            if pixels.shape != target_pixels.shape:
-                raise ValueError(
-                    f"decoded prediction {tuple(pixels.shape)} and target_pixels "
-                    f"{tuple(target_pixels.shape)} "
-                    "differ in shape; is the VAE the one that encoded the targets?"
-                )
-            if self.syncnet is not None:
-                if mel is None:
-                    raise ValueError("the sync term needs the clip's mel window (b, 1, 80, 52)")
-                terms["sync"] = TermValue(self.sync_term(pixels, mel), w.sync)
-            if self.lpips is not None:
-                terms["lpips"] = TermValue(self.lpips(pixels, target_pixels), w.lpips)
-            if self.trepa is not None:
-                terms["trepa"] = TermValue(self.trepa(pixels, target_pixels), w.trepa)
-        total = sum(t.weighted for t in terms.values())
-        return LossRecord(total if terms else eps_hat.sum() * 0, terms)
+        if self.syncnet is not None:
+            if mel is None:
+                raise ValueError("the sync term needs the clip's mel window (b, 1, 80, 52)")
+            terms["sync"] = TermValue(self.sync_term(pixels, mel), w.sync)
+        if self.lpips is not None:
+            terms["lpips"] = TermValue(self.lpips(pixels, target_pixels), w.lpips)
+        if self.trepa is not None:
+            terms["trepa"] = TermValue(self.trepa(pixels, target_pixels), w.trepa)
+    total = sum(t.weighted for t in terms.values())
+    return LossRecord(total if terms else eps_hat.sum() * 0, terms)
 
 
 # %% ../nbs/04_objective.ipynb #89406673

@@ -176,6 +176,7 @@ def shipped_lips_vgg_path() -> Path:
     return Path(latentsync_nb.__file__).resolve().parent / "weights" / "vgg16_lips_tiny.pt"
 
 
+# %% ../nbs/02_lpips.ipynb #7f8360fa
 def lips_vgg_state(path=None) -> dict:
     "The shipped (or a `train_lips_vgg`) backbone as torchvision `features.*` tensors in float32."
     ckpt = read_checkpoint(shipped_lips_vgg_path() if path is None else path)
@@ -191,6 +192,7 @@ TINY_BACKBONE = (
 )
 
 
+# %% ../nbs/02_lpips.ipynb #49d5548f
 class LipLPIPS(nn.Module):
     """LatentSync's LPIPS term: VGG LPIPS between generated and true faces in [-1, 1], lower half only, mean
     over frames."""
@@ -308,6 +310,7 @@ def equal_mse_distortions(ref: np.ndarray, target: float) -> dict:
     return {k: v for k, v in out.items() if abs(lower_mse(ref, v) / target - 1) < 0.15}
 
 
+# %% ../nbs/02_lpips.ipynb #786f338a
 def two_afc_set(
     split: str = "test",
     size: int = 64,
@@ -452,6 +455,7 @@ def _nuisance(x: torch.Tensor, cfg: LipsBackboneConfig, g: torch.Generator) -> t
     return torch.where(mirror.view(-1, 1, 1, 1), x.flip(-1), x).clamp(-1, 1)
 
 
+# %% ../nbs/02_lpips.ipynb #bf5b7da5
 def train_lips_vgg(
     cfg: LipsBackboneConfig = LipsBackboneConfig(),
     out=None,

@@ -15,6 +15,7 @@ import numpy as np
 import scipy.ndimage
 import scipy.signal
 from tqdm.auto import tqdm
+from fastcore.basics import patch
 
 from .core import atomic_path
 from .data import OFFICIAL_AV, SEED, write_video, write_wav
@@ -86,6 +87,7 @@ def V(n, f):
     return Phone(n, "vowel", f, voicing=1.0)
 
 
+# %% ../nbs/00b_samples.ipynb #e2db3274
 PHONES = {
     p.name: p
     for p in [
@@ -143,6 +145,7 @@ class Speaker:
     light: float  # side-lighting strength
 
 
+# %% ../nbs/00b_samples.ipynb #8bfc8935
 SPEAKERS = [
     Speaker(
         "s0",
@@ -282,6 +285,8 @@ SPEAKERS = [
         0.09,
     ),
 ]
+
+# %% ../nbs/00b_samples.ipynb #fdbc469e
 TEST_SPEAKERS = ("s6", "s7")
 
 # %% ../nbs/00b_samples.ipynb #7221d914
@@ -330,6 +335,7 @@ def _smooth(x: np.ndarray, ms: float) -> np.ndarray:
     return scipy.ndimage.gaussian_filter1d(x, ms, mode="nearest") if ms > 0 else x
 
 
+# %% ../nbs/00b_samples.ipynb #33cf6cc3
 def articulation(phones: list[tuple[str, float]], spk: Speaker, rng: np.random.Generator) -> dict:
     """1 kHz tracks (F1-F3, voicing, aspiration, frication per band, pitch, jaw, spread, closure) of a phone
     sequence."""
@@ -444,6 +450,7 @@ def _ellipse(img, c, axes, color, a0=0, a1=360, angle=0, thickness=-1):
     )
 
 
+# %% ../nbs/00b_samples.ipynb #b2a690a0
 class FaceRenderer:
     "Draws a speaker's head as an RGBA layer (256 x 256, premultiplied) for given mouth and eye states."
 
@@ -459,84 +466,85 @@ class FaceRenderer:
         )
         self.shade = ((1 + spk.light * (xx - 128) / 128) * (1 + texture))[..., None]  # (256, 256, 1)
 
-    def __call__(self, mouth_open: float, spread: float, blink: float = 0.0) -> np.ndarray:
-        s, W, H = self.spk, self.spk.face_w, self.spk.face_h
-        rgb = np.zeros((self.size, self.size, 3), np.uint8)
-        alpha = np.zeros((self.size, self.size), np.uint8)
 
-        def ell(c, axes, color, a0=0, a1=360, solid=True):
-            _ellipse(rgb, c, axes, tuple(int(v) for v in color), a0, a1)
-            if solid:
-                _ellipse(alpha, c, axes, 255, a0, a1)
+# %% ../nbs/00b_samples.ipynb #6cb36fa3
+@patch
+def __call__(self: FaceRenderer, mouth_open: float, spread: float, blink: float = 0.0) -> np.ndarray:
+    s, W, H = self.spk, self.spk.face_w, self.spk.face_h
+    rgb = np.zeros((self.size, self.size, 3), np.uint8)
+    alpha = np.zeros((self.size, self.size), np.uint8)
 
-        skin = np.array(s.skin, float)
-        drop = 16 * mouth_open  # the chin follows the jaw
-        cy = 120
-        if s.hair_style == 1:
-            ell((128, cy + 10), (W + 16, H + 24), s.hair)  # long hair behind the head
-        ell((128, 300), (125, 75), s.shirt)  # shoulders
-        cv2.rectangle(
-            rgb,
-            (int(128 - 0.42 * W), 170),
-            (int(128 + 0.42 * W), 256),
-            tuple(int(v) for v in skin * 0.82),
-            -1,
-        )
-        cv2.rectangle(alpha, (int(128 - 0.42 * W), 170), (int(128 + 0.42 * W), 256), 255, -1)
-        for side in (-1, 1):
-            ell((128 + side * W, cy + 8), (9, 17), skin * 0.9)  # ears
-        ell((128, cy + drop / 2), (W, H + drop / 2), skin)  # face, chin drops with the jaw
-        if s.hair_style in (0, 1):
-            ell((128, cy - 0.55 * H), (W + 4, 0.55 * H), s.hair, 180, 360)
-        if s.hair_style == 3:
-            for a in np.linspace(180, 360, 9):
-                ell(
-                    (
-                        128 + (W - 4) * math.cos(math.radians(a)),
-                        cy - 0.35 * H + 0.6 * H * math.sin(math.radians(a)),
-                    ),
-                    (16, 14),
-                    s.hair,
-                )
-        if s.hair_style == 2:
-            ell((128, cy - 0.62 * H), (0.8 * W, 0.28 * H), skin * 0.93, 180, 360)
-        for side in (-1, 1):  # eyes and brows
-            ex, ey = 128 + side * 0.38 * W, cy - 14
-            ell((ex, ey - 1), (17, 11), skin * 0.62)  # eye socket shadow
-            ell((ex, ey), (12, 6.5 * (1 - blink) + 0.6), (215, 210, 200))
-            if blink < 0.6:
-                ell((ex, ey), (6, 6 * (1 - blink)), s.eyes)
-                ell((ex, ey), (2.8, 2.8 * (1 - blink)), (15, 10, 10))
-            cv2.line(
-                rgb,
-                (int((ex - 14) * _SUB), int((ey - 13 + side * 0) * _SUB)),
-                (int((ex + 14) * _SUB), int((ey - 15) * _SUB)),
-                tuple(int(v) for v in np.array(s.hair) * 0.8),
-                3,
-                cv2.LINE_AA,
-                4,
-            )
-        ell((128, cy + 22), (6, 14), skin * 0.88)  # nose
-        for side in (-1, 1):
-            ell((128 + side * 6, cy + 33), (3.5, 2.2), skin * 0.55)
-        # the mouth: width from spread, opening from jaw * (1 - closure)
-        mx, my = 128, cy + 56 + 0.35 * drop
-        mw = s.mouth_w * (1 + 0.22 * spread) * (1 - 0.08 * mouth_open)
-        gap = 0.8 + 24 * mouth_open
-        lip = np.clip(skin * np.array([0.78, 0.52, 0.55]) + np.array([30, 0, 5]), 0, 255)
-        ell((mx, my - gap / 2), (mw, 6.5), lip, 180, 360)  # upper lip
-        ell((mx, my + gap / 2), (0.92 * mw, 7.5), lip, 0, 180)  # lower lip
-        ell((mx, my), (0.94 * mw, gap / 2), (40, 14, 20))  # mouth interior
-        if gap > 4:
+    def ell(c, axes, color, a0=0, a1=360, solid=True):
+        _ellipse(rgb, c, axes, tuple(int(v) for v in color), a0, a1)
+        if solid:
+            _ellipse(alpha, c, axes, 255, a0, a1)
+
+    skin = np.array(s.skin, float)
+    drop = 16 * mouth_open  # the chin follows the jaw
+    cy = 120
+    if s.hair_style == 1:
+        ell((128, cy + 10), (W + 16, H + 24), s.hair)  # long hair behind the head
+    ell((128, 300), (125, 75), s.shirt)  # shoulders
+    cv2.rectangle(
+        rgb,
+        (int(128 - 0.42 * W), 170),
+        (int(128 + 0.42 * W), 256),
+        tuple(int(v) for v in skin * 0.82),
+        -1,
+    )
+    cv2.rectangle(alpha, (int(128 - 0.42 * W), 170), (int(128 + 0.42 * W), 256), 255, -1)
+    for side in (-1, 1):
+        ell((128 + side * W, cy + 8), (9, 17), skin * 0.9)  # ears
+    ell((128, cy + drop / 2), (W, H + drop / 2), skin)  # face, chin drops with the jaw
+    if s.hair_style in (0, 1):
+        ell((128, cy - 0.55 * H), (W + 4, 0.55 * H), s.hair, 180, 360)
+    if s.hair_style == 3:
+        for a in np.linspace(180, 360, 9):
             ell(
-                (mx, my - gap / 2 + min(gap * 0.14, 3)), (0.7 * mw, min(gap * 0.14, 3)), (236, 232, 218)
-            )  # teeth
-        if mouth_open > 0.45:
-            ell((mx, my + gap / 2 - 2), (0.5 * mw, gap * 0.18), (150, 60, 70))  # tongue
-        for side in (-1, 1):
-            ell((mx + side * mw, my), (1.5, 1.5), lip * 0.6)
-        out = np.clip(rgb * self.shade, 0, 255)
-        return np.dstack([out, alpha]).astype(np.uint8)  # (256, 256, 4)
+                (
+                    128 + (W - 4) * math.cos(math.radians(a)),
+                    cy - 0.35 * H + 0.6 * H * math.sin(math.radians(a)),
+                ),
+                (16, 14),
+                s.hair,
+            )
+    if s.hair_style == 2:
+        ell((128, cy - 0.62 * H), (0.8 * W, 0.28 * H), skin * 0.93, 180, 360)
+    for side in (-1, 1):  # eyes and brows
+        ex, ey = 128 + side * 0.38 * W, cy - 14
+        ell((ex, ey - 1), (17, 11), skin * 0.62)  # eye socket shadow
+        ell((ex, ey), (12, 6.5 * (1 - blink) + 0.6), (215, 210, 200))
+        if blink < 0.6:
+            ell((ex, ey), (6, 6 * (1 - blink)), s.eyes)
+            ell((ex, ey), (2.8, 2.8 * (1 - blink)), (15, 10, 10))
+        cv2.line(
+            rgb,
+            (int((ex - 14) * _SUB), int((ey - 13 + side * 0) * _SUB)),
+            (int((ex + 14) * _SUB), int((ey - 15) * _SUB)),
+            tuple(int(v) for v in np.array(s.hair) * 0.8),
+            3,
+            cv2.LINE_AA,
+            4,
+        )
+    ell((128, cy + 22), (6, 14), skin * 0.88)  # nose
+    for side in (-1, 1):
+        ell((128 + side * 6, cy + 33), (3.5, 2.2), skin * 0.55)
+    # the mouth: width from spread, opening from jaw * (1 - closure)
+    mx, my = 128, cy + 56 + 0.35 * drop
+    mw = s.mouth_w * (1 + 0.22 * spread) * (1 - 0.08 * mouth_open)
+    gap = 0.8 + 24 * mouth_open
+    lip = np.clip(skin * np.array([0.78, 0.52, 0.55]) + np.array([30, 0, 5]), 0, 255)
+    ell((mx, my - gap / 2), (mw, 6.5), lip, 180, 360)  # upper lip
+    ell((mx, my + gap / 2), (0.92 * mw, 7.5), lip, 0, 180)  # lower lip
+    ell((mx, my), (0.94 * mw, gap / 2), (40, 14, 20))  # mouth interior
+    if gap > 4:
+        ell((mx, my - gap / 2 + min(gap * 0.14, 3)), (0.7 * mw, min(gap * 0.14, 3)), (236, 232, 218))  # teeth
+    if mouth_open > 0.45:
+        ell((mx, my + gap / 2 - 2), (0.5 * mw, gap * 0.18), (150, 60, 70))  # tongue
+    for side in (-1, 1):
+        ell((mx + side * mw, my), (1.5, 1.5), lip * 0.6)
+    out = np.clip(rgb * self.shade, 0, 255)
+    return np.dstack([out, alpha]).astype(np.uint8)  # (256, 256, 4)
 
 
 # %% ../nbs/00b_samples.ipynb #8a0fc2b9
@@ -604,6 +612,7 @@ def per_frame(track: np.ndarray, n_frames: int, fps: int = OFFICIAL_AV.fps) -> n
     return track[: n_frames * step].reshape(n_frames, step).mean(axis=1)
 
 
+# %% ../nbs/00b_samples.ipynb #c5c03e53
 def render_clip(
     spec: ClipSpec,
     fps: int = OFFICIAL_AV.fps,
@@ -668,6 +677,7 @@ def render_clip(
 CORPUS_SEED = SEED  # 1247, the project's seed
 
 
+# %% ../nbs/00b_samples.ipynb #885589af
 def corpus_plan(seed: int = CORPUS_SEED) -> list[ClipSpec]:
     "The clips of the sample corpus, deterministic from `seed`."
     rng = np.random.default_rng(seed)
@@ -721,6 +731,7 @@ def corpus_plan(seed: int = CORPUS_SEED) -> list[ClipSpec]:
     return specs
 
 
+# %% ../nbs/00b_samples.ipynb #31909c12
 def write_clip(spec: ClipSpec, out_dir) -> dict:
     "Render one clip into `out_dir/clips/` (mp4 + wav + json) and return its manifest entry."
     out = Path(out_dir) / "clips"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn as nn
+from fastcore.basics import patch
 
 from latentsync_nb.data import (
     OFFICIAL_AV,
@@ -95,6 +96,7 @@ COLOUR_SCALE = (
 )  # match_reference_colour's blur, a fraction of the face size: 3.2 px at 64, 12.8 px at 256
 
 
+# %% ../nbs/05a_sampling.ipynb #a7297185
 def match_reference_colour(
     generated: np.ndarray,
     ref_frames: np.ndarray,
@@ -146,6 +148,7 @@ def paste_faces(generated: np.ndarray, frames: np.ndarray, weight: np.ndarray) -
     return (weight[..., None] * generated + (1 - weight[..., None]) * frames).round().astype(np.uint8)
 
 
+# %% ../nbs/05a_sampling.ipynb #1f228d09
 def composite_faces(
     generated: np.ndarray,
     frames: np.ndarray,
@@ -189,6 +192,7 @@ START_NOISE = {
 }
 
 
+# %% ../nbs/05a_sampling.ipynb #d90ba8e6
 class ClipGenerator:
     """Re-draws a clip a batch of 16-frame windows at a time, for callers that bring each batch's faces
     (streaming): audio features once, one noise generator."""
@@ -231,54 +235,62 @@ class ClipGenerator:
         ]
         self.n_windows = len(starts)
 
-    def _audio(self, batch: list) -> dict:
-        "The batch's audio condition: Whisper tokens (b, f, t, d) or mel windows (b, 1, 80, 52)."
-        if self.features is not None:
-            return dict(
-                audio_tokens=torch.stack(
-                    [self.whisper.frame_tokens(self.features, a, self.f) for a in batch]
-                ).to(self.device)
-            )
+
+# %% ../nbs/05a_sampling.ipynb #14de7304
+@patch
+def _audio(self: ClipGenerator, batch: list) -> dict:
+    "The batch's audio condition: Whisper tokens (b, f, t, d) or mel windows (b, 1, 80, 52)."
+    if self.features is not None:
         return dict(
-            mel=torch.stack(
-                [torch.from_numpy(mel_window(self.mel, a, self.f, self.cfg))[None] for a in batch]
-            ).to(self.device)
+            audio_tokens=torch.stack([self.whisper.frame_tokens(self.features, a, self.f) for a in batch]).to(
+                self.device
+            )
         )
-
-    @torch.no_grad()
-    def raw(self, frames: np.ndarray, ref_frames: np.ndarray, first: int, batch: list) -> np.ndarray:
-        """Generated faces (end - first, s, s, 3) of one batch (first, end, starts) of `batches`, given its
-        frames[first:end]; where windows overlap, the earlier one's."""
-        f, s = self.f, frames.shape[1]
-        keep = torch.from_numpy(keep_mask(s, self.mask_cfg)).to(self.device)  # (s, s): 1 = kept
-        clips = torch.stack([frames_to_tensor(frames[a - first : a - first + f]) for a in batch]).to(
-            self.device
-        )  # (b, 3, f, s, s)
-        refs = torch.stack([frames_to_tensor(ref_frames[a - first : a - first + f]) for a in batch]).to(
-            self.device
-        )
-        masked = encode_clips(self.vae, mask_frames(clips, keep))  # (b, 4, f, h, w)
-        h, w = masked.shape[-2:]
-        lmask = latent_mask(keep[None, None], (h, w))[:, :, None].expand(
-            len(batch), 1, f, h, w
-        )  # nearest: binary
-        cond = dict(masked=masked, ref=encode_clips(self.vae, refs), mask=lmask, **self._audio(batch))
-        if self.start_noise == "shared" and self.noise_frame is None:
-            self.noise_frame = torch.randn(
-                (1, masked.shape[1], 1, h, w), generator=self.generator
-            )  # (1, 4, 1, h, w)
-        noise = self.noise_frame.to(self.device).expand_as(masked) if self.start_noise == "shared" else None
-        z = ddim_sample(self.model, cond, self.steps, self.guidance, self.generator, noise=noise)
-        generated = (
-            _to_pixels(decode_latents(self.vae, z)).byte().permute(0, 2, 3, 4, 1).cpu().numpy()
-        )  # (b, f, s, s, 3)
-        out, written = np.empty((batch[-1] + f - first, s, s, 3), np.uint8), first
-        for a, clip in zip(batch, generated):
-            keep = max(0, written - a)  # the last window overlaps
-            out[a + keep - first : a + f - first], written = clip[keep:], a + f
-        return out
+    return dict(
+        mel=torch.stack(
+            [torch.from_numpy(mel_window(self.mel, a, self.f, self.cfg))[None] for a in batch]
+        ).to(self.device)
+    )
 
 
+@patch
+@torch.no_grad()
+def raw(
+    self: ClipGenerator, frames: np.ndarray, ref_frames: np.ndarray, first: int, batch: list
+) -> np.ndarray:
+    """Generated faces (end - first, s, s, 3) of one batch (first, end, starts) of `batches`, given its
+    frames[first:end]; where windows overlap, the earlier one's."""
+    f, s = self.f, frames.shape[1]
+    keep = torch.from_numpy(keep_mask(s, self.mask_cfg)).to(self.device)  # (s, s): 1 = kept
+    clips = torch.stack([frames_to_tensor(frames[a - first : a - first + f]) for a in batch]).to(
+        self.device
+    )  # (b, 3, f, s, s)
+    refs = torch.stack([frames_to_tensor(ref_frames[a - first : a - first + f]) for a in batch]).to(
+        self.device
+    )
+    masked = encode_clips(self.vae, mask_frames(clips, keep))  # (b, 4, f, h, w)
+    h, w = masked.shape[-2:]
+    lmask = latent_mask(keep[None, None], (h, w))[:, :, None].expand(
+        len(batch), 1, f, h, w
+    )  # nearest: binary
+    cond = dict(masked=masked, ref=encode_clips(self.vae, refs), mask=lmask, **self._audio(batch))
+    if self.start_noise == "shared" and self.noise_frame is None:
+        self.noise_frame = torch.randn(
+            (1, masked.shape[1], 1, h, w), generator=self.generator
+        )  # (1, 4, 1, h, w)
+    noise = self.noise_frame.to(self.device).expand_as(masked) if self.start_noise == "shared" else None
+    z = ddim_sample(self.model, cond, self.steps, self.guidance, self.generator, noise=noise)
+    generated = (
+        _to_pixels(decode_latents(self.vae, z)).byte().permute(0, 2, 3, 4, 1).cpu().numpy()
+    )  # (b, f, s, s, 3)
+    out, written = np.empty((batch[-1] + f - first, s, s, 3), np.uint8), first
+    for a, clip in zip(batch, generated):
+        keep = max(0, written - a)  # the last window overlaps
+        out[a + keep - first : a + f - first], written = clip[keep:], a + f
+    return out
+
+
+# %% ../nbs/05a_sampling.ipynb #28e26c84
 @torch.no_grad()
 def generate_clip(
     model: nn.Module,

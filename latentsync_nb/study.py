@@ -114,8 +114,7 @@ def bench_train(
             )["summary"]
         log(
             f"retrained in {wall:.0f} s (stage 1: {run['stage1']['steps']} steps, stage 2: "
-            f"{run['stage2']['steps']} steps): "
-            f"{json_line(scores)}"
+            f"{run['stage2']['steps']} steps): {json_line(scores)}"
         )
         out.update(
             retrain_wall_s=round(wall, 1),

@@ -113,6 +113,7 @@ class EncoderConfig:
             )
 
 
+# %% ../nbs/01_syncnet.ipynb #5504f30d
 @dataclass
 class SyncNetConfig:
     "StableSyncNet: two encoders plus the head and input options (official values by default)."
@@ -194,6 +195,7 @@ SYNCNET_PRESETS = {
 }
 
 
+# %% ../nbs/01_syncnet.ipynb #3f5b5193
 def syncnet_config(name_or_dict) -> SyncNetConfig:
     "A `SyncNetConfig` from a preset name, a dict (official YAML `model` section) or a config."
     if isinstance(name_or_dict, SyncNetConfig):
@@ -470,6 +472,7 @@ SYNC_TRAIN_PRESETS = {
 EVAL_SEED = 20_250_101  # the held-out pairs are the same for every run
 
 
+# %% ../nbs/01_syncnet.ipynb #6173c00c
 def eval_pairs(cfg: SyncTrainConfig, face_size: int, samples=None, n: int | None = None) -> dict:
     "A fixed batch of balanced held-out pairs (frames, mel, label)."
     ds = SyncNetDataset(
@@ -655,6 +658,7 @@ def window_embeddings(model: StableSyncNet, faces: torch.Tensor, mel: np.ndarray
     return torch.cat(vs), torch.cat(aus)
 
 
+# %% ../nbs/01_syncnet.ipynb #db426bc0
 def sync_offsets(model: StableSyncNet, frames: np.ndarray, wav: np.ndarray, max_offset: int = 15) -> dict:
     "Mean embedding distance per audio offset; best offset, LSE-D, LSE-C and sync margin of a clip."
     model.eval()

@@ -254,6 +254,7 @@ def validation_score(
     return ValidationClip(clip, frames, samples, face_size).score(model, vae, steps, whisper)
 
 
+# %% ../nbs/06_training.ipynb #e3223bfd
 def plot_training(history: dict, path=None):
     """Loss terms per step (smoothed) and validation sync ratios of a `train` history; saved to `path` if
     given."""
@@ -316,9 +317,8 @@ def sync_judge(cfg: TrainConfig) -> nn.Module:
     if size != cfg.face_size and not cfg.force_judge:
         raise ValueError(
             f"the sync judge {cfg.syncnet or 'shipped tiny SyncNet'} was trained on {size} px faces, this "
-            "run "
-            f"makes {cfg.face_size} px faces: pass a SyncNet of that size (--set syncnet=...; LatentSync's "
-            "stable_syncnet.pt for 256 px) or --set force_judge=true"
+            f"run makes {cfg.face_size} px faces: pass a SyncNet of that size (--set syncnet=...; "
+            "LatentSync's stable_syncnet.pt for 256 px) or --set force_judge=true"
         )
     return judge
 
@@ -408,6 +408,7 @@ def _check_start(cfg: TrainConfig, resuming: bool, log=print) -> TrainConfig:
     return cfg
 
 
+# %% ../nbs/06_training.ipynb #b19f3ea5
 def unet_batches(cfg: TrainConfig, data: UNetDataset, vae, acc, cache=None, tokens=None):
     """The Learner's batch_fn: step -> (latent batch, one noise generator per clip), this process's share of
     the step."""
@@ -423,6 +424,32 @@ def unet_batches(cfg: TrainConfig, data: UNetDataset, vae, acc, cache=None, toke
 
 
 # %% ../nbs/06_training.ipynb #e6e5fbac
+def _unet_data(cfg: TrainConfig, samples) -> UNetDataset:
+    "The run's training windows: the corpus's train split at the run's face size, mask and colour variants."
+    clips = load_manifest(samples, split="train")
+    mask_cfg = MaskConfig(shape=cfg.mask)
+    return UNetDataset(
+        clips, cfg.n_items, cfg.face_size, cfg.seed, mask_cfg, colour_variants=cfg.colour_variants
+    )
+
+
+def _validation_cb(cfg: TrainConfig, acc, vae, whisper, out_dir: Path, samples, log) -> EveryCB:
+    "Every `validate_every` steps: a held-out clip generated and judged, added to the history and its chart."
+    validating = cfg.validate_every and acc.is_main_process
+    held_out = ValidationClip(samples=samples, face_size=cfg.face_size) if validating else None
+
+    def validate(learn):
+        if acc.is_main_process:
+            v = held_out.score(acc.unwrap_model(learn.model), vae, whisper=whisper)
+            learn.history.setdefault("val", []).append(dict(step=learn.step, **v))
+            sync, offset = v["sync_ratio"], v["best_offset"]
+            log(f"step {learn.step}: validation clip sync ratio {sync:.2f}, best offset {offset:+d}")
+            plot_training(learn.history, out_dir / "training.png")
+        acc.wait_for_everyone()
+
+    return EveryCB(validate, cfg.validate_every)
+
+
 def train(
     cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress: bool = True, log=print, cbs=()
 ):
@@ -439,14 +466,7 @@ def train(
     vae = load_vae(cfg.vae, device=acc.device, dtype=JUDGE_DTYPES[cfg.judge_dtype])
     objective = build_objective(cfg, vae).to(acc.device)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
-    data = UNetDataset(
-        load_manifest(samples, split="train"),
-        n_items=cfg.n_items,
-        size=cfg.face_size,
-        seed=cfg.seed,
-        colour_variants=cfg.colour_variants,
-        mask_cfg=MaskConfig(shape=cfg.mask),
-    )
+    data = _unet_data(cfg, samples)
     cache = LatentCache(vae, data) if cfg.cache_latents else None
     tokens = WhisperTokenCache(whisper.to(acc.device), data, acc.device) if whisper is not None else None
 
@@ -455,51 +475,38 @@ def train(
         record = training_step(model, objective, latents, generators, cfg.noise_alpha)
         return record.total, {n: t.raw for n, t in record.terms.items()}
 
-    validating = cfg.validate_every and acc.is_main_process
-    held_out = ValidationClip(samples=samples, face_size=cfg.face_size) if validating else None
+    def saved_with() -> dict:
+        return dict(config=asdict(cfg))
 
-    def validate(learn):
-        """Generate a held-out clip's first 48 frames, score them with the judge; add the point to the history
-        and chart."""
-        if acc.is_main_process:
-            v = held_out.score(acc.unwrap_model(learn.model), vae, whisper=whisper)
-            learn.history.setdefault("val", []).append(dict(step=learn.step, **v))
-            log(
-                f"step {learn.step}: validation clip sync ratio {v['sync_ratio']:.2f}, best offset "
-                f"{v['best_offset']:+d}"
-            )
-            plot_training(learn.history, out_dir / "training.png")
-        acc.wait_for_everyone()
-
-    cbs = [
-        *standard_callbacks(
-            f"train {cfg.stage}",
-            cfg.log_every,
-            progress,
-            ckpt_path,
-            cfg.checkpoint_every,
-            lambda: dict(config=asdict(cfg)),
-            cfg.max_minutes,
-            cfg.max_nonfinite,
-            resume,
-            log,
-        ),
-        EveryCB(validate, cfg.validate_every),
-        *cbs,
-    ]
+    validation = _validation_cb(cfg, acc, vae, whisper, out_dir, samples, log)
+    chores = standard_callbacks(
+        f"train {cfg.stage}",
+        cfg.log_every,
+        progress,
+        ckpt_path,
+        cfg.checkpoint_every,
+        saved_with,
+        cfg.max_minutes,
+        cfg.max_nonfinite,
+        resume,
+        log,
+    )
+    batches = unet_batches(cfg, data, vae, acc, cache, tokens)
     learn = Learner(
         model,
         opt,
         step_fn,
-        unet_batches(cfg, data, vae, acc, cache, tokens),
+        batches,
         cfg.max_steps,
-        cbs,
+        [*chores, validation, *cbs],
         max_grad_norm=cfg.max_grad_norm,
         accelerator=acc,
-    ).fit()
+    )
+    learn.fit()
     return _finish(acc, learn.model), learn.history
 
 
+# %% ../nbs/06_training.ipynb #3f287f39
 def _finish(acc, model) -> LatentSyncModel:
     """Wait for every process, unwrap the model (eval mode) and end accelerate's run (a clean exit for DDP on
     gloo)."""
@@ -643,6 +650,7 @@ def bench_train_step(stage: str = "stage2", steps: int = 1, device: str | None =
     )
 
 
+# %% ../nbs/06_training.ipynb #f3ede52d
 def _latent_side(cfg) -> int:
     """Latent side of a training config's faces: face size over the VAE's downsampling (8 for SD's VAE, 4 for
     the tiny one)."""

@@ -16,6 +16,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
+from fastcore.basics import patch
 
 from .data import load_face_clips
 from latentsync_nb.core import (
@@ -102,28 +103,32 @@ class VideoEncoderConfig:
             self.image_size // self.patch_size,
         )
 
-    def videomae_config(self, **decoder):
-        """The matching transformers VideoMAEConfig (decoder sizes matter only for masked-autoencoder
-        pretraining)."""
-        from transformers import VideoMAEConfig
 
-        return VideoMAEConfig(
-            image_size=self.image_size,
-            patch_size=self.patch_size,
-            num_frames=self.num_frames,
-            tubelet_size=self.tubelet_size,
-            hidden_size=self.hidden_size,
-            num_hidden_layers=self.num_hidden_layers,
-            num_attention_heads=self.num_attention_heads,
-            intermediate_size=self.intermediate_size,
-            layer_norm_eps=self.layer_norm_eps,
-            qkv_bias=self.qkv_bias,
-            use_mean_pooling=True,
-            hidden_act="gelu",
-            **decoder,
-        )
+# %% ../nbs/03_trepa.ipynb #4c8e7c9c
+@patch
+def videomae_config(self: VideoEncoderConfig, **decoder):
+    """The matching transformers VideoMAEConfig (decoder sizes matter only for masked-autoencoder
+    pretraining)."""
+    from transformers import VideoMAEConfig
+
+    return VideoMAEConfig(
+        image_size=self.image_size,
+        patch_size=self.patch_size,
+        num_frames=self.num_frames,
+        tubelet_size=self.tubelet_size,
+        hidden_size=self.hidden_size,
+        num_hidden_layers=self.num_hidden_layers,
+        num_attention_heads=self.num_attention_heads,
+        intermediate_size=self.intermediate_size,
+        layer_norm_eps=self.layer_norm_eps,
+        qkv_bias=self.qkv_bias,
+        use_mean_pooling=True,
+        hidden_act="gelu",
+        **decoder,
+    )
 
 
+# %% ../nbs/03_trepa.ipynb #acbb88e9
 TREPA_PRESETS = {
     "official": VideoEncoderConfig(),  # VideoMAE-v2 ViT-g/14, SSv2 fine-tuned
     "tiny": VideoEncoderConfig(
@@ -194,8 +199,8 @@ class TREPALoss(nn.Module):
         c = self.config
         return (
             f"frames={c.num_frames}, size={c.image_size}, width={c.hidden_size}, "
-            f"depth={c.num_hidden_layers}, "
-            f"checkpointing={self.encoder.gradient_checkpointing}, dtype={self.dtype or 'float32'}"
+            f"depth={c.num_hidden_layers}, checkpointing={self.encoder.gradient_checkpointing}, "
+            f"dtype={self.dtype or 'float32'}"
         )
 
     def prepare(self, clip: torch.Tensor) -> torch.Tensor:
@@ -210,28 +215,35 @@ class TREPALoss(nn.Module):
             frames = F.interpolate(frames, size=(s, s), mode="bicubic", align_corners=False)
         return frames.reshape(b, f, c, s, s)
 
-    def features(self, clip: torch.Tensor) -> torch.Tensor:
-        "L2-normalised clip vectors (b, hidden), float32."
-        x = self.prepare(clip)
-        if self.dtype is not None:
-            x = x.to(self.dtype)
-        return F.normalize(self.encoder(x).float(), dim=1)
 
-    def check(self, pred: torch.Tensor, target: torch.Tensor):
-        "Clear errors for anything TREPA cannot score."
-        check_pixels(pred, target, dims=(5,), what="TREPA", values=self.check_values)
-        if pred.shape[2] != self.config.num_frames:
-            raise ValueError(
-                f"TREPA: clips must have {self.config.num_frames} frames (the encoder's num_frames), "
-                f"got {pred.shape[2]}; shape is (b, 3, f, h, w)"
-            )
+# %% ../nbs/03_trepa.ipynb #8e7db67f
+@patch
+def features(self: TREPALoss, clip: torch.Tensor) -> torch.Tensor:
+    "L2-normalised clip vectors (b, hidden), float32."
+    x = self.prepare(clip)
+    if self.dtype is not None:
+        x = x.to(self.dtype)
+    return F.normalize(self.encoder(x).float(), dim=1)
 
-    def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        "The loss: MSE between the normalised clip vectors of `pred` (graph kept) and `target` (no graph)."
-        self.check(pred, target)
-        with torch.no_grad():
-            target_features = self.features(target)
-        return F.mse_loss(self.features(pred), target_features)
+
+@patch
+def check(self: TREPALoss, pred: torch.Tensor, target: torch.Tensor):
+    "Clear errors for anything TREPA cannot score."
+    check_pixels(pred, target, dims=(5,), what="TREPA", values=self.check_values)
+    if pred.shape[2] != self.config.num_frames:
+        raise ValueError(
+            f"TREPA: clips must have {self.config.num_frames} frames (the encoder's num_frames), "
+            f"got {pred.shape[2]}; shape is (b, 3, f, h, w)"
+        )
+
+
+@patch
+def forward(self: TREPALoss, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    "The loss: MSE between the normalised clip vectors of `pred` (graph kept) and `target` (no graph)."
+    self.check(pred, target)
+    with torch.no_grad():
+        target_features = self.features(target)
+    return F.mse_loss(self.features(pred), target_features)
 
 
 # %% ../nbs/03_trepa.ipynb #364d9d86
@@ -389,6 +401,7 @@ def random_windows(
     return torch.stack(out)
 
 
+# %% ../nbs/03_trepa.ipynb #4d75cc55
 def pretrain_videomae(
     cfg: MAETrainConfig = MAETrainConfig(),
     out=None,
@@ -696,6 +709,7 @@ def _build_loss(
     return TREPALoss(enc.to(device), gradient_checkpointing=checkpointing, dtype=dtype)
 
 
+# %% ../nbs/03_trepa.ipynb #72259fe9
 def bench_one_loss(
     loss: str,
     config: str,
@@ -743,6 +757,7 @@ def bench_one_loss(
     }
 
 
+# %% ../nbs/03_trepa.ipynb #490b59d4
 def bench_losses(
     official: bool = False, repeats: int = 3, device: str | None = None, isolate: bool = True, size: int = 256
 ) -> dict:

@@ -200,6 +200,7 @@ def augment_faces(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return torch.where(flip[:, None, None, None], x.flip(-1), x)
 
 
+# %% ../nbs/03a_vae.ipynb #cb394535
 def train_vae(
     cfg: VAETrainConfig = VAETrainConfig(),
     frames: torch.Tensor | None = None,

@@ -109,6 +109,7 @@ class TermProfile:
         return self.gram / (d[:, None] * d[None, :])
 
 
+# %% ../nbs/04a_weighting.ipynb #93f2f2ee
 def profile_terms(
     objective: LatentSyncLoss, eps_hat: torch.Tensor, *args, label: str = "", **kwargs
 ) -> TermProfile:
@@ -225,6 +226,7 @@ def _nearest_step(v: float) -> float:
     return min(WEIGHT_STEPS[1:], key=lambda s: abs(math.log(s / v)))
 
 
+# %% ../nbs/04a_weighting.ipynb #57084672
 def weight_explorer(profiles: dict, weights: LossWeights = LossWeights(), presets: dict = LOSS_PRESETS):
     """Widget: a log-scale slider per weight (0 allowed), preset buttons, live bars of loss and gradient
     shares."""
