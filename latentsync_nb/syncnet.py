@@ -539,6 +539,18 @@ def sync_schedule(opt, cfg: SyncTrainConfig):
 
 
 # %% ../nbs/01_syncnet.ipynb #51f0df5e
+def _held_out_cb(cfg: SyncTrainConfig, pairs: dict, acc) -> EveryCB:
+    "Every `eval_every` steps and at the end: held-out accuracy and loss, into the history's `val`."
+
+    def evaluate(learn):
+        accuracy, loss = heldout_accuracy(acc.unwrap_model(learn.model), pairs)
+        seconds = round(learn.elapsed_s, 1)
+        point = dict(step=learn.step, loss=round(loss, 5), acc=round(accuracy, 5), seconds=seconds)
+        learn.history.setdefault("val", []).append(point)
+
+    return EveryCB(evaluate, cfg.eval_every, at_end=True)
+
+
 def train_syncnet(
     cfg: SyncTrainConfig,
     out_dir,
@@ -556,57 +568,31 @@ def train_syncnet(
     model = StableSyncNet.from_config(cfg.model)
     model.enable_gradient_checkpointing(cfg.gradient_checkpointing)
     face = model.config.face_size
-    train_ds = SyncNetDataset(
-        load_manifest(samples, split=cfg.train_split),
-        size=face,
-        seed=cfg.seed,
-        n_items=cfg.max_steps * cfg.batch_size * acc.num_processes,
-        min_offset=cfg.min_offset,
-    )
+    clips = load_manifest(samples, split=cfg.train_split)
+    n_items = cfg.max_steps * cfg.batch_size * acc.num_processes
+    train_ds = SyncNetDataset(clips, size=face, seed=cfg.seed, n_items=n_items, min_offset=cfg.min_offset)
     pairs = eval_pairs(cfg, face, samples)
 
     def step_fn(model, batch: dict) -> torch.Tensor:
         v, a = model(batch["frames"], batch["mel"])
         return acc.unwrap_model(model).sync_loss(v.float(), a.float(), batch["label"])
 
-    def evaluate(learn):
-        accuracy, loss = heldout_accuracy(acc.unwrap_model(learn.model), pairs)
-        point = dict(
-            step=learn.step, loss=round(loss, 5), acc=round(accuracy, 5), seconds=round(learn.elapsed_s, 1)
-        )
-        learn.history.setdefault("val", []).append(point)
-
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
 
-    def extra():
+    def saved_with() -> dict:
         return dict(config=model.config.to_dict(), train_config=asdict(cfg))
 
-    cbs = [
-        *standard_callbacks(
-            "train-syncnet",
-            cfg.log_every,
-            progress,
-            out_dir / "syncnet.pt",
-            cfg.eval_every,
-            extra,
-            cfg.max_minutes,
-            resume=resume,
-            log=log,
-        ),
-        EveryCB(evaluate, cfg.eval_every, at_end=True),
-        *cbs,
-    ]
+    ckpt, every, minutes = out_dir / "syncnet.pt", cfg.eval_every, cfg.max_minutes
+    chores = standard_callbacks(
+        "train-syncnet", cfg.log_every, progress, ckpt, every, saved_with, minutes, resume=resume, log=log
+    )
+    cbs = [*chores, _held_out_cb(cfg, pairs, acc), *cbs]
+    batches = StepBatches(train_ds, cfg.batch_size, acc, cfg.num_workers)
+    sched, clip = sync_schedule(opt, cfg), cfg.max_grad_norm
     learn = Learner(
-        model,
-        opt,
-        step_fn,
-        StepBatches(train_ds, cfg.batch_size, acc, cfg.num_workers),
-        cfg.max_steps,
-        cbs,
-        sched=sync_schedule(opt, cfg),
-        max_grad_norm=cfg.max_grad_norm,
-        accelerator=acc,
-    ).fit()
+        model, opt, step_fn, batches, cfg.max_steps, cbs, sched=sched, max_grad_norm=clip, accelerator=acc
+    )
+    learn.fit()
     if acc.is_main_process and learn.history.get("val"):
         import matplotlib.pyplot as plt
 

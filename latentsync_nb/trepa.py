@@ -600,54 +600,25 @@ def damage_pairs(
 
 
 # %% ../nbs/03_trepa.ipynb #3776ca1a
-def tune_motion(
-    cfg: MotionTuneConfig = MotionTuneConfig(),
-    out=None,
-    encoder: ClipEncoder | None = None,
-    clips=None,
-    progress: bool = True,
-    round_trip=None,
-    checkpoint=None,
-    cbs=(),
-) -> tuple[ClipEncoder, dict]:
-    """Fine-tune a pretrained ClipEncoder (default: the shipped masked-autoencoder one) to weigh motion over
-    appearance."""
-    # round_trip: clip (3, n, s, s) -> what a perfect prediction decodes to (e.g. the VAE notebook's
-    # `round_trip_clip`); None: the late lips are paired with a Gaussian blur
-    from diffusers.optimization import get_cosine_schedule_with_warmup
-    from latentsync_nb.data import keep_mask
-
-    # start from the shipped MAE encoder
-    shipped = encoder is None
-    encoder = (
-        copy.deepcopy(load_clip_encoder("tiny-mae") if shipped else encoder).train().requires_grad_(True)
-    )
-    # its features(): TREPA's own pipeline
-    loss_fn = TREPALoss(encoder)
-    loss_fn.encoder.requires_grad_(True)
-    s = encoder.config.image_size
-    # (n, 3, s, s) in [0, 1] each
-    clips = clips if clips is not None else load_face_clips(s)
-    clips = [c.permute(1, 0, 2, 3) * 2 - 1 for c in clips]  # (3, n, s, s) in [-1, 1]
-    # 1 = kept, 0 = the mouth region
-    keep = torch.from_numpy(keep_mask(s))
-    decoded = [round_trip(c) if round_trip else None for c in clips]
-    torch.manual_seed(cfg.seed)
-    g = torch.Generator().manual_seed(cfg.seed)
-    opt = torch.optim.AdamW(encoder.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    f = encoder.config.num_frames
+def _motion_batches(cfg: MotionTuneConfig, clips: list, decoded: list, keep, g, f: int):
+    "batch_fn: clean windows, their temporal damage and its static twins (each mirrored with its window)."
 
     def batch_fn(step: int) -> tuple:
-        "Clean windows, their temporal damage and its static twins (each mirrored with its window)."
         cleans, temporal, static = [], [], []
         for _ in range(cfg.batch_size):
             j = _int(g, 0, len(clips) - 1)
             w, pairs = damage_pairs(clips[j], _int(g, 0, clips[j].shape[1] - f), keep, cfg, g, f, decoded[j])
-            mirror = (lambda x: x.flip(-1)) if _int(g, 0, 1) else (lambda x: x)
-            cleans.append(mirror(w))
-            temporal += [mirror(t) for t, _ in pairs]
-            static += [mirror(st) for _, st in pairs]
+            dims = [-1] if _int(g, 0, 1) else []  # mirrored, or not
+            cleans.append(w.flip(dims))
+            temporal += [t.flip(dims) for t, _ in pairs]
+            static += [st.flip(dims) for _, st in pairs]
         return torch.cat(cleans + temporal + static), len(temporal) // cfg.batch_size
+
+    return batch_fn
+
+
+def _motion_step(loss_fn: TREPALoss, cfg: MotionTuneConfig):
+    "step_fn: a softplus hinge on log(temporal distance / static distance) at log(cfg.ratio)."
 
     def step_fn(encoder, batch: tuple):
         clips_in, k = batch
@@ -659,41 +630,59 @@ def tune_motion(
         log_ratio = torch.log(d_t + 1e-8) - torch.log(d_s + 1e-8)
         return F.softplus(math.log(cfg.ratio) - log_ratio).mean(), {"log_ratio": log_ratio.mean()}
 
+    return step_fn
+
+
+def tune_motion(
+    cfg: MotionTuneConfig = MotionTuneConfig(),
+    out=None,
+    encoder: ClipEncoder | None = None,
+    clips=None,
+    progress: bool = True,
+    round_trip=None,
+    checkpoint=None,
+    cbs=(),
+) -> tuple[ClipEncoder, dict]:
+    """Fine-tune a pretrained ClipEncoder (default: the shipped masked-autoencoder one) to weigh motion over
+    appearance. `round_trip(clip)`: what a perfect prediction decodes to (the VAE notebook's
+    `round_trip_clip`); None pairs the late lips with a Gaussian blur."""
+    from diffusers.optimization import get_cosine_schedule_with_warmup
+
+    from latentsync_nb.data import keep_mask
+
+    shipped = encoder is None  # start from the shipped MAE encoder
+    encoder = (
+        copy.deepcopy(load_clip_encoder("tiny-mae") if shipped else encoder).train().requires_grad_(True)
+    )
+    loss_fn = TREPALoss(encoder)  # its features(): TREPA's own pipeline
+    loss_fn.encoder.requires_grad_(True)
+    s, f = encoder.config.image_size, encoder.config.num_frames
+    clips = clips if clips is not None else load_face_clips(s)  # (n, 3, s, s) in [0, 1] each
+    clips = [c.permute(1, 0, 2, 3) * 2 - 1 for c in clips]  # (3, n, s, s) in [-1, 1]
+    keep = torch.from_numpy(keep_mask(s))  # 1 = kept, 0 = the mouth region
+    decoded = [round_trip(c) if round_trip else None for c in clips]
+    torch.manual_seed(cfg.seed)
+    g = torch.Generator().manual_seed(cfg.seed)
+    opt = torch.optim.AdamW(encoder.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = get_cosine_schedule_with_warmup(opt, cfg.warmup_steps, cfg.steps)
-    cbs = standard_callbacks(
-        "motion tuning",
-        cfg.log_every,
-        progress,
-        checkpoint,
-        cfg.checkpoint_every,
-        extra=lambda: dict(config=asdict(cfg)),
-        more=cbs,
+
+    def saved_with() -> dict:
+        return dict(config=asdict(cfg))
+
+    chores = standard_callbacks(
+        "motion tuning", cfg.log_every, progress, checkpoint, cfg.checkpoint_every, saved_with, more=cbs
     )
-    history = (
-        Learner(
-            encoder,
-            opt,
-            step_fn,
-            batch_fn,
-            cfg.steps,
-            cbs,
-            sched=sched,
-            max_grad_norm=1.0,
-            generators={"batches": g},
-        )
-        .fit()
-        .history
+    batch_fn, step_fn = _motion_batches(cfg, clips, decoded, keep, g, f), _motion_step(loss_fn, cfg)
+    gens = {"batches": g}
+    learn = Learner(
+        encoder, opt, step_fn, batch_fn, cfg.steps, chores, sched=sched, max_grad_norm=1.0, generators=gens
     )
+    history = learn.fit().history
     encoder = freeze(encoder)
     if out is not None:
         mae = read_checkpoint(shipped_trepa_path("tiny-mae")) if shipped else {}
-        save_clip_encoder(
-            encoder,
-            out,
-            motion=asdict(cfg),
-            motion_history=history,
-            **{k: mae[k] for k in ("pretraining", "history") if k in mae},
-        )
+        kept = {k: mae[k] for k in ("pretraining", "history") if k in mae}
+        save_clip_encoder(encoder, out, motion=asdict(cfg), motion_history=history, **kept)
     return encoder, history
 
 
