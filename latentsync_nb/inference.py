@@ -9,7 +9,7 @@ import time
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import cv2
@@ -787,13 +787,13 @@ def dub_batches(
     aligned faces there."""
     from tqdm.auto import tqdm
 
-    n, spf = max(n_out, OFFICIAL_AV.clip_frames), OFFICIAL_AV.samples_per_frame
+    n = max(n_out, OFFICIAL_AV.clip_frames)
+    spf = OFFICIAL_AV.samples_per_frame
     audio = np.pad(wav, (0, max(0, n * spf - len(wav))))[: n * spf]  # as many frames as generated
-    device, timing, t0 = (
-        next(lsm.model.parameters()).device,
-        {} if timing is None else timing,
-        time.perf_counter(),
-    )
+    device = next(lsm.model.parameters()).device
+    timing = {} if timing is None else timing
+    t0 = time.perf_counter()
+    mask_cfg = geometry.mask
     with _generating(device):
         gen = ClipGenerator(
             lsm.model,
@@ -804,10 +804,11 @@ def dub_batches(
             guidance,
             seed,
             windows_per_batch,
-            geometry.mask,
+            mask_cfg,
             whisper=lsm.whisper,
         )
-    timing["generate"], written = timing.get("generate", 0.0) + time.perf_counter() - t0, 0
+    timing["generate"] = timing.get("generate", 0.0) + time.perf_counter() - t0
+    written, soft = 0, geometry.paste == "mouth"
     for first, end, batch in tqdm(
         gen.batches, desc="generate", unit="batch", disable=not progress, leave=False
     ):
@@ -815,18 +816,12 @@ def dub_batches(
         faces = faces_at(first, end)  # (end - first, s, s, 3)
         with _generating(device):
             raw = gen.raw(faces, faces, first, batch)
-        keep, stop, written = (
-            max(0, written - first),
-            min(end, n_out),
-            end,
-        )  # the last batch may overlap the one before
-        new, inputs = (
-            raw[keep : max(keep, stop - first)],
-            faces[keep : max(keep, stop - first)],
-        )  # empty: all given already
+        keep = max(0, written - first)  # the last batch may overlap the one before
+        stop = max(keep, min(end, n_out) - first)
+        written = end
+        new, inputs = raw[keep:stop], faces[keep:stop]  # empty: all given already
         if len(new):  # what generate_clip writes, exactly
-            soft = geometry.paste == "mouth"
-            new = composite_faces(new, inputs, inputs, geometry.mask, geometry.colour_match, soft_edge=soft)
+            new = composite_faces(new, inputs, inputs, mask_cfg, geometry.colour_match, soft_edge=soft)
         timing["generate"] += time.perf_counter() - t0
         if len(new):
             yield first + keep, new
@@ -911,6 +906,29 @@ def lipsync_frames(
 
 
 # %% ../nbs/07_inference.ipynb #f0c13e8d
+def _aligned_faces(video, track: FaceTrack, idx: np.ndarray, size: int, block: int, a: int, b: int):
+    "The aligned faces (b - a, size, size, 3) of output frames a..b-1 (input frames idx[a:b])."
+    faces = []
+    for k0, frames in iter_frames_at(video, idx[a:b], block):
+        crops = track.crops[idx[a + k0 : a + k0 + len(frames)]]
+        faces.append(crop_faces(frames, crops, size))
+    return np.concatenate(faces)
+
+
+def _write_dub(out: Path, wav: np.ndarray, video, dubbed, idx: np.ndarray, track: FaceTrack, geo, block: int):
+    "Paste each batch of dubbed faces into its input frames and write them with the audio; returns (h, w)."
+    size = None
+    with VideoWriter(out, audio=wav) as writer:
+        for first, faces in dubbed:
+            for k0, frames in iter_frames_at(video, idx[first : first + len(faces)], block):
+                k = idx[first + k0 : first + k0 + len(frames)]
+                mouths, crops = faces[k0 : k0 + len(frames)], track.crops[k]
+                for img in paste_mouths(frames, mouths, crops, track.found[k], geo.mask, region=geo.paste):
+                    writer.write(img)
+                size = frames.shape[1:3]
+    return size
+
+
 def lipsync(
     video,
     audio,
@@ -940,68 +958,29 @@ def lipsync(
         raise ValueError("--out must not overwrite an input")
     wav = read_audio(audio)  # audio errors first: they are quick
     n_out, n_video = _frames_out(wav, steps, guidance), count_video_frames(video)
-    n_used = min(n_video, max(n_out, OFFICIAL_AV.clip_frames))  # a longer video: only what the audio covers
+    n_gen = max(n_out, OFFICIAL_AV.clip_frames)
+    n_used = min(n_video, n_gen)  # a longer video: only what the audio covers
     lsm = lsm or load_lipsync(checkpoint, device, **official)
-    (name_geo, geo), t1 = _geometry(lsm, geometry), time.perf_counter()
-    if track is None:
-        track = track_faces(
-            iter_video(video, stop=n_used), detector, geo.align, progress=progress, name=str(video)
-        )  # pass 1
+    name_geo, geo = _geometry(lsm, geometry)
+    t1 = time.perf_counter()
+    if track is None:  # pass 1: find the face in every frame used
+        frames = iter_video(video, stop=n_used)
+        track = track_faces(frames, detector, geo.align, progress=progress, name=str(video))
     elif len(track.crops) < n_used:
         raise ValueError(f"the track has {len(track.crops)} frames; the dub uses {n_used}")
     t_detect = time.perf_counter() - t1
-    idx, timing, size = pingpong(n_used, max(n_out, OFFICIAL_AV.clip_frames)), {}, None
-
-    def faces_at(a, b):  # pass 2, per batch: the aligned faces only
-        return np.concatenate(
-            [
-                crop_faces(frames, track.crops[idx[a + k0 : a + k0 + len(frames)]], lsm.face_size)
-                for k0, frames in iter_frames_at(video, idx[a:b], block)
-            ]
-        )
-
-    with VideoWriter(out, audio=wav) as writer:  # pass 3, per batch: paste and write
-        for first, dubbed in dub_batches(
-            lsm, wav, n_out, faces_at, steps, guidance, seed, progress, geo, timing, windows_per_batch
-        ):
-            for k0, frames in iter_frames_at(video, idx[first : first + len(dubbed)], block):
-                k = idx[first + k0 : first + k0 + len(frames)]
-                for img in paste_mouths(
-                    frames,
-                    dubbed[k0 : k0 + len(frames)],
-                    track.crops[k],
-                    keep=track.found[k],
-                    mask_cfg=geo.mask,
-                    region=geo.paste,
-                ):
-                    writer.write(img)
-                size = frames.shape[1:3]
-    report = _dub_report(
-        n_out,
-        n_video,
-        n_used,
-        track,
-        idx[:n_out],
-        wav,
-        size,
-        lsm,
-        steps,
-        guidance,
-        seed,
-        t_detect,
-        timing["generate"],
-        name_geo,
+    idx, timing = pingpong(n_used, n_gen), {}
+    faces_at = partial(_aligned_faces, video, track, idx, lsm.face_size, block)  # pass 2, per batch
+    dubbed = dub_batches(
+        lsm, wav, n_out, faces_at, steps, guidance, seed, progress, geo, timing, windows_per_batch
     )
+    size = _write_dub(out, wav, video, dubbed, idx, track, geo, block)  # pass 3, per batch: paste and write
+    run = (lsm, steps, guidance, seed, t_detect, timing["generate"], name_geo)
+    report = _dub_report(n_out, n_video, n_used, track, idx[:n_out], wav, size, *run)
     total = time.perf_counter() - t0
-    return dict(
-        out=str(out),
-        video=str(video),
-        audio=str(audio),
-        checkpoint=lsm.checkpoint,
-        **report,
-        write_s=round(total - (t1 - t0) - t_detect - timing["generate"], 2),
-        total_s=round(total, 2),
-    )
+    write_s = round(total - (t1 - t0) - t_detect - timing["generate"], 2)
+    files = dict(out=str(out), video=str(video), audio=str(audio), checkpoint=lsm.checkpoint)
+    return dict(**files, **report, write_s=write_s, total_s=round(total, 2))
 
 
 # %% ../nbs/07_inference.ipynb #3e872679
@@ -1068,6 +1047,48 @@ def _mouth_strip(rows: dict, track: FaceTrack, picks, size: int = 96) -> np.ndar
 
 
 # %% ../nbs/07_inference.ipynb #928bf32d
+def _demo_figure(rows: dict, scores: dict, track: FaceTrack, n: int, title: str, against: str, out_dir: Path):
+    "The demo's mouth strip (one row per kind of frame) and the judge's offset curves, saved as PNGs."
+    from matplotlib.figure import Figure  # no pyplot: any backend, no window
+
+    picks = list(range(0, n, 12))[:12]
+    strip = _mouth_strip(rows, track, picks)
+    fig = Figure(figsize=(12, 6.5))
+    axs = fig.subplots(2, 1, gridspec_kw=dict(height_ratios=[1.3, 1]))
+    axs[0].imshow(strip)
+    axs[0].set_yticks([48 * k + 24 for k in range(3)], list(rows))
+    axs[0].set_xticks([])
+    times = ", ".join(f"{i / 25:.1f}" for i in picks)
+    axs[0].set_title(f"{title}: mouths at {times} s", fontsize=9)
+    for k, s in scores.items():
+        axs[1].plot(s["offsets"], s["distances"], label=f"{k} (best offset {s['best_offset']:+d})")
+    axs[1].axvline(0, color="grey", lw=0.5)
+    axs[1].legend(fontsize=8)
+    axs[1].set_xlabel(f"audio offset (frames), against {against}")
+    axs[1].set_ylabel("judge distance (lower = in sync)")
+    fig.tight_layout()
+    save_figure(fig, out_dir / "mouths_and_offsets.png")
+    with atomic_path(out_dir / "mouth_strip.png") as tmp:
+        cv2.imwrite(str(tmp), cv2.cvtColor(strip, cv2.COLOR_RGB2BGR))
+
+
+def _demo_scores(scores: dict, quality: dict, n: int) -> dict:
+    "The demo's figures: sync against the ground truth's (margin ratios), LSE-C/D and the mouth's quality."
+    gen, inp, truth = scores["generated"], scores["input"], scores["ground truth"]
+    margin = truth["sync_margin"]
+    sync = dict(
+        sync_ratio=round(gen["sync_margin"] / margin, 3),
+        best_offset=gen["best_offset"],
+        input_sync_ratio=round(inp["sync_margin"] / margin, 3),
+        input_best_offset=inp["best_offset"],
+        sync_margin=gen["sync_margin"],
+        gt_sync_margin=margin,
+        input_sync_margin=inp["sync_margin"],
+    )
+    lse = dict(lse_c=gen["lse_c"], lse_d=gen["lse_d"], gt_lse_c=truth["lse_c"], gt_lse_d=truth["lse_d"])
+    return dict(**sync, **lse, judged_frames=n, **quality)
+
+
 def run_demo(
     out_dir="latentsync_demo",
     video_clip: str = "wild_00",
@@ -1082,8 +1103,6 @@ def run_demo(
 ) -> dict:
     """Dub a held-out sample video with another speaker's audio, write the mp4, a mouth strip and offset
     curves; score it."""
-    from matplotlib.figure import Figure  # no pyplot: any backend, no window
-
     t0 = time.perf_counter()
     clips = {c.id: c for c in load_manifest(samples)}
     for cid in (video_clip, audio_clip):
@@ -1093,85 +1112,23 @@ def run_demo(
     video = out_dir / f"{video_clip}_speaks_{audio_clip}.mp4"
     frames = read_video(clips[video_clip].video)  # small: a sample clip
     track = track_faces(frames)  # the face does not move in the dub: one track for all three
-    report = lipsync(
-        clips[video_clip].video,
-        clips[audio_clip].audio,
-        video,
-        steps=steps,
-        seed=seed,
-        progress=progress,
-        lsm=lsm,
-        track=track,
-    )
-    synced, wav = read_video(video), read_audio(clips[audio_clip].audio)
+    source, speech = clips[video_clip].video, clips[audio_clip].audio
+    report = lipsync(source, speech, video, steps=steps, seed=seed, progress=progress, lsm=lsm, track=track)
+    synced, wav = read_video(video), read_audio(speech)
     truth, judge = dub_ground_truth(video_clip, audio_clip, samples), load_judge()
     n = min(len(truth), len(frames), len(synced))  # where the ground truth exists
     rows = {"input": frames[:n], "generated": synced[:n], "ground truth": truth[:n]}
     scores = {k: judge_frames(judge, v, wav, track=track) for k, v in rows.items()}
-    margin = scores["ground truth"]["sync_margin"]
-    faces = {
-        k: crop_faces(rows[k], track.crops[:n], lsm.face_size) for k in ("generated", "ground truth")
-    }  # aligned
-    quality = {
-        **mouth_quality(faces["generated"], faces["ground truth"]),
-        **{
-            f"vae_{k}": v
-            for k, v in mouth_quality(
-                vae_round_trip(lsm.vae, faces["ground truth"]), faces["ground truth"]
-            ).items()
-        },
-    }
-    picks = list(range(0, n, 12))[:12]
-    strip = _mouth_strip(rows, track, picks)
-    fig = Figure(figsize=(12, 6.5))
-    axs = fig.subplots(2, 1, gridspec_kw=dict(height_ratios=[1.3, 1]))
-    axs[0].imshow(strip)
-    axs[0].set_yticks([48 * k + 24 for k in range(3)], list(rows))
-    axs[0].set_xticks([])
-    axs[0].set_title(
-        f"{video_clip} speaking {audio_clip}'s audio: mouths at "
-        + ", ".join(f"{i / 25:.1f}" for i in picks)
-        + " s",
-        fontsize=9,
-    )
-    for k, s in scores.items():
-        axs[1].plot(s["offsets"], s["distances"], label=f"{k} (best offset {s['best_offset']:+d})")
-    axs[1].axvline(0, color="grey", lw=0.5)
-    axs[1].legend(fontsize=8)
-    axs[1].set_xlabel(f"audio offset (frames), against {audio_clip}'s audio")
-    axs[1].set_ylabel("judge distance (lower = in sync)")
-    fig.tight_layout()
-    save_figure(fig, out_dir / "mouths_and_offsets.png")
-    with atomic_path(out_dir / "mouth_strip.png") as tmp:
-        cv2.imwrite(str(tmp), cv2.cvtColor(strip, cv2.COLOR_RGB2BGR))
-
-    def ratio(k):
-        return round(scores[k]["sync_margin"] / margin, 3)
-
-    summary = dict(
-        sync_ratio=ratio("generated"),
-        best_offset=scores["generated"]["best_offset"],
-        input_sync_ratio=ratio("input"),
-        input_best_offset=scores["input"]["best_offset"],
-        sync_margin=scores["generated"]["sync_margin"],
-        gt_sync_margin=margin,
-        input_sync_margin=scores["input"]["sync_margin"],
-        lse_c=scores["generated"]["lse_c"],
-        lse_d=scores["generated"]["lse_d"],
-        gt_lse_c=scores["ground truth"]["lse_c"],
-        gt_lse_d=scores["ground truth"]["lse_d"],
-        judged_frames=n,
-        **quality,
-        demo_wall_s=round(time.perf_counter() - t0, 1),
-    )
-    return dict(
-        video=str(video),
-        strip=str(out_dir / "mouth_strip.png"),
-        plot=str(out_dir / "mouths_and_offsets.png"),
-        scores=summary,
-        report=report,
-        curves={k: s["distances"] for k, s in scores.items()},
-    )
+    aligned = {k: crop_faces(rows[k], track.crops[:n], lsm.face_size) for k in ("generated", "ground truth")}
+    gt = aligned["ground truth"]
+    ceiling = mouth_quality(vae_round_trip(lsm.vae, gt), gt)  # the VAE's round trip of the truth
+    quality = {**mouth_quality(aligned["generated"], gt), **{f"vae_{k}": v for k, v in ceiling.items()}}
+    title = f"{video_clip} speaking {audio_clip}'s audio"
+    _demo_figure(rows, scores, track, n, title, f"{audio_clip}'s audio", out_dir)
+    summary = dict(**_demo_scores(scores, quality, n), demo_wall_s=round(time.perf_counter() - t0, 1))
+    pngs = dict(strip=str(out_dir / "mouth_strip.png"), plot=str(out_dir / "mouths_and_offsets.png"))
+    curves = {k: s["distances"] for k, s in scores.items()}
+    return dict(video=str(video), **pngs, scores=summary, report=report, curves=curves)
 
 
 # %% ../nbs/07_inference.ipynb #66386536

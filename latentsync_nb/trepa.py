@@ -402,6 +402,32 @@ def random_windows(
 
 
 # %% ../nbs/03_trepa.ipynb #4d75cc55
+def _mae_model(cfg: MAETrainConfig, enc_cfg: VideoEncoderConfig):
+    "A VideoMAE for pretraining: the encoder preset and a small decoder that rebuilds the hidden tubelets."
+    from transformers import VideoMAEForPreTraining
+
+    decoder = dict(
+        decoder_hidden_size=cfg.decoder_hidden_size,
+        decoder_num_hidden_layers=cfg.decoder_num_hidden_layers,
+        decoder_num_attention_heads=cfg.decoder_num_attention_heads,
+        decoder_intermediate_size=cfg.decoder_intermediate_size,
+    )
+    return VideoMAEForPreTraining(enc_cfg.videomae_config(**decoder))
+
+
+def _mae_batches(cfg: MAETrainConfig, enc_cfg: VideoEncoderConfig, clips: list, g, device):
+    "batch_fn: random windows, their tube masks and the hidden tubelets' pixels (the targets)."
+
+    def batch_fn(step: int) -> tuple:
+        video = random_windows(clips, cfg.batch_size, enc_cfg.num_frames, g)  # (b, f, 3, s, s)
+        mask = tube_mask(cfg.batch_size, enc_cfg, cfg.mask_ratio, g)  # (b, n), True = hidden
+        targets = tubelet_targets(video, enc_cfg)  # (b, n, t*p*p*3)
+        target = targets[mask].view(cfg.batch_size, -1, targets.shape[-1])  # the hidden ones
+        return video.to(device), mask.to(device), target.to(device)
+
+    return batch_fn
+
+
 def pretrain_videomae(
     cfg: MAETrainConfig = MAETrainConfig(),
     out=None,
@@ -414,56 +440,41 @@ def pretrain_videomae(
     """Pretrain a VideoMAE by tube-masked autoencoding (resuming from `checkpoint`); returns its encoder and
     history."""
     from diffusers.optimization import get_cosine_schedule_with_warmup
-    from transformers import VideoMAEForPreTraining
 
     enc_cfg = TREPA_PRESETS[cfg.encoder]
     torch.manual_seed(cfg.seed)
     g = torch.Generator().manual_seed(cfg.seed)
-    decoder = dict(
-        decoder_hidden_size=cfg.decoder_hidden_size,
-        decoder_num_hidden_layers=cfg.decoder_num_hidden_layers,
-        decoder_num_attention_heads=cfg.decoder_num_attention_heads,
-        decoder_intermediate_size=cfg.decoder_intermediate_size,
-    )
-    model = VideoMAEForPreTraining(enc_cfg.videomae_config(**decoder))
+    model = _mae_model(cfg, enc_cfg)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.95), weight_decay=cfg.weight_decay)
     clips = clips if clips is not None else load_face_clips(enc_cfg.image_size)
     acc = make_accelerator(device)
-
-    def batch_fn(step: int) -> tuple:
-        video = random_windows(clips, cfg.batch_size, enc_cfg.num_frames, g)  # (b, f, 3, s, s)
-        mask = tube_mask(cfg.batch_size, enc_cfg, cfg.mask_ratio, g)  # (b, n), True = hidden
-        targets = tubelet_targets(video, enc_cfg)  # (b, n, t*p*p*3)
-        target = targets[mask].view(cfg.batch_size, -1, targets.shape[-1])  # the hidden ones
-        return video.to(acc.device), mask.to(acc.device), target.to(acc.device)
 
     def step_fn(model, batch: tuple) -> torch.Tensor:
         video, mask, target = batch
         pred = model(pixel_values=video, bool_masked_pos=mask).logits  # (b, n_hidden, t*p*p*3)
         return F.mse_loss(pred, target)
 
+    def saved_with() -> dict:
+        return dict(config=asdict(cfg))
+
     sched = get_cosine_schedule_with_warmup(opt, cfg.warmup_steps, cfg.steps)
-    cbs = standard_callbacks(
-        "VideoMAE pretraining",
-        cfg.log_every,
-        progress,
-        checkpoint,
-        cfg.checkpoint_every,
-        extra=lambda: dict(config=asdict(cfg)),
-        more=cbs,
-    )
+    every = cfg.checkpoint_every
+    name = "VideoMAE pretraining"
+    chores = standard_callbacks(name, cfg.log_every, progress, checkpoint, every, saved_with, more=cbs)
+    batch_fn, gens = _mae_batches(cfg, enc_cfg, clips, g, acc.device), {"batches": g}
     learn = Learner(
         model,
         opt,
         step_fn,
         batch_fn,
         cfg.steps,
-        cbs,
-        sched=sched,
+        chores,
+        sched,
         max_grad_norm=1.0,
         accelerator=acc,
-        generators={"batches": g},
-    ).fit()
+        generators=gens,
+    )
+    learn.fit()
     encoder = ClipEncoder(enc_cfg)
     # fc_norm stays identity
     encoder.videomae.load_state_dict(acc.unwrap_model(learn.model).videomae.state_dict())
