@@ -929,6 +929,7 @@ def _write_dub(out: Path, wav: np.ndarray, video, dubbed, idx: np.ndarray, track
     return size
 
 
+# %% ../nbs/07_inference.ipynb #396b0d9d
 def lipsync(
     video,
     audio,
@@ -1089,6 +1090,7 @@ def _demo_scores(scores: dict, quality: dict, n: int) -> dict:
     return dict(**sync, **lse, judged_frames=n, **quality)
 
 
+# %% ../nbs/07_inference.ipynb #8f51e9b6
 def run_demo(
     out_dir="latentsync_demo",
     video_clip: str = "wild_00",

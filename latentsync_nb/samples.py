@@ -6,6 +6,7 @@
 from __future__ import annotations
 import json
 import math
+from functools import partial
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable
@@ -468,31 +469,24 @@ class FaceRenderer:
 
 
 # %% ../nbs/00b_samples.ipynb #6cb36fa3
+def _paint(rgb: np.ndarray, alpha: np.ndarray, c, axes, color, a0=0, a1=360, solid: bool = True) -> None:
+    "An ellipse (or arc a0..a1) filled with `color` on the face layer and, if solid, on its alpha."
+    _ellipse(rgb, c, axes, tuple(int(v) for v in color), a0, a1)
+    if solid:
+        _ellipse(alpha, c, axes, 255, a0, a1)
+
+
 @patch
-def __call__(self: FaceRenderer, mouth_open: float, spread: float, blink: float = 0.0) -> np.ndarray:
+def _draw_head(self: FaceRenderer, ell, rgb: np.ndarray, alpha: np.ndarray, drop: float, cy: int) -> None:
+    "Hair behind, shoulders, neck, ears, the face (its chin dropped with the jaw) and the hair on top."
     s, W, H = self.spk, self.spk.face_w, self.spk.face_h
-    rgb = np.zeros((self.size, self.size, 3), np.uint8)
-    alpha = np.zeros((self.size, self.size), np.uint8)
-
-    def ell(c, axes, color, a0=0, a1=360, solid=True):
-        _ellipse(rgb, c, axes, tuple(int(v) for v in color), a0, a1)
-        if solid:
-            _ellipse(alpha, c, axes, 255, a0, a1)
-
     skin = np.array(s.skin, float)
-    drop = 16 * mouth_open  # the chin follows the jaw
-    cy = 120
     if s.hair_style == 1:
         ell((128, cy + 10), (W + 16, H + 24), s.hair)  # long hair behind the head
     ell((128, 300), (125, 75), s.shirt)  # shoulders
-    cv2.rectangle(
-        rgb,
-        (int(128 - 0.42 * W), 170),
-        (int(128 + 0.42 * W), 256),
-        tuple(int(v) for v in skin * 0.82),
-        -1,
-    )
-    cv2.rectangle(alpha, (int(128 - 0.42 * W), 170), (int(128 + 0.42 * W), 256), 255, -1)
+    neck = ((int(128 - 0.42 * W), 170), (int(128 + 0.42 * W), 256))
+    cv2.rectangle(rgb, *neck, tuple(int(v) for v in skin * 0.82), -1)
+    cv2.rectangle(alpha, *neck, 255, -1)
     for side in (-1, 1):
         ell((128 + side * W, cy + 8), (9, 17), skin * 0.9)  # ears
     ell((128, cy + drop / 2), (W, H + drop / 2), skin)  # face, chin drops with the jaw
@@ -500,16 +494,22 @@ def __call__(self: FaceRenderer, mouth_open: float, spread: float, blink: float 
         ell((128, cy - 0.55 * H), (W + 4, 0.55 * H), s.hair, 180, 360)
     if s.hair_style == 3:
         for a in np.linspace(180, 360, 9):
-            ell(
-                (
-                    128 + (W - 4) * math.cos(math.radians(a)),
-                    cy - 0.35 * H + 0.6 * H * math.sin(math.radians(a)),
-                ),
-                (16, 14),
-                s.hair,
+            curl = (
+                128 + (W - 4) * math.cos(math.radians(a)),
+                cy - 0.35 * H + 0.6 * H * math.sin(math.radians(a)),
             )
+            ell(curl, (16, 14), s.hair)
     if s.hair_style == 2:
         ell((128, cy - 0.62 * H), (0.8 * W, 0.28 * H), skin * 0.93, 180, 360)
+
+
+# %% ../nbs/00b_samples.ipynb #4392ccd2
+@patch
+def _draw_eyes_nose(self: FaceRenderer, ell, rgb: np.ndarray, blink: float, cy: int) -> None:
+    "Eye sockets, eyes (closed by `blink`), brows and the nose."
+    s, W = self.spk, self.spk.face_w
+    skin = np.array(s.skin, float)
+    brow = tuple(int(v) for v in np.array(s.hair) * 0.8)
     for side in (-1, 1):  # eyes and brows
         ex, ey = 128 + side * 0.38 * W, cy - 14
         ell((ex, ey - 1), (17, 11), skin * 0.62)  # eye socket shadow
@@ -517,32 +517,46 @@ def __call__(self: FaceRenderer, mouth_open: float, spread: float, blink: float 
         if blink < 0.6:
             ell((ex, ey), (6, 6 * (1 - blink)), s.eyes)
             ell((ex, ey), (2.8, 2.8 * (1 - blink)), (15, 10, 10))
-        cv2.line(
-            rgb,
-            (int((ex - 14) * _SUB), int((ey - 13 + side * 0) * _SUB)),
+        start, end = (
+            (int((ex - 14) * _SUB), int((ey - 13) * _SUB)),
             (int((ex + 14) * _SUB), int((ey - 15) * _SUB)),
-            tuple(int(v) for v in np.array(s.hair) * 0.8),
-            3,
-            cv2.LINE_AA,
-            4,
         )
+        cv2.line(rgb, start, end, brow, 3, cv2.LINE_AA, 4)
     ell((128, cy + 22), (6, 14), skin * 0.88)  # nose
     for side in (-1, 1):
         ell((128 + side * 6, cy + 33), (3.5, 2.2), skin * 0.55)
-    # the mouth: width from spread, opening from jaw * (1 - closure)
+
+
+@patch
+def _draw_mouth(self: FaceRenderer, ell, mouth_open: float, spread: float, drop: float, cy: int) -> None:
+    "The mouth: width from `spread`, opening from the jaw; lips, interior, teeth and tongue."
+    s = self.spk
     mx, my = 128, cy + 56 + 0.35 * drop
     mw = s.mouth_w * (1 + 0.22 * spread) * (1 - 0.08 * mouth_open)
     gap = 0.8 + 24 * mouth_open
-    lip = np.clip(skin * np.array([0.78, 0.52, 0.55]) + np.array([30, 0, 5]), 0, 255)
+    lip = np.clip(np.array(s.skin, float) * np.array([0.78, 0.52, 0.55]) + np.array([30, 0, 5]), 0, 255)
     ell((mx, my - gap / 2), (mw, 6.5), lip, 180, 360)  # upper lip
     ell((mx, my + gap / 2), (0.92 * mw, 7.5), lip, 0, 180)  # lower lip
     ell((mx, my), (0.94 * mw, gap / 2), (40, 14, 20))  # mouth interior
     if gap > 4:
-        ell((mx, my - gap / 2 + min(gap * 0.14, 3)), (0.7 * mw, min(gap * 0.14, 3)), (236, 232, 218))  # teeth
+        teeth = min(gap * 0.14, 3)
+        ell((mx, my - gap / 2 + teeth), (0.7 * mw, teeth), (236, 232, 218))
     if mouth_open > 0.45:
         ell((mx, my + gap / 2 - 2), (0.5 * mw, gap * 0.18), (150, 60, 70))  # tongue
     for side in (-1, 1):
         ell((mx + side * mw, my), (1.5, 1.5), lip * 0.6)
+
+
+# %% ../nbs/00b_samples.ipynb #eb54cb14
+@patch
+def __call__(self: FaceRenderer, mouth_open: float, spread: float, blink: float = 0.0) -> np.ndarray:
+    rgb = np.zeros((self.size, self.size, 3), np.uint8)
+    alpha = np.zeros((self.size, self.size), np.uint8)
+    ell = partial(_paint, rgb, alpha)
+    drop, cy = 16 * mouth_open, 120  # the chin follows the jaw
+    self._draw_head(ell, rgb, alpha, drop, cy)
+    self._draw_eyes_nose(ell, rgb, blink, cy)
+    self._draw_mouth(ell, mouth_open, spread, drop, cy)
     out = np.clip(rgb * self.shade, 0, 255)
     return np.dstack([out, alpha]).astype(np.uint8)  # (256, 256, 4)
 

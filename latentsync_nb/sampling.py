@@ -253,6 +253,7 @@ def _audio(self: ClipGenerator, batch: list) -> dict:
     )
 
 
+# %% ../nbs/05a_sampling.ipynb #97c68b2a
 @patch
 @torch.no_grad()
 def raw(

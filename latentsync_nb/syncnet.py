@@ -551,6 +551,7 @@ def _held_out_cb(cfg: SyncTrainConfig, pairs: dict, acc) -> EveryCB:
     return EveryCB(evaluate, cfg.eval_every, at_end=True)
 
 
+# %% ../nbs/01_syncnet.ipynb #5127efe2
 def train_syncnet(
     cfg: SyncTrainConfig,
     out_dir,

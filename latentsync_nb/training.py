@@ -450,6 +450,7 @@ def _validation_cb(cfg: TrainConfig, acc, vae, whisper, out_dir: Path, samples, 
     return EveryCB(validate, cfg.validate_every)
 
 
+# %% ../nbs/06_training.ipynb #2f5cc259
 def train(
     cfg: TrainConfig, out_dir, samples=None, resume: bool = True, progress: bool = True, log=print, cbs=()
 ):
@@ -607,6 +608,7 @@ def _random_latents(cfg: TrainConfig, device, f: int = 16) -> dict:
     return dict(z0=z0, masked=masked, ref=ref, mask=mask, gt=gt, mel=mel, audio_tokens=tokens)
 
 
+# %% ../nbs/06_training.ipynb #4dfd0d4b
 def bench_train_step(stage: str = "stage2", steps: int = 1, device: str | None = None) -> dict:
     """Seconds per step and peak memory of official-size training (random weights, one 16-frame 256 px clip,
     batch 1)."""

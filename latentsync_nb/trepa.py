@@ -428,6 +428,7 @@ def _mae_batches(cfg: MAETrainConfig, enc_cfg: VideoEncoderConfig, clips: list, 
     return batch_fn
 
 
+# %% ../nbs/03_trepa.ipynb #b6b79553
 def pretrain_videomae(
     cfg: MAETrainConfig = MAETrainConfig(),
     out=None,
@@ -644,6 +645,7 @@ def _motion_step(loss_fn: TREPALoss, cfg: MotionTuneConfig):
     return step_fn
 
 
+# %% ../nbs/03_trepa.ipynb #74d00b88
 def tune_motion(
     cfg: MotionTuneConfig = MotionTuneConfig(),
     out=None,

@@ -227,71 +227,70 @@ def _nearest_step(v: float) -> float:
 
 
 # %% ../nbs/04a_weighting.ipynb #57084672
+def _weight_rows(terms: tuple, weights: LossWeights) -> tuple[dict, dict, dict]:
+    "Per term: a log-scale weight slider (0 allowed), loss and gradient share bars, and a line of numbers."
+    import ipywidgets as W
+
+    sliders, bars, numbers = {}, {}, {}
+    for n in terms:
+        options = [(f"{v:g}", v) for v in WEIGHT_STEPS]
+        sliders[n] = W.SelectionSlider(
+            options=options, value=_nearest_step(getattr(weights, n)), description=n
+        )
+        sliders[n].layout = W.Layout(width="340px")
+        loss = W.FloatProgress(min=0, max=1, description="loss", style={"bar_color": "#999"})
+        grad = W.FloatProgress(min=0, max=1, description="gradient", style={"bar_color": "#c33"})
+        bars[n], numbers[n] = (loss, grad), W.HTML()
+    return sliders, bars, numbers
+
+
+def _weigh_shown(box, *_) -> None:
+    "Weigh the chosen measurement at the sliders' weights; show each term's shares and the total."
+    if box._hold:
+        return
+    box.weights = LossWeights(**{n: s.value for n, s in box.sliders.items()})
+    box.profile = box.profiles[box.measurement.value]
+    box.state = box.profile.weigh(box.weights)
+    for n, (loss, grad) in box.bars.items():
+        r = box.state[n]
+        loss.value, grad.value = r["loss_share"], r["grad_share"]
+        shares = f"loss {100 * r['loss_share']:.1f}%, gradient {100 * r['grad_share']:.1f}%"
+        box.numbers[n].value = f"<tt>raw {r['raw']:.3g} → {r['weighted']:.3g}; {shares}</tt>"
+    overall = box.state["total"]
+    box.total.value = (
+        f"<tt>total loss {overall['weighted']:.4g}, gradient norm {overall['grad_norm']:.4g}</tt>"
+    )
+
+
+def _apply_preset(box, weights: LossWeights, _=None) -> None:
+    "Move every slider to a preset's weights, then weigh once."
+    box._hold = True
+    for n, slider in box.sliders.items():
+        slider.value = _nearest_step(getattr(weights, n))
+    box._hold = False
+    _weigh_shown(box)
+
+
+# %% ../nbs/04a_weighting.ipynb #c3837166
 def weight_explorer(profiles: dict, weights: LossWeights = LossWeights(), presets: dict = LOSS_PRESETS):
-    """Widget: a log-scale slider per weight (0 allowed), preset buttons, live bars of loss and gradient
-    shares."""
+    "Widget: a log-scale slider per weight (0 allowed), preset buttons, live bars of loss and gradient share."
+    from functools import partial
+
     import ipywidgets as W
 
     profiles = {(p.label or str(k)): p for k, p in profiles.items()}
     terms = next(iter(profiles.values())).terms
-    sliders = {
-        n: W.SelectionSlider(
-            options=[(f"{v:g}", v) for v in WEIGHT_STEPS],
-            value=_nearest_step(getattr(weights, n)),
-            description=n,
-            continuous_update=True,
-            layout=W.Layout(width="340px"),
-        )
-        for n in terms
-    }
+    sliders, bars, numbers = _weight_rows(terms, weights)
     which = W.Dropdown(options=list(profiles), value=list(profiles)[-1], description="measured at")
-    bars = {
-        n: (
-            W.FloatProgress(min=0, max=1, description="loss", style={"bar_color": "#999"}),
-            W.FloatProgress(min=0, max=1, description="gradient", style={"bar_color": "#c33"}),
-        )
-        for n in terms
-    }
-    numbers = {n: W.HTML() for n in terms}
     total = W.HTML()
     buttons = {name: W.Button(description=name, layout=W.Layout(width="auto")) for name in presets}
-    rows = [W.HBox([sliders[n], bars[n][0], bars[n][1], numbers[n]]) for n in terms]
+    rows = [W.HBox([sliders[n], *bars[n], numbers[n]]) for n in terms]
     box = W.VBox([W.HBox(list(buttons.values())), which, *rows, total])
     box.sliders, box.presets, box.measurement, box.bars = sliders, buttons, which, bars
-    box._hold = False
-
-    def update(*_):
-        if box._hold:
-            return
-        box.weights = LossWeights(**{n: sliders[n].value for n in terms})
-        box.profile = profiles[which.value]
-        box.state = box.profile.weigh(box.weights)
-        for n in terms:
-            r = box.state[n]
-            bars[n][0].value, bars[n][1].value = r["loss_share"], r["grad_share"]
-            numbers[n].value = (
-                f"<tt>raw {r['raw']:.3g} → {r['weighted']:.3g}; loss {100 * r['loss_share']:.1f}%, "
-                f"gradient {100 * r['grad_share']:.1f}%</tt>"
-            )
-        overall = box.state["total"]
-        total.value = (
-            f"<tt>total loss {overall['weighted']:.4g}, gradient norm {overall['grad_norm']:.4g}</tt>"
-        )
-
-    def apply(name):
-        def click(_):
-            box._hold = True
-            for n in terms:
-                sliders[n].value = _nearest_step(getattr(presets[name], n))
-            box._hold = False
-            update()
-
-        return click
-
-    for s_ in sliders.values():
-        s_.observe(update, names="value")
-    which.observe(update, names="value")
-    for name, b in buttons.items():
-        b.on_click(apply(name))
-    update()
+    box.numbers, box.total, box.profiles, box._hold = numbers, total, profiles, False
+    for widget in (*sliders.values(), which):
+        widget.observe(partial(_weigh_shown, box), names="value")
+    for name, button in buttons.items():
+        button.on_click(partial(_apply_preset, box, presets[name]))
+    _weigh_shown(box)
     return box
