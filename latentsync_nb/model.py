@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn as nn
+from fastcore.basics import patch
 
 from .core import CheckpointError, freeze, load_state_strict, read_checkpoint
 
@@ -282,43 +283,48 @@ class LatentSyncUNet(nn.Module):
             self._clip_norms = [m for m in self.unet.modules() if isinstance(m, ClipGroupNorm)]
         return self
 
-    def _check(self, noisy, mask, masked, ref, timesteps, audio):
-        b, c, f, h, w = noisy.shape if noisy.ndim == 5 else (None,) * 5
-        want = {
-            "noisy": (b, LATENT_CHANNELS, f, h, w),
-            "mask": (b, 1, f, h, w),
-            "masked": (b, LATENT_CHANNELS, f, h, w),
-            "ref": (b, LATENT_CHANNELS, f, h, w),
-        }
-        for name, x in (("noisy", noisy), ("mask", mask), ("masked", masked), ("ref", ref)):
-            if x.ndim != 5 or tuple(x.shape) != want[name]:
-                raise ValueError(
-                    f"{name} must be (b, {want[name][1]}, f, h, w) = {want[name]}, got {tuple(x.shape)}"
-                )
-        if audio.ndim != 4 or audio.shape[:2] != (b, f) or audio.shape[-1] != self.cfg.cross_attention_dim:
-            raise ValueError(
-                f"audio tokens must be (b, f, tokens, {self.cfg.cross_attention_dim}) with (b, f) = ({b}, "
-                f"{f}), got {tuple(audio.shape)}"
-            )
-        if timesteps.shape != (b,):
-            raise ValueError(f"timesteps must be (b,) = ({b},), got {tuple(timesteps.shape)}")
-        if self.has_motion and f > self.cfg.motion_max_len:
-            raise ValueError(f"{f} frames exceed the motion modules' {self.cfg.motion_max_len} positions")
 
-    def forward(self, noisy, mask, masked, ref, timesteps, audio) -> torch.Tensor:
-        "Predicted noise (b, 4, f, h, w)."
-        self._check(noisy, mask, masked, ref, timesteps, audio)
-        x = torch.cat([noisy, mask, masked, ref], dim=1)  # (b, 13, f, h, w)
-        b, _, f, h, w = x.shape
-        for norm in self._clip_norms:
-            norm.frames = f  # clip-wide statistics need the clip length
-        dtype = next(self.unet.parameters()).dtype
-        tokens = audio.flatten(0, 1).to(dtype)  # (b*f, tokens, dim): per frame
-        if self.has_motion:
-            return self.unet(x.to(dtype), timesteps, encoder_hidden_states=tokens).sample.float()
-        frames = x.transpose(1, 2).flatten(0, 1).to(dtype)  # (b*f, 13, h, w)
-        out = self.unet(frames, timesteps.repeat_interleave(f), encoder_hidden_states=tokens).sample
-        return out.view(b, f, -1, h, w).transpose(1, 2).float()  # (b, 4, f, h, w)
+# %% ../nbs/05_model.ipynb #f7a0673f
+@patch
+def _check(self: LatentSyncUNet, noisy, mask, masked, ref, timesteps, audio):
+    b, c, f, h, w = noisy.shape if noisy.ndim == 5 else (None,) * 5
+    want = {
+        "noisy": (b, LATENT_CHANNELS, f, h, w),
+        "mask": (b, 1, f, h, w),
+        "masked": (b, LATENT_CHANNELS, f, h, w),
+        "ref": (b, LATENT_CHANNELS, f, h, w),
+    }
+    for name, x in (("noisy", noisy), ("mask", mask), ("masked", masked), ("ref", ref)):
+        if x.ndim != 5 or tuple(x.shape) != want[name]:
+            raise ValueError(
+                f"{name} must be (b, {want[name][1]}, f, h, w) = {want[name]}, got {tuple(x.shape)}"
+            )
+    if audio.ndim != 4 or audio.shape[:2] != (b, f) or audio.shape[-1] != self.cfg.cross_attention_dim:
+        raise ValueError(
+            f"audio tokens must be (b, f, tokens, {self.cfg.cross_attention_dim}) with (b, f) = ({b}, "
+            f"{f}), got {tuple(audio.shape)}"
+        )
+    if timesteps.shape != (b,):
+        raise ValueError(f"timesteps must be (b,) = ({b},), got {tuple(timesteps.shape)}")
+    if self.has_motion and f > self.cfg.motion_max_len:
+        raise ValueError(f"{f} frames exceed the motion modules' {self.cfg.motion_max_len} positions")
+
+
+@patch
+def forward(self: LatentSyncUNet, noisy, mask, masked, ref, timesteps, audio) -> torch.Tensor:
+    "Predicted noise (b, 4, f, h, w)."
+    self._check(noisy, mask, masked, ref, timesteps, audio)
+    x = torch.cat([noisy, mask, masked, ref], dim=1)  # (b, 13, f, h, w)
+    b, _, f, h, w = x.shape
+    for norm in self._clip_norms:
+        norm.frames = f  # clip-wide statistics need the clip length
+    dtype = next(self.unet.parameters()).dtype
+    tokens = audio.flatten(0, 1).to(dtype)  # (b*f, tokens, dim): per frame
+    if self.has_motion:
+        return self.unet(x.to(dtype), timesteps, encoder_hidden_states=tokens).sample.float()
+    frames = x.transpose(1, 2).flatten(0, 1).to(dtype)  # (b*f, 13, h, w)
+    out = self.unet(frames, timesteps.repeat_interleave(f), encoder_hidden_states=tokens).sample
+    return out.view(b, f, -1, h, w).transpose(1, 2).float()  # (b, 4, f, h, w)
 
 
 # %% ../nbs/05_model.ipynb #eded4bf8
@@ -539,41 +545,44 @@ class WhisperAudioEncoder(nn.Module):
     def width(self) -> int:
         return self.encoder.config.d_model
 
-    @torch.no_grad()
-    def features(self, wav: np.ndarray) -> torch.Tensor:
-        """Every layer's output for a whole 16 kHz waveform (layers + 1, steps, width), 50 steps a second, as
-        LatentSync computes it."""
-        device = next(self.encoder.parameters()).device
-        dtype = (
-            torch.float16 if device.type == "cuda" else torch.float32
-        )  # LatentSync: fp16 on a GPU, fp32 on a CPU
-        if next(self.encoder.parameters()).dtype != dtype:
-            self.encoder.to(dtype)
-        mel = whisper_log_mel(wav, self.mel_cfg).to(device)  # (80, n): the whole file at once
-        seg, out = self.mel_cfg.segment, []
-        for start in range(0, mel.shape[1], seg):
-            piece = mel[:, start : start + seg]  # (80, k), k <= 3000
-            padded = torch.nn.functional.pad(
-                piece, (0, seg - piece.shape[1])
-            )  # 0.0 on the mel, not silent audio
-            hidden = self.layer_outputs(padded[None].to(dtype))  # (layers + 1) x (1, 1500, width)
-            out.append(torch.stack([h[0, : piece.shape[1] // 2] for h in hidden]))  # the segment's own steps
-        return torch.cat(out, dim=1).float()
-
-    def frame_tokens(self, features: torch.Tensor, start_frame: int, n_frames: int) -> torch.Tensor:
-        """(n_frames, 10 * layers, width) tokens of frames start_frame .. start_frame + n_frames - 1, step-
-        major as LatentSync."""
-        idx = torch.from_numpy(
-            np.stack(
-                [whisper_window(start_frame + i, features.shape[1], self.window) for i in range(n_frames)]
-            )
-        )
-        tokens = features[:, idx]  # (layers, n_frames, 10, width)
-        return tokens.permute(1, 2, 0, 3).flatten(1, 2)  # (n_frames, 10 * layers, width)
-
     def forward(self, wav: np.ndarray, n_frames: int, start_frame: int = 0) -> torch.Tensor:
         "Tokens (n_frames, 50, width) for the frames of a waveform."
         return self.frame_tokens(self.features(wav), start_frame, n_frames)
+
+
+# %% ../nbs/05_model.ipynb #81378418
+@patch
+@torch.no_grad()
+def features(self: WhisperAudioEncoder, wav: np.ndarray) -> torch.Tensor:
+    """Every layer's output for a whole 16 kHz waveform (layers + 1, steps, width), 50 steps a second, as
+    LatentSync computes it."""
+    device = next(self.encoder.parameters()).device
+    dtype = (
+        torch.float16 if device.type == "cuda" else torch.float32
+    )  # LatentSync: fp16 on a GPU, fp32 on a CPU
+    if next(self.encoder.parameters()).dtype != dtype:
+        self.encoder.to(dtype)
+    mel = whisper_log_mel(wav, self.mel_cfg).to(device)  # (80, n): the whole file at once
+    seg, out = self.mel_cfg.segment, []
+    for start in range(0, mel.shape[1], seg):
+        piece = mel[:, start : start + seg]  # (80, k), k <= 3000
+        padded = torch.nn.functional.pad(piece, (0, seg - piece.shape[1]))  # 0.0 on the mel, not silent audio
+        hidden = self.layer_outputs(padded[None].to(dtype))  # (layers + 1) x (1, 1500, width)
+        out.append(torch.stack([h[0, : piece.shape[1] // 2] for h in hidden]))  # the segment's own steps
+    return torch.cat(out, dim=1).float()
+
+
+@patch
+def frame_tokens(
+    self: WhisperAudioEncoder, features: torch.Tensor, start_frame: int, n_frames: int
+) -> torch.Tensor:
+    """(n_frames, 10 * layers, width) tokens of frames start_frame .. start_frame + n_frames - 1, step-
+    major as LatentSync."""
+    idx = torch.from_numpy(
+        np.stack([whisper_window(start_frame + i, features.shape[1], self.window) for i in range(n_frames)])
+    )
+    tokens = features[:, idx]  # (layers, n_frames, 10, width)
+    return tokens.permute(1, 2, 0, 3).flatten(1, 2)  # (n_frames, 10 * layers, width)
 
 
 # %% ../nbs/05_model.ipynb #4114e9f8

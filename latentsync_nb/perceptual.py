@@ -320,8 +320,7 @@ def two_afc_set(
     seed: int = 0,
     root=None,
 ) -> list[dict]:
-    """Triplets {ref, closer, farther, kind, mse}: a re-rendered wrong mouth vs each distortion at its lower-
-    half MSE."""
+    "Triplets {ref, closer, farther, kind, mse}: a re-rendered wrong mouth vs each distortion at equal MSE."
     import cv2
     from dataclasses import replace
     from latentsync_nb.data import load_manifest
@@ -351,14 +350,9 @@ def two_afc_set(
                     dict(ref=ref, closer=img, farther=wrong, kind=f"{kind} vs wrong mouth", mse=mse)
                 )
             if "shift" in near and "blocking" in near:
+                closer, farther = near["shift"], near["blocking"]
                 triplets.append(
-                    dict(
-                        ref=ref,
-                        closer=near["shift"],
-                        farther=near["blocking"],
-                        kind="shift vs blocking",
-                        mse=mse,
-                    )
+                    dict(ref=ref, closer=closer, farther=farther, kind="shift vs blocking", mse=mse)
                 )
     return triplets
 
@@ -464,8 +458,7 @@ def train_lips_vgg(
     checkpoint=None,
     cbs=(),
 ) -> tuple[nn.Module, dict]:
-    """Train VGG16 features to read mouth opening, spread and speaker from lower faces; save them (float16) to
-    `out`."""
+    "Train VGG16 features to read mouth opening, spread and speaker from lower faces; save them (fp16)."
     from dataclasses import asdict
     from diffusers.optimization import get_cosine_schedule_with_warmup
     from lpips.lpips import ScalingLayer
@@ -490,23 +483,19 @@ def train_lips_vgg(
         speaker_ce = F.cross_entropy(out_[:, 2:], speaker)
         return mouth_mse + cfg.speaker_weight * speaker_ce, {"mouth_mse": mouth_mse, "speaker_ce": speaker_ce}
 
+    def saved_with() -> dict:
+        return dict(config=asdict(cfg))
+
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = get_cosine_schedule_with_warmup(opt, cfg.warmup_steps, cfg.steps)
-    cbs = standard_callbacks(
-        "VGG16 on lower faces",
-        cfg.log_every,
-        progress,
-        checkpoint,
-        cfg.checkpoint_every,
-        extra=lambda: dict(config=asdict(cfg)),
-        more=cbs,
-    )
+    name, every, gens = "VGG16 on lower faces", cfg.checkpoint_every, {"batches": g}
+    chores = standard_callbacks(name, cfg.log_every, progress, checkpoint, every, saved_with, more=cbs)
     learn = Learner(
-        net, opt, step_fn, batch_fn, cfg.steps, cbs, sched=sched, max_grad_norm=1.0, generators={"batches": g}
-    ).fit()
+        net, opt, step_fn, batch_fn, cfg.steps, chores, sched=sched, max_grad_norm=1.0, generators=gens
+    )
+    learn.fit()
     features = net["features"].eval().requires_grad_(False)
     if out is not None:
-        # float16 on disk: 29 MB instead of 59
-        half = {k: v.half() for k, v in features.state_dict().items()}
+        half = {k: v.half() for k, v in features.state_dict().items()}  # float16 on disk: 29 MB, not 59
         save_checkpoint(dict(features=half, config=asdict(cfg), history=learn.history), out)
     return features, learn.history

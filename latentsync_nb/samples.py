@@ -147,147 +147,37 @@ class Speaker:
 
 
 # %% ../nbs/00b_samples.ipynb #8bfc8935
+# each speaker: voice (id, f0, tract, rate, breath); face (skin, hair, hair style, eyes, face w, face h,
+# mouth w); scene (background colours, shirt, light)
+# fmt: off
 SPEAKERS = [
-    Speaker(
-        "s0",
-        105,
-        1.00,
-        1.00,
-        0.03,
-        (232, 190, 160),
-        (45, 30, 20),
-        0,
-        (70, 110, 160),
-        74,
-        98,
-        27,
-        ((70, 90, 120), (150, 170, 190)),
-        (40, 60, 110),
-        0.10,
-    ),
-    Speaker(
-        "s1",
-        210,
-        1.17,
-        1.10,
-        0.08,
-        (150, 95, 60),
-        (20, 15, 15),
-        1,
-        (60, 40, 25),
-        70,
-        96,
-        25,
-        ((150, 120, 90), (210, 190, 160)),
-        (140, 40, 50),
-        0.12,
-    ),
-    Speaker(
-        "s2",
-        128,
-        1.04,
-        0.90,
-        0.04,
-        (250, 220, 190),
-        (220, 185, 120),
-        0,
-        (80, 140, 90),
-        78,
-        102,
-        29,
-        ((60, 110, 80), (140, 190, 150)),
-        (200, 200, 205),
-        0.08,
-    ),
-    Speaker(
-        "s3",
-        185,
-        1.12,
-        1.05,
-        0.10,
-        (100, 65, 45),
-        (30, 25, 25),
-        3,
-        (45, 30, 20),
-        76,
-        97,
-        28,
-        ((110, 80, 130), (190, 160, 210)),
-        (230, 170, 40),
-        0.14,
-    ),
-    Speaker(
-        "s4",
-        95,
-        0.96,
-        0.95,
-        0.02,
-        (205, 150, 110),
-        (120, 120, 125),
-        2,
-        (90, 70, 50),
-        80,
-        100,
-        30,
-        ((40, 40, 50), (100, 100, 115)),
-        (70, 110, 70),
-        0.10,
-    ),
-    Speaker(
-        "s5",
-        235,
-        1.22,
-        1.15,
-        0.07,
-        (240, 200, 175),
-        (150, 60, 25),
-        1,
-        (70, 130, 70),
-        68,
-        95,
-        24,
-        ((200, 140, 90), (240, 210, 170)),
-        (60, 130, 160),
-        0.06,
-    ),
+    Speaker("s0", 105, 1.00, 1.00, 0.03,
+            (232, 190, 160), (45, 30, 20), 0, (70, 110, 160), 74, 98, 27,
+            ((70, 90, 120), (150, 170, 190)), (40, 60, 110), 0.10),
+    Speaker("s1", 210, 1.17, 1.10, 0.08,
+            (150, 95, 60), (20, 15, 15), 1, (60, 40, 25), 70, 96, 25,
+            ((150, 120, 90), (210, 190, 160)), (140, 40, 50), 0.12),
+    Speaker("s2", 128, 1.04, 0.90, 0.04,
+            (250, 220, 190), (220, 185, 120), 0, (80, 140, 90), 78, 102, 29,
+            ((60, 110, 80), (140, 190, 150)), (200, 200, 205), 0.08),
+    Speaker("s3", 185, 1.12, 1.05, 0.10,
+            (100, 65, 45), (30, 25, 25), 3, (45, 30, 20), 76, 97, 28,
+            ((110, 80, 130), (190, 160, 210)), (230, 170, 40), 0.14),
+    Speaker("s4", 95, 0.96, 0.95, 0.02,
+            (205, 150, 110), (120, 120, 125), 2, (90, 70, 50), 80, 100, 30,
+            ((40, 40, 50), (100, 100, 115)), (70, 110, 70), 0.10),
+    Speaker("s5", 235, 1.22, 1.15, 0.07,
+            (240, 200, 175), (150, 60, 25), 1, (70, 130, 70), 68, 95, 24,
+            ((200, 140, 90), (240, 210, 170)), (60, 130, 160), 0.06),
     # held-out speakers (test split)
-    Speaker(
-        "s6",
-        115,
-        1.02,
-        1.00,
-        0.05,
-        (175, 120, 80),
-        (35, 25, 20),
-        0,
-        (50, 35, 25),
-        77,
-        100,
-        28,
-        ((50, 100, 110), (120, 180, 185)),
-        (150, 150, 150),
-        0.12,
-    ),
-    Speaker(
-        "s7",
-        200,
-        1.15,
-        1.05,
-        0.06,
-        (245, 210, 185),
-        (95, 60, 35),
-        1,
-        (60, 90, 150),
-        71,
-        97,
-        25,
-        ((130, 60, 70), (210, 150, 150)),
-        (30, 30, 35),
-        0.09,
-    ),
+    Speaker("s6", 115, 1.02, 1.00, 0.05,
+            (175, 120, 80), (35, 25, 20), 0, (50, 35, 25), 77, 100, 28,
+            ((50, 100, 110), (120, 180, 185)), (150, 150, 150), 0.12),
+    Speaker("s7", 200, 1.15, 1.05, 0.06,
+            (245, 210, 185), (95, 60, 35), 1, (60, 90, 150), 71, 97, 25,
+            ((130, 60, 70), (210, 150, 150)), (30, 30, 35), 0.09),
 ]
-
-# %% ../nbs/00b_samples.ipynb #fdbc469e
+# fmt: on
 TEST_SPEAKERS = ("s6", "s7")
 
 # %% ../nbs/00b_samples.ipynb #7221d914
@@ -338,8 +228,7 @@ def _smooth(x: np.ndarray, ms: float) -> np.ndarray:
 
 # %% ../nbs/00b_samples.ipynb #33cf6cc3
 def articulation(phones: list[tuple[str, float]], spk: Speaker, rng: np.random.Generator) -> dict:
-    """1 kHz tracks (F1-F3, voicing, aspiration, frication per band, pitch, jaw, spread, closure) of a phone
-    sequence."""
+    "1 kHz tracks (F1-F3, voicing, aspiration, frication per band, pitch, jaw, spread, closure) of phones."
     bounds = np.round(np.cumsum([0] + [d for _, d in phones]) * CTRL_RATE).astype(int)
     n = bounds[-1]
     tr = {k: np.zeros(n) for k in ("voicing", "aspiration", "jaw", "spread", "closure")}
@@ -370,9 +259,7 @@ def articulation(phones: list[tuple[str, float]], spk: Speaker, rng: np.random.G
     vowel_gain = np.where(stress > 0, stress, 1.0)
     # pitch: declination over each phrase, a rise on stressed vowels, slow random wander and jitter
     wander = _smooth(rng.standard_normal(n), 120) * 6
-    phrase_pos = np.zeros(n)
-    silent = tr["jaw"] == 0
-    start = 0
+    phrase_pos, silent, start = np.zeros(n), tr["jaw"] == 0, 0
     for i in range(1, n + 1):
         if i == n or silent[i] != silent[start]:
             phrase_pos[start:i] = np.linspace(0, 1, i - start)
@@ -627,6 +514,22 @@ def per_frame(track: np.ndarray, n_frames: int, fps: int = OFFICIAL_AV.fps) -> n
 
 
 # %% ../nbs/00b_samples.ipynb #c5c03e53
+def _delayed(wav: np.ndarray, k: int) -> np.ndarray:
+    "The audio moved k samples later (k < 0: earlier); the gap holds a faint copy of what was cut."
+    if k > 0:
+        return np.concatenate([wav[:k] * 0.02, wav[:-k]])
+    return np.concatenate([wav[-k:], wav[k:] * 0.02])
+
+
+def _blinks(rng: np.random.Generator, n_frames: int, fps: int) -> np.ndarray:
+    "Eyelid closure per frame: a blink (half, closed, closed, half) every 1.5-4.5 s."
+    blink = np.zeros(n_frames)
+    for b in np.cumsum(rng.uniform(1.5, 4.5, 8)) * fps:
+        seg = blink[int(b) : int(b) + 4]
+        seg[:] = np.array([0.5, 1.0, 1.0, 0.5])[: len(seg)]
+    return blink
+
+
 def render_clip(
     spec: ClipSpec,
     fps: int = OFFICIAL_AV.fps,
@@ -641,49 +544,33 @@ def render_clip(
     tracks = articulation(phones, spk, rng)
     wav = synthesize(tracks, spk, rng, sr)[: n_frames * sr // fps]
     if spec.audio_offset_frames:  # known audio delay
-        k = spec.audio_offset_frames * sr // fps
-        wav = (
-            np.concatenate([wav[:k] * 0.02, wav[:-k]])
-            if k > 0
-            else np.concatenate([wav[-k:], wav[k:] * 0.02])
-        )
+        wav = _delayed(wav, spec.audio_offset_frames * sr // fps)
     mouth_open = per_frame(tracks["jaw"] * (1 - tracks["closure"]), n_frames, fps)
     spread = per_frame(tracks["spread"], n_frames, fps)
     if mouth is not None:
         mouth_open, spread = mouth(mouth_open.copy(), spread.copy())  # controlled experiments
-    blink = np.zeros(n_frames)
-    for b in np.cumsum(rng.uniform(1.5, 4.5, 8)) * fps:  # a blink every 1.5-4.5 s
-        seg = blink[int(b) : int(b) + 4]
-        seg[:] = np.array([0.5, 1.0, 1.0, 0.5])[: len(seg)]
+    blink = _blinks(rng, n_frames, fps)
     renderer = FaceRenderer(spk, seed=spec.seed)
     w, h = spec.canvas
     background = make_background(w, h, spk.bg, np.random.default_rng(spec.seed + 1))
     phase = rng.uniform(0, 2 * np.pi, 3)
+    face = np.array([[128 - spk.face_w, 120 - spk.face_h, 1], [128 + spk.face_w, 120 + spk.face_h, 1]])
     frames, boxes = [], []
     for i in range(n_frames):
         t = i / fps
         centre = (spec.centre[0] + spec.drift[0] * t, spec.centre[1] + spec.drift[1] * t)
         m = pose_matrix(t, phase, spec.face_scale, centre)
         frames.append(place(renderer(mouth_open[i], spread[i], blink[i]), background, m))
-        corners = (
-            np.array([[128 - spk.face_w, 120 - spk.face_h, 1], [128 + spk.face_w, 120 + spk.face_h, 1]]) @ m.T
-        )
-        boxes.append([round(float(v), 1) for v in corners.ravel()])
+        boxes.append([round(float(v), 1) for v in (face @ m.T).ravel()])
     bounds = np.cumsum([0] + [d for _, d in phones])
-    meta = dict(
-        id=spec.id,
-        speaker=spec.speaker,
-        fps=fps,
-        n_frames=n_frames,
-        mouth_open=[round(float(v), 4) for v in mouth_open],
-        mouth_spread=[round(float(v), 4) for v in spread],
-        blink=[float(v) for v in blink],
-        face_box=boxes,
-        phones=[
-            [p, round(float(a), 3), round(float(b), 3)]
-            for (p, _), a, b in zip(phones, bounds[:-1], bounds[1:])
-        ],
+    timed = [
+        [p, round(float(a), 3), round(float(b), 3)] for (p, _), a, b in zip(phones, bounds[:-1], bounds[1:])
+    ]
+    meta = dict(id=spec.id, speaker=spec.speaker, fps=fps, n_frames=n_frames)
+    meta.update(
+        mouth_open=[round(float(v), 4) for v in mouth_open], mouth_spread=[round(float(v), 4) for v in spread]
     )
+    meta.update(blink=[float(v) for v in blink], face_box=boxes, phones=timed)
     return np.stack(frames), wav, meta
 
 
@@ -699,49 +586,17 @@ def corpus_plan(seed: int = CORPUS_SEED) -> list[ClipSpec]:
     for spk in SPEAKERS:
         split = "test" if spk.id in TEST_SPEAKERS else "train"
         for k in range(5):
-            specs.append(
-                ClipSpec(
-                    f"{spk.id}_{k:02d}",
-                    spk.id,
-                    split,
-                    round(float(rng.uniform(5, 8)) * 25) / 25,
-                    int(rng.integers(2**31)),
-                )
-            )
-    specs += [
-        ClipSpec(
-            "wild_00",
-            "s6",
-            "wild",
-            6.0,
-            int(rng.integers(2**31)),
-            canvas=(384, 288),
-            face_scale=0.7,
-            centre=(110, 130),
-        ),
-        ClipSpec(
-            "wild_01",
-            "s7",
-            "wild",
-            6.0,
-            int(rng.integers(2**31)),
-            canvas=(288, 384),
-            face_scale=0.85,
-            centre=(170, 240),
-        ),
-        ClipSpec(
-            "wild_02",
-            "s4",
-            "wild",
-            6.0,
-            int(rng.integers(2**31)),
-            canvas=(448, 320),
-            face_scale=0.6,
-            centre=(100, 150),
-            drift=(40, -5),
-        ),
-        ClipSpec("shifted_00", "s7", "shifted", 6.0, int(rng.integers(2**31)), audio_offset_frames=4),
+            seconds = round(float(rng.uniform(5, 8)) * 25) / 25
+            specs.append(ClipSpec(f"{spk.id}_{k:02d}", spk.id, split, seconds, int(rng.integers(2**31))))
+    wild = [  # larger frames, smaller and moving faces
+        ("wild_00", "s6", dict(canvas=(384, 288), face_scale=0.7, centre=(110, 130))),
+        ("wild_01", "s7", dict(canvas=(288, 384), face_scale=0.85, centre=(170, 240))),
+        ("wild_02", "s4", dict(canvas=(448, 320), face_scale=0.6, centre=(100, 150), drift=(40, -5))),
     ]
+    specs += [ClipSpec(cid, spk, "wild", 6.0, int(rng.integers(2**31)), **kw) for cid, spk, kw in wild]
+    specs.append(
+        ClipSpec("shifted_00", "s7", "shifted", 6.0, int(rng.integers(2**31)), audio_offset_frames=4)
+    )
     return specs
 
 

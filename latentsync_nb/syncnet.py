@@ -15,6 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from diffusers.models.attention import FeedForward
 from diffusers.models.attention_processor import Attention
+from fastcore.basics import patch
 
 from latentsync_nb.core import (
     CheckpointError,
@@ -317,32 +318,6 @@ class StableSyncNet(nn.Module):
 
     check_values = True  # False: check shapes only (LatentSyncLoss, in training: no wait for the GPU)
 
-    def _check(self, x, name, expected):
-        if x.ndim != 4 or tuple(x.shape[1:]) != tuple(expected):
-            raise ValueError(
-                f"SyncNet {name}: expected (b, {', '.join(map(str, expected))}), got {tuple(x.shape)}"
-            )
-        if self.check_values and not torch.isfinite(x).all():
-            raise ValueError(f"SyncNet {name} contains NaN or infinite values")
-
-    def forward(self, frames: torch.Tensor, mel: torch.Tensor):
-        """frames (b, 3f, h/2, h) in [-1, 1] and mel (b, 1, 80, 52) -> visual, audio embeddings, each (b, D),
-        unit length."""
-        self._check(frames, "frames", self.frames_shape())
-        self._check(mel, "mel", (1, 80, mel_window_len(self.config.n_frames)))
-        if self.config.subtract_temporal_mean:
-            b, c, h, w = frames.shape
-            clip = frames.view(b, self.config.n_frames, c // self.config.n_frames, h, w)
-            frames = (clip - clip.mean(dim=1, keepdim=True)).view(b, c, h, w)
-        v = self.visual_encoder(frames)  # (b, D, 1, 1)
-        a = self.audio_encoder(mel)  # (b, D, 1, 1)
-        if v.shape[-2:] != (1, 1) or a.shape[-2:] != (1, 1):
-            raise ValueError(
-                f"encoders should end at 1x1 maps, got visual {tuple(v.shape)} and audio {tuple(a.shape)}: "
-                "check downsample_factors against the input size"
-            )
-        return F.normalize(v.flatten(1), dim=1), F.normalize(a.flatten(1), dim=1)
-
     def sync_loss(self, visual, audio, label):
         return sync_loss(visual, audio, label, self.config.logit_scale)
 
@@ -351,6 +326,37 @@ class StableSyncNet(nn.Module):
 
     def enable_gradient_checkpointing(self, on: bool = True):
         self.audio_encoder.gradient_checkpointing = self.visual_encoder.gradient_checkpointing = on
+
+
+# %% ../nbs/01_syncnet.ipynb #19625480
+@patch
+def _check(self: StableSyncNet, x, name, expected):
+    if x.ndim != 4 or tuple(x.shape[1:]) != tuple(expected):
+        raise ValueError(
+            f"SyncNet {name}: expected (b, {', '.join(map(str, expected))}), got {tuple(x.shape)}"
+        )
+    if self.check_values and not torch.isfinite(x).all():
+        raise ValueError(f"SyncNet {name} contains NaN or infinite values")
+
+
+@patch
+def forward(self: StableSyncNet, frames: torch.Tensor, mel: torch.Tensor):
+    """frames (b, 3f, h/2, h) in [-1, 1] and mel (b, 1, 80, 52) -> visual, audio embeddings, each (b, D),
+    unit length."""
+    self._check(frames, "frames", self.frames_shape())
+    self._check(mel, "mel", (1, 80, mel_window_len(self.config.n_frames)))
+    if self.config.subtract_temporal_mean:
+        b, c, h, w = frames.shape
+        clip = frames.view(b, self.config.n_frames, c // self.config.n_frames, h, w)
+        frames = (clip - clip.mean(dim=1, keepdim=True)).view(b, c, h, w)
+    v = self.visual_encoder(frames)  # (b, D, 1, 1)
+    a = self.audio_encoder(mel)  # (b, D, 1, 1)
+    if v.shape[-2:] != (1, 1) or a.shape[-2:] != (1, 1):
+        raise ValueError(
+            f"encoders should end at 1x1 maps, got visual {tuple(v.shape)} and audio {tuple(a.shape)}: "
+            "check downsample_factors against the input size"
+        )
+    return F.normalize(v.flatten(1), dim=1), F.normalize(a.flatten(1), dim=1)
 
 
 # %% ../nbs/01_syncnet.ipynb #b34542d5
