@@ -429,6 +429,13 @@ def _mae_batches(cfg: MAETrainConfig, enc_cfg: VideoEncoderConfig, clips: list, 
 
 
 # %% ../nbs/03_trepa.ipynb #b6b79553
+def _mae_loss(model, batch: tuple) -> torch.Tensor:
+    "step_fn: the mean squared error of the rebuilt hidden tubelets."
+    video, mask, target = batch
+    pred = model(pixel_values=video, bool_masked_pos=mask).logits  # (b, n_hidden, t*p*p*3)
+    return F.mse_loss(pred, target)
+
+
 def pretrain_videomae(
     cfg: MAETrainConfig = MAETrainConfig(),
     out=None,
@@ -438,8 +445,7 @@ def pretrain_videomae(
     checkpoint=None,
     cbs=(),
 ) -> tuple[ClipEncoder, dict]:
-    """Pretrain a VideoMAE by tube-masked autoencoding (resuming from `checkpoint`); returns its encoder and
-    history."""
+    "Pretrain a VideoMAE by tube-masked autoencoding (resuming from `checkpoint`); its encoder and history."
     from diffusers.optimization import get_cosine_schedule_with_warmup
 
     enc_cfg = TREPA_PRESETS[cfg.encoder]
@@ -450,34 +456,27 @@ def pretrain_videomae(
     clips = clips if clips is not None else load_face_clips(enc_cfg.image_size)
     acc = make_accelerator(device)
 
-    def step_fn(model, batch: tuple) -> torch.Tensor:
-        video, mask, target = batch
-        pred = model(pixel_values=video, bool_masked_pos=mask).logits  # (b, n_hidden, t*p*p*3)
-        return F.mse_loss(pred, target)
-
     def saved_with() -> dict:
         return dict(config=asdict(cfg))
 
     sched = get_cosine_schedule_with_warmup(opt, cfg.warmup_steps, cfg.steps)
-    every = cfg.checkpoint_every
-    name = "VideoMAE pretraining"
+    name, every = "VideoMAE pretraining", cfg.checkpoint_every
     chores = standard_callbacks(name, cfg.log_every, progress, checkpoint, every, saved_with, more=cbs)
     batch_fn, gens = _mae_batches(cfg, enc_cfg, clips, g, acc.device), {"batches": g}
     learn = Learner(
         model,
         opt,
-        step_fn,
+        _mae_loss,
         batch_fn,
         cfg.steps,
         chores,
-        sched,
+        sched=sched,
         max_grad_norm=1.0,
         accelerator=acc,
         generators=gens,
     )
     learn.fit()
-    encoder = ClipEncoder(enc_cfg)
-    # fc_norm stays identity
+    encoder = ClipEncoder(enc_cfg)  # fc_norm stays identity
     encoder.videomae.load_state_dict(acc.unwrap_model(learn.model).videomae.state_dict())
     encoder = freeze(encoder.cpu())
     if out is not None:
@@ -664,9 +663,8 @@ def tune_motion(
     from latentsync_nb.data import keep_mask
 
     shipped = encoder is None  # start from the shipped MAE encoder
-    encoder = (
-        copy.deepcopy(load_clip_encoder("tiny-mae") if shipped else encoder).train().requires_grad_(True)
-    )
+    encoder = copy.deepcopy(load_clip_encoder("tiny-mae") if shipped else encoder)
+    encoder.train().requires_grad_(True)
     loss_fn = TREPALoss(encoder)  # its features(): TREPA's own pipeline
     loss_fn.encoder.requires_grad_(True)
     s, f = encoder.config.image_size, encoder.config.num_frames
@@ -682,14 +680,12 @@ def tune_motion(
     def saved_with() -> dict:
         return dict(config=asdict(cfg))
 
+    every, gens = cfg.checkpoint_every, {"batches": g}
     chores = standard_callbacks(
-        "motion tuning", cfg.log_every, progress, checkpoint, cfg.checkpoint_every, saved_with, more=cbs
+        "motion tuning", cfg.log_every, progress, checkpoint, every, saved_with, more=cbs
     )
     batch_fn, step_fn = _motion_batches(cfg, clips, decoded, keep, g, f), _motion_step(loss_fn, cfg)
-    gens = {"batches": g}
-    learn = Learner(
-        encoder, opt, step_fn, batch_fn, cfg.steps, chores, sched=sched, max_grad_norm=1.0, generators=gens
-    )
+    learn = Learner(encoder, opt, step_fn, batch_fn, cfg.steps, chores, sched, 1.0, generators=gens)
     history = learn.fit().history
     encoder = freeze(encoder)
     if out is not None:

@@ -210,8 +210,7 @@ def train_vae(
     device=None,
     cbs=(),
 ) -> tuple[nn.Module, dict]:
-    """Train a VAE on face frames (n, 3, s, s) in [-1, 1] (resuming from `checkpoint`); scale its latents to
-    unit std."""
+    "Train a VAE on face frames (n, 3, s, s) in [-1, 1] (resuming from `checkpoint`); latents of std 1."
     vcfg = VAE_PRESETS[cfg.vae]
     if frames is None:
         frames = torch.cat(load_face_clips(vcfg.face_size)) * 2 - 1  # (n, 3, s, s)
@@ -230,25 +229,14 @@ def train_vae(
         mse, kl = F.mse_loss(rec, x), post.kl().mean() / x[0].numel()
         return mse + cfg.kl_weight * kl, {"mse": mse, "kl": kl}
 
-    cbs = standard_callbacks(
-        "VAE",
-        cfg.log_every,
-        progress,
-        checkpoint,
-        cfg.checkpoint_every,
-        extra=lambda: dict(config=asdict(cfg)),
-        more=cbs,
+    def saved_with() -> dict:
+        return dict(config=asdict(cfg))
+
+    chores = standard_callbacks(
+        "VAE", cfg.log_every, progress, checkpoint, cfg.checkpoint_every, saved_with, more=cbs
     )
-    learn = Learner(
-        vae,
-        torch.optim.AdamW(vae.parameters(), lr=cfg.lr),
-        step_fn,
-        batch_fn,
-        cfg.steps,
-        cbs,
-        accelerator=acc,
-        generators={"batches": g},
-    ).fit()
+    opt, gens = torch.optim.AdamW(vae.parameters(), lr=cfg.lr), {"batches": g}
+    learn = Learner(vae, opt, step_fn, batch_fn, cfg.steps, chores, accelerator=acc, generators=gens).fit()
     vae = freeze(acc.unwrap_model(learn.model).cpu())
     with torch.no_grad():
         sample = frames[torch.randperm(len(frames), generator=g)[:256]]
