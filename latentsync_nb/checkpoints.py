@@ -10,6 +10,7 @@ from pathlib import Path
 
 import torch
 import torch.nn as nn
+from fastcore.basics import patch
 
 from latentsync_nb.core import (
     CheckpointError,
@@ -102,9 +103,7 @@ class TrainConfig:
 
     stage: str = "stage1"  # stage1 | stage2 | stage2_efficient (what trains, which losses)
     unet: str = "tiny"  # UNET_PRESETS key
-    audio_encoder: str = (
-        "tiny"  # "tiny" (trainable, mel windows) or a Whisper Hub id / folder (frozen tokens)
-    )
+    audio_encoder: str = "tiny"  # "tiny" (trainable, mel windows), or a Whisper Hub id / folder (frozen)
     vae: str = "tiny"  # "tiny", a file, a diffusers folder or a Hub id
     face_size: int = 64
     batch_size: int = 4  # clips of 16 frames per process and step
@@ -116,16 +115,11 @@ class TrainConfig:
     seed: int = SEED
     checkpoint_every: int = 100
     noise_alpha: float = 1.0  # mixed noise
-    loss_weights: LossWeights | None = (
-        None  # None: the stage's preset (LOSS_PRESETS); a dict is turned into LossWeights
-    )
+    loss_weights: LossWeights | None = None  # None: the stage's LOSS_PRESETS; a dict becomes LossWeights
     syncnet: str | None = None  # None: the shipped tiny SyncNet
-    # LipLPIPS backbone: "tiny" (trained offline), "imagenet", "random", a file
-    lpips_backbone: str = "tiny"
+    lpips_backbone: str = "tiny"  # LipLPIPS: "tiny" (trained offline), "imagenet", "random", a file
     trepa_encoder: str = "tiny"  # "tiny" or the VideoMAE-v2 checkpoint file
-    init_from: str | None = (
-        None  # a checkpoint to start from: stage 1 (for stage 2, or more stage 1) or stage 2 (more stage 2)
-    )
+    init_from: str | None = None  # a checkpoint to start from: a stage-1 or stage-2 UNet, or the release
     max_nonfinite: int = 5
     log_every: int = 10  # steps averaged into one history point (read from the device then)
     n_items: int = 100_000  # dataset length (items are deterministic in their index)
@@ -135,30 +129,26 @@ class TrainConfig:
     validate_every: int = 0  # steps between validation clips scored by the judge SyncNet (0: never)
     decode_chunk: int | None = None  # decode the estimate k frames at a time under gradient checkpointing
     judge_dtype: str | None = None  # "fp16" / "bf16": frozen VAE, SyncNet and TREPA encoder in half precision
-    colour_variants: int = (
-        0  # > 0: each clip also in K other skin tones (UNetDataset), so colour comes from context
-    )
+    colour_variants: int = 0  # > 0: each clip also in K other skin tones, so colour comes from context
     mask: str = "ellipse"  # MaskConfig.shape of the training faces: "ellipse" (tiny, 64 px) or "official"
-    unet_config: str | None = (
-        None  # an official configs/unet/*.yaml: the UNet's layout, the face size (data.resolution)
-    )
-    from_scratch: bool = (
-        False  # allow stage 2 from a random UNet (it trains only motion modules and attention)
-    )
+    # an official configs/unet/*.yaml: UNet layout, face size (data.resolution)
+    unet_config: str | None = None
+    from_scratch: bool = False  # allow stage 2 from a random UNet (it trains motion modules, attention)
     force_judge: bool = False  # accept a sync judge trained on faces of another size than face_size
 
-    def __post_init__(self):
-        # from YAML / JSON
+    def __post_init__(self):  # from YAML / JSON
         if isinstance(self.loss_weights, dict):
             self.loss_weights = LossWeights(**self.loss_weights)
         check_train_config(self)
 
-    def weights(self) -> LossWeights:
-        "The loss weights: `loss_weights` if given, else the stage's preset."
-        return self.loss_weights or LOSS_PRESETS[self.stage]
-
 
 # %% ../nbs/05b_checkpoints.ipynb #530ccbdf
+@patch
+def weights(self: TrainConfig) -> LossWeights:
+    "The loss weights: `loss_weights` if given, else the stage's preset."
+    return self.loss_weights or LOSS_PRESETS[self.stage]
+
+
 def _one_of(name: str, value, allowed) -> None:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")

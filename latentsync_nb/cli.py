@@ -38,21 +38,14 @@ __all__ = [
 
 # %% ../nbs/90_cli.ipynb #4b107a9e
 def render_sample(clip_id: str = "s6_00", out_dir="latentsync_demo", samples=None) -> Path:
-    """Render a sample clip's frames, waveform, mel spectrogram and mouth-opening curve to
-    `out_dir/sample_<clip>.png`."""
+    "Render a sample clip's frames, waveform, mel spectrogram and mouth opening to OUT/sample_<clip>.png."
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     from latentsync_nb.core import save_figure
-    from latentsync_nb.data import (
-        load_manifest,
-        read_video,
-        read_audio,
-        melspectrogram,
-        mouth_darkness,
-        frame_loudness,
-    )
+    from latentsync_nb.data import frame_loudness, load_manifest, melspectrogram, mouth_darkness
+    from latentsync_nb.data import read_audio, read_video
 
     clips = {c.id: c for c in load_manifest(samples)}
     if clip_id not in clips:
@@ -65,11 +58,8 @@ def render_sample(clip_id: str = "s6_00", out_dir="latentsync_demo", samples=Non
     picks = np.linspace(0, len(frames) - 1, 8).astype(int)
     axs[0].imshow(np.concatenate([frames[i] for i in picks], axis=1))
     axs[0].axis("off")
-    axs[0].set_title(
-        f"{clip.id} (speaker {clip.speaker}, {clip.split}): frames at "
-        + ", ".join(f"{i / 25:.1f}s" for i in picks),
-        fontsize=9,
-    )
+    times = ", ".join(f"{i / 25:.1f}s" for i in picks)
+    axs[0].set_title(f"{clip.id} (speaker {clip.speaker}, {clip.split}): frames at {times}", fontsize=9)
     axs[1].plot(np.arange(len(wav)) / 16000, wav, lw=0.3)
     axs[1].set_xlim(0, secs)
     axs[1].set_ylabel("audio")
@@ -816,43 +806,41 @@ def _export_model(args):
 
 
 # %% ../nbs/90_cli.ipynb #0c79665b
-def _eval_model(args):
-    from latentsync_nb.evaluation import EvalConfig, evaluate_model, json_line
+def _eval_config(args):
+    "The EvalConfig `eval-model`'s options ask for, checked."
+    from latentsync_nb.evaluation import EvalConfig
     from latentsync_nb.sampling import COLOUR_SCALE
-    from latentsync_nb.syncnet import load_judge
+
+    steps_ok = args.sample_steps >= 1 and (args.clips is None or args.clips >= 2)
+    _require(steps_ok, "--sample-steps must be >= 1 and --clips >= 2")
+    _require_guidance(args.guidance)
+    frames_ok = args.frames is None or args.frames >= 46
+    _require(frames_ok, "--frames must be >= 46 (16-frame windows at audio offsets up to ±15)")
+    scale_ok = args.colour_scale is None or args.colour_scale >= 0
+    _require(scale_ok, "--colour-scale must be >= 0 (0: one shift per channel)")
+    scale = COLOUR_SCALE if args.colour_scale is None else args.colour_scale or None
+    return EvalConfig(
+        steps=args.sample_steps,
+        guidance=args.guidance,
+        max_clips=args.clips,
+        max_frames=args.frames,
+        colour_match=not args.no_colour_match,
+        soft_edge=not args.hard_edge,
+        start_noise=args.start_noise,
+        colour_scale=scale,
+    )
+
+
+# %% ../nbs/90_cli.ipynb #fea07c20
+def _eval_model(args):
     from latentsync_nb.checkpoints import load_trained, shipped_model_path
+    from latentsync_nb.evaluation import evaluate_model, json_line
+    from latentsync_nb.syncnet import load_judge
     from latentsync_nb.vae import load_vae
 
-    _require(
-        args.sample_steps >= 1 and (args.clips is None or args.clips >= 2),
-        "--sample-steps must be >= 1 and --clips >= 2",
-    )
-    _require_guidance(args.guidance)
-    _require(
-        args.frames is None or args.frames >= 46,
-        "--frames must be >= 46 (16-frame windows at audio offsets up to ±15)",
-    )
-    _require(
-        args.colour_scale is None or args.colour_scale >= 0,
-        "--colour-scale must be >= 0 (0: one shift per channel)",
-    )
-    r = evaluate_model(
-        load_trained(args.checkpoint or shipped_model_path()),
-        load_vae("tiny"),
-        load_judge(),
-        EvalConfig(
-            steps=args.sample_steps,
-            guidance=args.guidance,
-            max_clips=args.clips,
-            max_frames=args.frames,
-            colour_match=not args.no_colour_match,
-            soft_edge=not args.hard_edge,
-            start_noise=args.start_noise,
-            colour_scale=COLOUR_SCALE if args.colour_scale is None else args.colour_scale or None,
-        ),
-        samples=args.samples,
-        progress=True,
-    )
+    cfg = _eval_config(args)
+    model = load_trained(args.checkpoint or shipped_model_path())
+    r = evaluate_model(model, load_vae("tiny"), load_judge(), cfg, samples=args.samples, progress=True)
     for row in r["clips"]:
         print(
             f"{row['clip']:8s} sync ratio {row['sync_ratio']:.2f}  best offset {row['best_offset']:+d}  "

@@ -604,9 +604,8 @@ class MaskConfig:
     half_width: float = 0.33  # half the mask's width
     depth: float = 0.42  # from `top` down to the bottom of the ellipse
     feather: float = 0.02  # soft edge width
-    shape: str = (
-        "ellipse"  # "ellipse" (this project's, the fields above) or "official" (LatentSync's mask.png)
-    )
+    # "ellipse" (this project's, the fields above) or "official" (LatentSync's mask.png)
+    shape: str = "ellipse"
 
 
 def official_mask(size: int = 256) -> np.ndarray:

@@ -163,9 +163,8 @@ class EvalConfig:
     max_clips: int | None = None
     max_frames: int | None = None  # score only each clip's first frames (quick sweeps); None: whole clips
     colour_match: bool = True  # generate_clip's paste-back: colour from the reference frames
-    colour_scale: float | None = (
-        COLOUR_SCALE  # ... its blur, a fraction of the face size (None: one shift per channel)
-    )
+    # ... its blur, a fraction of the face size (None: one shift per channel)
+    colour_scale: float | None = COLOUR_SCALE
     soft_edge: bool = True  # ... and the eroded, blurred paste weight (False: cut along the mask)
     # DDIM's starting noise (sampling.START_NOISE): "shared" as LatentSync's inference, or "mixed"
     start_noise: str = "shared"
@@ -188,27 +187,15 @@ def evaluate_clip(
     lpips=None,
     ceilings=None,
 ) -> tuple[dict, dict]:
-    """Generate a held-out clip from its own audio (reference frames half a clip away) and score it: (scores,
-    frames)."""
+    "Generate a held-out clip from its own audio (references half a clip away), score it: (scores, frames)."
     ceilings = ceilings if ceilings is not None else VAECeilings()
     lc, spf = load_clip(clip, cfg.face_size), OFFICIAL_AV.samples_per_frame
     truth = lc.frames[: cfg.max_frames]  # (n, h, w, 3)
     wav, n = lc.wav[: len(truth) * spf], len(truth)
-    gen = generate_clip(
-        model,
-        vae,
-        truth,
-        wav,
-        ref_frames=np.roll(truth, n // 2, axis=0),
-        steps=cfg.steps,
-        guidance=cfg.guidance,
-        seed=cfg.seed,
-        mask_cfg=mask_cfg,
-        colour_match=cfg.colour_match,
-        soft_edge=cfg.soft_edge,
-        start_noise=cfg.start_noise,
-        colour_scale=cfg.colour_scale,
-    )
+    sampling = ("steps", "guidance", "seed", "colour_match", "soft_edge", "start_noise", "colour_scale")
+    options = {k: getattr(cfg, k) for k in sampling}  # as `infer` writes them
+    ref = np.roll(truth, n // 2, axis=0)
+    gen = generate_clip(model, vae, truth, wav, ref_frames=ref, mask_cfg=mask_cfg, **options)
     own, gt = (sync_offsets(judge, x, wav, cfg.max_offset) for x in (gen, truth))
     m = min(n, len(other_wav) // spf)
     other = sync_offsets(judge, gen[:m], other_wav[: m * spf], cfg.max_offset)

@@ -156,9 +156,8 @@ class SweepConfig:
 
     # stage-2 steps per run: the equal budget (steps, not minutes: deterministic runs)
     steps: int = 200
-    preset: str = (
-        "tiny_stage2"  # the recipe the weights replace the losses of: a TRAIN_PRESETS name or a YAML file
-    )
+    # the recipe the weights replace the losses of: a TRAIN_PRESETS name or a YAML file
+    preset: str = "tiny_stage2"
     init_from: str | None = None  # None: the shipped stage-1 model
     eval_steps: int = 20  # DDIM steps when scoring (guidance 1.5), as `infer`
     eval_frames: int | None = 48  # first frames of each held-out clip scored (three 16-frame windows)

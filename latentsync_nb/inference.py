@@ -581,9 +581,8 @@ OFFICIAL_TEMPLATE = np.array(
     [[17.0, 20.0], [58.0, 20.0], [37.5, 40.0]], np.float32
 )  # eyebrow centres (left, right), nose centre
 OFFICIAL_CROP_UNITS = (75, 100)  # the crop's width and height in template units
-OFFICIAL_CROP_R = (
-    2.8  # template units per pixel at 256 px: the crop is cut at (75 r, 100 r) px, then resized square
-)
+# template units per pixel at 256 px: the crop is cut at (75 r, 100 r) px, then resized square
+OFFICIAL_CROP_R = 2.8
 
 
 @dataclass(frozen=True)
@@ -769,6 +768,15 @@ def _generating(device: torch.device):
 
 
 # %% ../nbs/07_inference.ipynb #851e0aeb
+def _clip_generator(lsm, wav: np.ndarray, n_out: int, steps, guidance, seed, per_batch: int, mask_cfg):
+    "A ClipGenerator for the output's frames (at least one 16-frame window), the audio padded or cut to them."
+    n, spf = max(n_out, OFFICIAL_AV.clip_frames), OFFICIAL_AV.samples_per_frame
+    audio = np.pad(wav, (0, max(0, n * spf - len(wav))))[: n * spf]  # as many frames as generated
+    with _generating(next(lsm.model.parameters()).device):
+        args = (audio, n, steps, guidance, seed, per_batch, mask_cfg)
+        return ClipGenerator(lsm.model, lsm.vae, *args, whisper=lsm.whisper)
+
+
 def dub_batches(
     lsm: LipSyncModel,
     wav: np.ndarray,
@@ -787,26 +795,10 @@ def dub_batches(
     aligned faces there."""
     from tqdm.auto import tqdm
 
-    n = max(n_out, OFFICIAL_AV.clip_frames)
-    spf = OFFICIAL_AV.samples_per_frame
-    audio = np.pad(wav, (0, max(0, n * spf - len(wav))))[: n * spf]  # as many frames as generated
-    device = next(lsm.model.parameters()).device
+    device, mask_cfg = next(lsm.model.parameters()).device, geometry.mask
     timing = {} if timing is None else timing
     t0 = time.perf_counter()
-    mask_cfg = geometry.mask
-    with _generating(device):
-        gen = ClipGenerator(
-            lsm.model,
-            lsm.vae,
-            audio,
-            n,
-            steps,
-            guidance,
-            seed,
-            windows_per_batch,
-            mask_cfg,
-            whisper=lsm.whisper,
-        )
+    gen = _clip_generator(lsm, wav, n_out, steps, guidance, seed, windows_per_batch, mask_cfg)
     timing["generate"] = timing.get("generate", 0.0) + time.perf_counter() - t0
     written, soft = 0, geometry.paste == "mouth"
     for first, end, batch in tqdm(
@@ -880,32 +872,29 @@ def lipsync_frames(
         return crop_faces(frames[idx[a:b]], track.crops[idx[a:b]], lsm.face_size)
 
     out, timing = np.empty((n_out, *frames.shape[1:]), np.uint8), {}
-    for first, dubbed in dub_batches(
+    dubbed_batches = dub_batches(
         lsm, wav, n_out, faces_at, steps, guidance, seed, progress, geo, timing, windows_per_batch
-    ):
+    )
+    for first, dubbed in dubbed_batches:
         k = idx[first : first + len(dubbed)]
         out[first : first + len(dubbed)] = paste_mouths(
             frames[k], dubbed, track.crops[k], keep=track.found[k], mask_cfg=geo.mask, region=geo.paste
         )
-    return out, _dub_report(
-        n_out,
-        n_video,
-        len(frames),
-        track,
-        idx[:n_out],
-        wav,
-        frames.shape[1:3],
-        lsm,
-        steps,
-        guidance,
-        seed,
-        t_detect,
-        timing["generate"],
-        name_geo,
-    )
+    run = (lsm, steps, guidance, seed, t_detect, timing["generate"], name_geo)
+    return out, _dub_report(n_out, n_video, len(frames), track, idx[:n_out], wav, frames.shape[1:3], *run)
 
 
 # %% ../nbs/07_inference.ipynb #f0c13e8d
+def _check_out(out, video, audio) -> Path:
+    "The output path, if it is an .mp4 that overwrites neither input."
+    out = Path(out)
+    if out.suffix.lower() != ".mp4":
+        raise ValueError(f"--out must be an .mp4 file, got {out}")
+    if out.resolve() in (Path(video).resolve(), Path(audio).resolve()):
+        raise ValueError("--out must not overwrite an input")
+    return out
+
+
 def _aligned_faces(video, track: FaceTrack, idx: np.ndarray, size: int, block: int, a: int, b: int):
     "The aligned faces (b - a, size, size, 3) of output frames a..b-1 (input frames idx[a:b])."
     faces = []
@@ -948,15 +937,9 @@ def lipsync(
     windows_per_batch: int = 8,
     **official,
 ) -> dict:
-    """Lip-sync `video` to `audio` into `out` (mp4, H.264 + AAC, 25 fps, the input's size), streaming: memory
-    does not grow with the video; `geometry`: a key of GEOMETRIES (default: the model's); `track`: the
-    video's, if already known."""
-    t0 = time.perf_counter()
-    out = Path(out)
-    if out.suffix.lower() != ".mp4":
-        raise ValueError(f"--out must be an .mp4 file, got {out}")
-    if out.resolve() in (Path(video).resolve(), Path(audio).resolve()):
-        raise ValueError("--out must not overwrite an input")
+    """Lip-sync `video` to `audio` into `out` (mp4, H.264 + AAC, 25 fps, the input's size), streaming (memory
+    does not grow with the video); `geometry`: a GEOMETRIES key (default: the model's); `track`: if known."""
+    t0, out = time.perf_counter(), _check_out(out, video, audio)
     wav = read_audio(audio)  # audio errors first: they are quick
     n_out, n_video = _frames_out(wav, steps, guidance), count_video_frames(video)
     n_gen = max(n_out, OFFICIAL_AV.clip_frames)

@@ -73,12 +73,10 @@ class UNetConfig:
         False,
     )  # per resolution: self + audio cross-attention (SD 1.5: not the lowest)
     region: str = "face"  # the latent rows it generates: "face" (all) or "lower_half" (the masked half)
-    motion_in_encoder: bool = (
-        True  # motion modules in the down blocks too (official stage2_efficient: decoder only)
-    )
-    resnet_norm: str = (
-        "frame"  # ResNet (and output) GroupNorm statistics: per "frame" or over the whole "clip"
-    )
+    # motion modules in the down blocks too (official stage2_efficient: decoder only)
+    motion_in_encoder: bool = True
+    # ResNet (and output) GroupNorm statistics: per "frame" or over the whole "clip"
+    resnet_norm: str = "frame"
     motion_norm: str = "clip"  # motion-module GroupNorm statistics: per "frame" or over the whole "clip"
 
     def __post_init__(self):

@@ -530,6 +530,7 @@ def _blinks(rng: np.random.Generator, n_frames: int, fps: int) -> np.ndarray:
     return blink
 
 
+# %% ../nbs/00b_samples.ipynb #29ac48cf
 def render_clip(
     spec: ClipSpec,
     fps: int = OFFICIAL_AV.fps,

@@ -480,28 +480,13 @@ def train(
         return dict(config=asdict(cfg))
 
     validation = _validation_cb(cfg, acc, vae, whisper, out_dir, samples, log)
+    name, every, minutes = f"train {cfg.stage}", cfg.checkpoint_every, cfg.max_minutes
     chores = standard_callbacks(
-        f"train {cfg.stage}",
-        cfg.log_every,
-        progress,
-        ckpt_path,
-        cfg.checkpoint_every,
-        saved_with,
-        cfg.max_minutes,
-        cfg.max_nonfinite,
-        resume,
-        log,
+        name, cfg.log_every, progress, ckpt_path, every, saved_with, minutes, cfg.max_nonfinite, resume, log
     )
-    batches = unet_batches(cfg, data, vae, acc, cache, tokens)
+    batches, cbs = unet_batches(cfg, data, vae, acc, cache, tokens), [*chores, validation, *cbs]
     learn = Learner(
-        model,
-        opt,
-        step_fn,
-        batches,
-        cfg.max_steps,
-        [*chores, validation, *cbs],
-        max_grad_norm=cfg.max_grad_norm,
-        accelerator=acc,
+        model, opt, step_fn, batches, cfg.max_steps, cbs, max_grad_norm=cfg.max_grad_norm, accelerator=acc
     )
     learn.fit()
     return _finish(acc, learn.model), learn.history

@@ -248,9 +248,8 @@ def forward(self: TREPALoss, pred: torch.Tensor, target: torch.Tensor) -> torch.
 
 # %% ../nbs/03_trepa.ipynb #364d9d86
 OFFICIAL_TREPA_FILE = "vit_g_hybrid_pt_1200e_ssv2_ft.pth"
-OFFICIAL_TREPA_PATH = (
-    f"checkpoints/auxiliary/{OFFICIAL_TREPA_FILE}"  # where the release's download script puts it
-)
+# where the release's download script puts it
+OFFICIAL_TREPA_PATH = f"checkpoints/auxiliary/{OFFICIAL_TREPA_FILE}"
 _IGNORED_PREFIXES = ("head.",)  # the SSv2 classifier: TREPA uses the pooled features before it
 
 
@@ -436,6 +435,7 @@ def _mae_loss(model, batch: tuple) -> torch.Tensor:
     return F.mse_loss(pred, target)
 
 
+# %% ../nbs/03_trepa.ipynb #dede5feb
 def pretrain_videomae(
     cfg: MAETrainConfig = MAETrainConfig(),
     out=None,
