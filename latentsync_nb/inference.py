@@ -350,10 +350,10 @@ def smooth_track(raw: np.ndarray, align) -> np.ndarray:
         if isinstance(align, AlignConfig)
         else (align.smooth,) * raw.shape[1]
     )  # TemplateAlign: every point
-    return np.stack([_smooth(filled[:, k], s) for k, s in enumerate(sigmas)], axis=1)
+    return np.stack([_smooth_frames(filled[:, k], s) for k, s in enumerate(sigmas)], axis=1)
 
 
-def _smooth(x: np.ndarray, sigma: float) -> np.ndarray:
+def _smooth_frames(x: np.ndarray, sigma: float) -> np.ndarray:
     """Gaussian smoothing over time that keeps a steady drift at the ends (point-reflected padding, not
     repeated end values)."""
     if sigma <= 0 or len(x) < 2:

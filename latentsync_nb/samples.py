@@ -221,7 +221,7 @@ def make_utterance(rng: np.random.Generator, seconds: float, spk: Speaker) -> li
 
 
 # %% ../nbs/00b_samples.ipynb #00256deb
-def _smooth(x: np.ndarray, ms: float) -> np.ndarray:
+def _smooth_ms(x: np.ndarray, ms: float) -> np.ndarray:
     "Gaussian smoothing of a 1 kHz track with standard deviation `ms` milliseconds."
     return scipy.ndimage.gaussian_filter1d(x, ms, mode="nearest") if ms > 0 else x
 
@@ -258,22 +258,24 @@ def articulation(phones: list[tuple[str, float]], spk: Speaker, rng: np.random.G
         formants[k] = np.interp(idx, idx[ok], formants[k][ok]) if ok.any() else 500.0 * (k + 1) * spk.tract
     vowel_gain = np.where(stress > 0, stress, 1.0)
     # pitch: declination over each phrase, a rise on stressed vowels, slow random wander and jitter
-    wander = _smooth(rng.standard_normal(n), 120) * 6
+    wander = _smooth_ms(rng.standard_normal(n), 120) * 6
     phrase_pos, silent, start = np.zeros(n), tr["jaw"] == 0, 0
     for i in range(1, n + 1):
         if i == n or silent[i] != silent[start]:
             phrase_pos[start:i] = np.linspace(0, 1, i - start)
             start = i
-    f0 = spk.f0 * (1.12 - 0.22 * phrase_pos) * (1 + 0.08 * _smooth(stress == 1.0, 40)) * (1 + 0.02 * wander)
+    f0 = (
+        spk.f0 * (1.12 - 0.22 * phrase_pos) * (1 + 0.08 * _smooth_ms(stress == 1.0, 40)) * (1 + 0.02 * wander)
+    )
     return dict(
-        f=np.stack([_smooth(formants[k], 20) for k in range(3)]),
-        f0=_smooth(f0, 30),
-        voicing=_smooth(tr["voicing"] * vowel_gain, 6),
-        aspiration=_smooth(tr["aspiration"], 4),
-        frication={band: _smooth(a, 3) for band, a in fric.items()},
-        jaw=_smooth(tr["jaw"], 25),
-        spread=_smooth(tr["spread"], 30),
-        closure=_smooth(tr["closure"], 10),
+        f=np.stack([_smooth_ms(formants[k], 20) for k in range(3)]),
+        f0=_smooth_ms(f0, 30),
+        voicing=_smooth_ms(tr["voicing"] * vowel_gain, 6),
+        aspiration=_smooth_ms(tr["aspiration"], 4),
+        frication={band: _smooth_ms(a, 3) for band, a in fric.items()},
+        jaw=_smooth_ms(tr["jaw"], 25),
+        spread=_smooth_ms(tr["spread"], 30),
+        closure=_smooth_ms(tr["closure"], 10),
     )
 
 

@@ -64,7 +64,7 @@ __all__ = [
     "StableSyncNet",
     "sync_score",
     "sync_loss",
-    "read_manifest",
+    "read_state_layout",
     "state_layout",
     "shipped_syncnet_path",
     "load_syncnet",
@@ -383,7 +383,7 @@ def sync_loss(
 
 
 # %% ../nbs/01_syncnet.ipynb #3d4ee51c
-def read_manifest(path) -> tuple[list[tuple[str, tuple]], int]:
+def read_state_layout(path) -> tuple[list[tuple[str, tuple]], int]:
     "Read a state_dict manifest (`name<TAB>shape` rows, last row `total_params<TAB>N`)."
     rows = [line.split("\t") for line in Path(path).read_text().strip().splitlines()]
     return [(k, tuple(int(x) for x in s.split(","))) for k, s in rows[:-1]], int(rows[-1][1])
@@ -574,6 +574,7 @@ def train_syncnet(
     torch.manual_seed(cfg.seed)
     model = StableSyncNet.from_config(cfg.model)
     model.enable_gradient_checkpointing(cfg.gradient_checkpointing)
+    model.check_values = False  # no per-step wait for the device: NonFiniteCB reads the loss
     face = model.config.face_size
     clips = load_manifest(samples, split=cfg.train_split)
     n_items = cfg.max_steps * cfg.batch_size * acc.num_processes
@@ -604,7 +605,9 @@ def train_syncnet(
         import matplotlib.pyplot as plt
 
         plt.close(plot_history(learn.history, out_dir / "training.png"))
-    return acc.unwrap_model(learn.model).eval(), learn.history
+    trained = acc.unwrap_model(learn.model).eval()
+    trained.check_values = True  # a judge from here on
+    return trained, learn.history
 
 
 # %% ../nbs/01_syncnet.ipynb #53136a99

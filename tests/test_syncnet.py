@@ -5,13 +5,13 @@ import pytest
 import torch
 
 from latentsync_nb.core import CheckpointError
-from latentsync_nb.syncnet import StableSyncNet, load_syncnet, read_manifest, state_layout, shipped_syncnet_path
+from latentsync_nb.syncnet import StableSyncNet, load_syncnet, read_state_layout, state_layout, shipped_syncnet_path
 from tests.conftest import ROOT, kill_after_first_checkpoint
 
 def test_released_checkpoint_round_trip(tmp_path):
     "Build the 401 M-parameter released config, save it exactly as the official trainer does, load it back strictly."
     model = StableSyncNet.from_config("syncnet_16_pixel_attn")
-    layout, total = read_manifest(ROOT / "reference" / "stable_syncnet_16_pixel_attn.state_dict.tsv")
+    layout, total = read_state_layout(ROOT / "reference" / "stable_syncnet_16_pixel_attn.state_dict.tsv")
     assert state_layout(model) == layout and sum(p.numel() for p in model.parameters()) == total
     path = tmp_path / "stable_syncnet.pt"
     torch.save({"state_dict": model.state_dict(), "global_step": 1000, "train_step_list": [1000],
