@@ -9,11 +9,8 @@ import dataclasses
 import json
 import math
 import sys
-import time
 import typing
 from pathlib import Path
-
-import numpy as np
 
 # %% auto #0
 __all__ = [
@@ -22,93 +19,15 @@ __all__ = [
     "TRAIN_DEVICE_HELP",
     "PIP_NAMES",
     "OOM_HELP",
-    "render_sample",
-    "bench_mel",
     "typed_value",
     "add_media_commands",
     "add_training_commands",
     "add_bench_commands",
-    "bench_gpu",
     "add_study_commands",
     "build_parser",
     "error_line",
     "main",
 ]
-
-
-# %% ../nbs/90_cli.ipynb #4b107a9e
-def render_sample(clip_id: str = "s6_00", out_dir="latentsync_demo", samples=None) -> Path:
-    "Render a sample clip's frames, waveform, mel spectrogram and mouth opening to OUT/sample_<clip>.png."
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-    from latentsync_nb.core import save_figure
-    from latentsync_nb.data import frame_loudness, load_manifest, melspectrogram, mouth_darkness
-    from latentsync_nb.data import read_audio, read_video
-
-    clips = {c.id: c for c in load_manifest(samples)}
-    if clip_id not in clips:
-        raise ValueError(f"No clip {clip_id!r} in the samples; choose one of: {', '.join(clips)}")
-    clip = clips[clip_id]
-    frames, wav = read_video(clip.video), read_audio(clip.audio)
-    mel, opening = melspectrogram(wav), np.array(clip.load_meta()["mouth_open"])
-    secs = len(frames) / 25
-    fig, axs = plt.subplots(4, 1, figsize=(10, 6.2), gridspec_kw=dict(height_ratios=[1.25, 0.7, 1, 1]))
-    picks = np.linspace(0, len(frames) - 1, 8).astype(int)
-    axs[0].imshow(np.concatenate([frames[i] for i in picks], axis=1))
-    axs[0].axis("off")
-    times = ", ".join(f"{i / 25:.1f}s" for i in picks)
-    axs[0].set_title(f"{clip.id} (speaker {clip.speaker}, {clip.split}): frames at {times}", fontsize=9)
-    axs[1].plot(np.arange(len(wav)) / 16000, wav, lw=0.3)
-    axs[1].set_xlim(0, secs)
-    axs[1].set_ylabel("audio")
-    axs[2].imshow(mel, origin="lower", aspect="auto", extent=(0, mel.shape[1] / 80, 0, 80), cmap="magma")
-    axs[2].set_xlim(0, secs)
-    axs[2].set_ylabel("mel band")
-    t = np.arange(len(frames)) / 25
-    loud = frame_loudness(wav, len(frames))
-    axs[3].plot(t, opening, label="mouth opening (generator)")
-    measured = mouth_darkness(frames)
-    axs[3].plot(
-        t, measured / max(measured.max(), 1e-9), label="mouth opening measured in pixels (scaled)", alpha=0.8
-    )
-    axs[3].plot(
-        t, (loud - loud.min()) / max(np.ptp(loud), 1e-9), label="audio level per frame (scaled)", alpha=0.6
-    )
-    axs[3].set_xlim(0, secs)
-    axs[3].set_xlabel("seconds")
-    axs[3].legend(fontsize=7, loc="upper right")
-    fig.tight_layout()
-    try:
-        return save_figure(fig, Path(out_dir) / f"sample_{clip.id}.png", bbox_inches="tight")
-    finally:
-        plt.close(fig)
-
-
-# %% ../nbs/90_cli.ipynb #96689fa2
-def bench_mel(seconds: float = 60.0, repeats: int = 5) -> dict:
-    "Time `melspectrogram` on `seconds` of speech, one thread; best of `repeats`."
-    from threadpoolctl import threadpool_limits
-    from latentsync_nb.data import melspectrogram
-    from latentsync_nb.samples import SPEAKERS, make_utterance, articulation, synthesize
-
-    rng = np.random.default_rng(0)
-    wav = synthesize(
-        articulation(make_utterance(rng, seconds, SPEAKERS[0]), SPEAKERS[0], rng), SPEAKERS[0], rng
-    )
-    times = []
-    with threadpool_limits(limits=1):
-        melspectrogram(wav[:16000])  # warm-up (filter bank cache)
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            melspectrogram(wav)
-            times.append(time.perf_counter() - t0)
-    best = min(times)
-    return dict(
-        audio_s=seconds, mel_s=round(best, 5), mel_realtime_factor=round(seconds / best, 1), threads=1
-    )
-
 
 # %% ../nbs/90_cli.ipynb #41635382
 SAMPLES_HELP = "corpus folder (default: the shipped data_samples/)"
@@ -378,6 +297,8 @@ def _demo(args):
 
 
 def _show_sample(args):
+    from latentsync_nb.data import render_sample
+
     print(f"wrote {render_sample(args.clip, args.out, args.samples)}")
 
 
@@ -1024,6 +945,8 @@ def add_bench_commands(sub):
 
 # %% ../nbs/90_cli.ipynb #c3813d85
 def _bench_mel(args):
+    from latentsync_nb.benchmarks import bench_mel
+
     _require(args.seconds > 0 and args.repeats >= 1, "--seconds must be > 0 and --repeats >= 1")
     r = bench_mel(args.seconds, args.repeats)
     print(
@@ -1034,7 +957,7 @@ def _bench_mel(args):
 
 
 def _bench_syncnet(args):
-    from latentsync_nb.syncnet import bench_syncnet
+    from latentsync_nb.benchmarks import bench_syncnet
 
     _require(args.minutes > 0 and args.pairs >= 2, "--minutes must be > 0 and --pairs >= 2")
     r = bench_syncnet(args.minutes, args.pairs)
@@ -1054,7 +977,7 @@ def _bench_syncnet(args):
 
 
 def _bench_losses(args):
-    from latentsync_nb.trepa import bench_losses
+    from latentsync_nb.benchmarks import bench_losses
 
     _require(args.repeats >= 1, "--repeats must be >= 1")
     _require(args.size >= 16, "--size must be >= 16")
@@ -1073,7 +996,7 @@ def _bench_losses(args):
 
 # %% ../nbs/90_cli.ipynb #1b692a23
 def _bench_objective(args):
-    from latentsync_nb.objective import bench_objective
+    from latentsync_nb.benchmarks import bench_objective
 
     _require(args.repeats >= 1, "--repeats must be >= 1")
     r = bench_objective(args.repeats)
@@ -1085,12 +1008,12 @@ def _bench_objective(args):
 def _bench_train(args):
     if args.config == "tiny":
         from latentsync_nb.evaluation import EvalConfig
-        from latentsync_nb.study import bench_train
+        from latentsync_nb.benchmarks import bench_train
 
         _require(args.minutes > 0, "--minutes must be > 0")
         r = bench_train(args.minutes, eval_cfg=EvalConfig(max_clips=args.clips), retrain=not args.no_retrain)
     else:
-        from latentsync_nb.training import bench_train_step
+        from latentsync_nb.benchmarks import bench_train_step
 
         _require(args.steps >= 1, "--steps must be >= 1")
         r = bench_train_step(args.config, args.steps, args.device)
@@ -1102,33 +1025,9 @@ def _bench_train(args):
 
 
 # %% ../nbs/90_cli.ipynb #4276ae32
-def bench_gpu(train_steps: int = 3, stage: str = "stage2", device: str = "cuda") -> dict:
-    """Official-size training step (time, peak memory) and inference (s per output s, peak memory) on a GPU;
-    {'gpu': False} without one."""
-    import torch
-
-    if not torch.cuda.is_available():
-        return dict(gpu=False)
-    from latentsync_nb.inference import bench_infer
-    from latentsync_nb.training import bench_train_step
-
-    train = bench_train_step(stage, train_steps, device)
-    torch.cuda.empty_cache()
-    infer = bench_infer(20, device=device, official=True)
-    return dict(
-        gpu=True,
-        card=torch.cuda.get_device_name(),
-        stage=stage,
-        train_s_per_step=train["s_per_step"],
-        train_peak_mb=train["peak_mb"],
-        train_terms=train["terms"],
-        infer_s_per_output_s=infer["s_per_output_s"],
-        infer_peak_mb=infer["peak_mb"],
-        infer_steps=infer["steps"],
-    )
-
-
 def _bench_gpu(args):
+    from latentsync_nb.benchmarks import bench_gpu
+
     _require(args.train_steps >= 1, "--train-steps must be >= 1")
     r = bench_gpu(args.train_steps, args.stage)
     if not r["gpu"]:
@@ -1145,7 +1044,7 @@ def _bench_gpu(args):
 
 # %% ../nbs/90_cli.ipynb #5e01aae4
 def _bench_infer(args):
-    from latentsync_nb.inference import bench_infer
+    from latentsync_nb.benchmarks import bench_infer
 
     _require(args.steps >= 1, "--steps must be >= 1")
     _require(args.long is None or args.long >= 1, "--long must be at least 1 second")

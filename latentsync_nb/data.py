@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 from fastcore.basics import patch
 
-from .core import atomic_path
+from .core import atomic_path, save_figure
 
 # %% auto #0
 __all__ = [
@@ -69,6 +69,7 @@ __all__ = [
     "reference_start",
     "recolour",
     "UNetDataset",
+    "render_sample",
 ]
 
 
@@ -861,3 +862,50 @@ class UNetDataset(_ClipDataset):
             ref_start=ref,
             colour=colour,
         )
+
+
+# %% ../nbs/00a_data.ipynb #4b107a9e
+def render_sample(clip_id: str = "s6_00", out_dir="latentsync_demo", samples=None) -> Path:
+    "Render a sample clip's frames, waveform, mel spectrogram and mouth opening to OUT/sample_<clip>.png."
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    clips = {c.id: c for c in load_manifest(samples)}
+    if clip_id not in clips:
+        raise ValueError(f"No clip {clip_id!r} in the samples; choose one of: {', '.join(clips)}")
+    clip = clips[clip_id]
+    frames, wav = read_video(clip.video), read_audio(clip.audio)
+    mel, opening = melspectrogram(wav), np.array(clip.load_meta()["mouth_open"])
+    secs = len(frames) / 25
+    fig, axs = plt.subplots(4, 1, figsize=(10, 6.2), gridspec_kw=dict(height_ratios=[1.25, 0.7, 1, 1]))
+    picks = np.linspace(0, len(frames) - 1, 8).astype(int)
+    axs[0].imshow(np.concatenate([frames[i] for i in picks], axis=1))
+    axs[0].axis("off")
+    times = ", ".join(f"{i / 25:.1f}s" for i in picks)
+    axs[0].set_title(f"{clip.id} (speaker {clip.speaker}, {clip.split}): frames at {times}", fontsize=9)
+    axs[1].plot(np.arange(len(wav)) / 16000, wav, lw=0.3)
+    axs[1].set_xlim(0, secs)
+    axs[1].set_ylabel("audio")
+    axs[2].imshow(mel, origin="lower", aspect="auto", extent=(0, mel.shape[1] / 80, 0, 80), cmap="magma")
+    axs[2].set_xlim(0, secs)
+    axs[2].set_ylabel("mel band")
+    t = np.arange(len(frames)) / 25
+    loud = frame_loudness(wav, len(frames))
+    axs[3].plot(t, opening, label="mouth opening (generator)")
+    measured = mouth_darkness(frames)
+    axs[3].plot(
+        t, measured / max(measured.max(), 1e-9), label="mouth opening measured in pixels (scaled)", alpha=0.8
+    )
+    axs[3].plot(
+        t, (loud - loud.min()) / max(np.ptp(loud), 1e-9), label="audio level per frame (scaled)", alpha=0.6
+    )
+    axs[3].set_xlim(0, secs)
+    axs[3].set_xlabel("seconds")
+    axs[3].legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    try:
+        return save_figure(fig, Path(out_dir) / f"sample_{clip.id}.png", bbox_inches="tight")
+    finally:
+        plt.close(fig)

@@ -18,7 +18,7 @@ import torch
 from scipy.ndimage import gaussian_filter1d, median_filter
 from fastcore.basics import patch
 
-from .core import atomic_path, default_device, freeze, peak_memory_mb, save_figure
+from .core import atomic_path, default_device, save_figure
 from latentsync_nb.data import (
     OFFICIAL_AV,
     MaskConfig,
@@ -33,13 +33,12 @@ from latentsync_nb.data import (
     mouth_mask,
     read_audio,
     read_video,
-    write_wav,
 )
 from .evaluation import mouth_quality, vae_round_trip
 from .model import WhisperAudioEncoder
 from .sampling import ClipGenerator, composite_faces
 from .syncnet import load_judge, sync_offsets
-from .checkpoints import LatentSyncModel, check_token_width, load_trained, shipped_model_path
+from .checkpoints import check_token_width, load_trained, shipped_model_path
 from .vae import load_vae
 
 # %% auto #0
@@ -86,8 +85,6 @@ __all__ = [
     "judge_frames",
     "dub_ground_truth",
     "run_demo",
-    "synthetic_long_video",
-    "bench_infer",
 ]
 
 
@@ -1114,104 +1111,3 @@ def run_demo(
     pngs = dict(strip=str(out_dir / "mouth_strip.png"), plot=str(out_dir / "mouths_and_offsets.png"))
     curves = {k: s["distances"] for k, s in scores.items()}
     return dict(video=str(video), **pngs, scores=summary, report=report, curves=curves)
-
-
-# %% ../nbs/07_inference.ipynb #66386536
-def synthetic_long_video(
-    path,
-    seconds: float,
-    size=(1920, 1080),
-    video_clip: str = "wild_00",
-    audio_clip: str = "s7_01",
-    samples=None,
-) -> tuple[Path, Path]:
-    """A long portrait 1080x1920 talking-head mp4 and a wav of the same length, from sample clips looped;
-    written frame by frame."""
-    clips = {c.id: c for c in load_manifest(samples)}
-    h, w = size
-    src = read_video(clips[video_clip].video)  # small: a sample clip
-    scale = w / src.shape[2]
-    small = [cv2.resize(f, (w, int(round(f.shape[0] * scale))), interpolation=cv2.INTER_CUBIC) for f in src]
-    top = (h - small[0].shape[0]) // 3
-    n = int(round(seconds * OFFICIAL_AV.fps))
-    speech = read_audio(clips[audio_clip].audio)
-    wav = np.resize(speech, n * OFFICIAL_AV.samples_per_frame)  # the speech, repeated
-    path = Path(path)
-    with VideoWriter(path.with_suffix(".mp4"), crf=28) as writer:
-        for i in pingpong(len(small), n):
-            canvas = np.full((h, w, 3), 40, np.uint8)
-            canvas[top : top + small[i].shape[0]] = small[i][: h - top]
-            writer.write(canvas)
-    return path.with_suffix(".mp4"), write_wav(path.with_suffix(".wav"), wav)
-
-
-# %% ../nbs/07_inference.ipynb #fd12e4e3
-def bench_infer(
-    steps: int = 20,
-    video_clip: str = "wild_00",
-    audio_clip: str = "s7_01",
-    device=None,
-    official: bool = False,
-    samples=None,
-    long_s: float | None = None,
-) -> dict:
-    """Seconds of compute per second of lip-synced output and peak memory, for the tiny model (or the official
-    sizes); `long_s`: a long 1080p clip."""
-    import tempfile
-    from latentsync_nb.core import reset_peak_rss
-
-    device = default_device(device)
-    cuda = device.startswith("cuda")
-    clips = {c.id: c for c in load_manifest(samples)}
-    lsm = _official_random(device) if official else load_lipsync(None, device)
-    with tempfile.TemporaryDirectory() as d:
-        video, audio = clips[video_clip].video, clips[audio_clip].audio
-        if long_s:
-            video, audio = synthetic_long_video(
-                Path(d) / "long", long_s, video_clip=video_clip, audio_clip=audio_clip, samples=samples
-            )
-        reset_peak_rss()
-        if cuda:
-            torch.cuda.reset_peak_memory_stats()
-        r = lipsync(video, audio, Path(d) / "out.mp4", steps=steps, lsm=lsm)
-    peak = peak_memory_mb(device)
-    return dict(
-        model="official sizes (random weights)" if official else "tiny (shipped)",
-        device=device,
-        card=torch.cuda.get_device_name() if cuda else "cpu",
-        steps=steps,
-        output_s=r["seconds"],
-        size=r["size"],
-        s_per_output_s=round(r["total_s"] / r["seconds"], 3),
-        peak_mb=round(peak, 1),
-        detect_s=r["detect_s"],
-        generate_s=r["generate_s"],
-        write_s=r["write_s"],
-        total_s=r["total_s"],
-    )
-
-
-# %% ../nbs/07_inference.ipynb #47daa6a1
-class _TokenStub:
-    "Whisper-shaped random tokens (frames, 50, 384) for timing the official sizes without a Whisper download."
-
-    def features(self, wav):
-        return torch.zeros(1)
-
-    def frame_tokens(self, features, start, n):
-        return torch.randn(n, 50, 384)
-
-
-def _official_random(device) -> LipSyncModel:
-    "The official-size model and VAE with random weights (fp16 on a GPU), for timing."
-    from latentsync_nb.model import LatentSyncUNet, UNET_PRESETS
-    from latentsync_nb.vae import VAE_PRESETS
-    from diffusers.utils import logging as diffusers_logging
-
-    diffusers_logging.set_verbosity_error()  # its notice about casting with .to()
-    unet = LatentSyncUNet(UNET_PRESETS["official"])
-    unet.add_motion()
-    model = freeze(LatentSyncModel(unet, None).to(device))  # fp32 weights, fp16 autocast on a GPU
-    half = torch.float16 if str(device).startswith("cuda") else torch.float32
-    vae = freeze(VAE_PRESETS["official"].build().to(device, half))
-    return LipSyncModel(model, vae, _TokenStub(), 256, "official sizes, random weights")

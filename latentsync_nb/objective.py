@@ -20,15 +20,7 @@ from .perceptual import lower_half
 from .vae import decode_latents
 
 # %% auto #0
-__all__ = [
-    "TERMS",
-    "LOSS_PRESETS",
-    "LossWeights",
-    "TermValue",
-    "LossRecord",
-    "LatentSyncLoss",
-    "bench_objective",
-]
+__all__ = ["TERMS", "LOSS_PRESETS", "LossWeights", "TermValue", "LossRecord", "LatentSyncLoss"]
 
 # %% ../nbs/04_objective.ipynb #bf245fcf
 TERMS = ("recon", "sync", "lpips", "trepa")
@@ -228,52 +220,3 @@ def forward(
             terms["trepa"] = TermValue(self.trepa(pixels, target_pixels), w.trepa)
     total = sum(t.weighted for t in terms.values())
     return LossRecord(total if terms else eps_hat.sum() * 0, terms)
-
-
-# %% ../nbs/04_objective.ipynb #89406673
-def bench_objective(repeats: int = 3, seed: int = 0) -> dict:
-    "Median forward + backward time (ms) of each term of the tiny objective on one 16-frame clip (CPU)."
-    import time as _time
-    from latentsync_nb.data import UNetDataset, load_manifest
-    from latentsync_nb.perceptual import LipLPIPS
-    from latentsync_nb.syncnet import load_syncnet
-    from latentsync_nb.trepa import TREPALoss, load_clip_encoder
-    from latentsync_nb.vae import encode_clips, load_vae
-
-    torch.manual_seed(seed)
-    item = UNetDataset(load_manifest(split="train"), n_items=1, size=64, seed=seed)[0]
-    gt, mel = item["gt"][None], item["mel"][None]  # (1, 3, 16, 64, 64), (1, 1, 80, 52)
-    vae, syncnet, sched = load_vae("tiny"), load_syncnet(), ddim_scheduler()
-    lpips, trepa = LipLPIPS("random"), TREPALoss(load_clip_encoder("tiny"))
-    judges = dict(syncnet=syncnet, vae=vae, lpips=lpips, trepa=trepa, scheduler=sched)
-    with torch.no_grad():
-        z0 = encode_clips(vae, gt)
-    eps = torch.randn_like(z0)
-    t = torch.tensor([500])
-    zt = sched.add_noise(z0, eps, t)
-
-    def timed(fn) -> float:
-        times = []
-        for i in range(repeats + 1):  # first run warms up
-            e = (eps + 0.3 * torch.randn_like(eps)).requires_grad_(True)
-            t0 = _time.perf_counter()
-            fn(e).backward()
-            dt = _time.perf_counter() - t0
-            if i:
-                times.append(dt)
-        return round(1000 * sorted(times)[len(times) // 2], 1)
-
-    full = LatentSyncLoss(LossWeights(), **judges)
-    out = {"decode": timed(lambda e: full.decode(e, zt, t).sum())}
-    for term in TERMS:
-        only = LossWeights(**{n: (getattr(LossWeights(), n) if n == term else 0.0) for n in TERMS})
-        judge = {"sync": "syncnet"}.get(term, term)
-        loss = LatentSyncLoss(only, **{k: v for k, v in judges.items() if k in ("vae", "scheduler", judge)})
-        out[term] = timed(lambda e: loss(e, eps, zt, t, gt, mel).total)
-    out["total"] = timed(lambda e: full(e, eps, zt, t, gt, mel).total)
-    return {
-        "ms": out,
-        "clip": "1 x 16 frames, 64 px faces, 4x16x16 latents",
-        "device": "cpu",
-        "repeats": repeats,
-    }

@@ -264,9 +264,8 @@ def articulation(phones: list[tuple[str, float]], spk: Speaker, rng: np.random.G
         if i == n or silent[i] != silent[start]:
             phrase_pos[start:i] = np.linspace(0, 1, i - start)
             start = i
-    f0 = (
-        spk.f0 * (1.12 - 0.22 * phrase_pos) * (1 + 0.08 * _smooth_ms(stress == 1.0, 40)) * (1 + 0.02 * wander)
-    )
+    rise = 1 + 0.08 * _smooth_ms(stress == 1.0, 40)  # on stressed vowels
+    f0 = spk.f0 * (1.12 - 0.22 * phrase_pos) * rise * (1 + 0.02 * wander)
     return dict(
         f=np.stack([_smooth_ms(formants[k], 20) for k in range(3)]),
         f0=_smooth_ms(f0, 30),

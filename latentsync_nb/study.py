@@ -7,15 +7,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from .core import peak_memory_mb
-from .evaluation import QUALITY, EvalConfig, VAECeilings, evaluate_model, json_line
+from .evaluation import EvalConfig, VAECeilings, evaluate_model, json_line
 from .syncnet import load_judge
-from .checkpoints import TRAIN_PRESETS, load_trained, shipped_model_path
-from .training import train, train_tiny
+from .checkpoints import TRAIN_PRESETS, load_trained
+from .training import train
 from .vae import load_vae
 
 # %% auto #0
-__all__ = ["compare_recipes", "bench_train"]
+__all__ = ["compare_recipes"]
 
 
 # %% ../nbs/06b_stage2_study.ipynb #e1181fb7
@@ -56,66 +55,3 @@ def compare_recipes(
         results[name] = dict(steps=steps, **ev["summary"], example=(first, ev["frames"][first]["generated"]))
         log(f"{name}: {results[name]['steps']} steps, " + json_line(ev["summary"]))
     return results
-
-
-# %% ../nbs/06b_stage2_study.ipynb #15720b25
-def _retrain_scores(
-    minutes: float, share: float, judges: tuple, eval_cfg: EvalConfig, samples, progress, log
-):
-    "Both tiny stages from scratch within `minutes`, scored as the shipped model is (figures: retrain_*)."
-    import tempfile
-    import time
-
-    with tempfile.TemporaryDirectory() as d:
-        t0 = time.perf_counter()
-        budget = dict(stage1_minutes=minutes * share - 0.7, stage2_minutes=minutes, total_minutes=minutes)
-        run = train_tiny(
-            d, **budget, samples=samples, progress=progress, log=lambda *a: None, validate_every=0
-        )
-        wall = time.perf_counter() - t0
-        retrained = load_trained(run["checkpoint"])
-        vae, judge, ceilings = judges
-        scores = evaluate_model(
-            retrained, vae, judge, eval_cfg, samples, progress=progress, ceilings=ceilings
-        )
-    scores = scores["summary"]
-    steps = dict(stage1=run["stage1"]["steps"], stage2=run["stage2"]["steps"])
-    took = f"{wall:.0f} s (stage 1: {steps['stage1']} steps, stage 2: {steps['stage2']} steps)"
-    log(f"retrained in {took}: {json_line(scores)}")
-    sync = ("sync_ratio", "offset_ok_frac", "hf_energy_ratio")
-    image = (*QUALITY, "colour_bias", "colour_bias_max")
-    return dict(
-        retrain_wall_s=round(wall, 1),
-        **{f"retrain_{k}": scores[k] for k in (*sync, *image)},
-        steps_per_s=round(run["stage1"]["steps"] / run["stage1"]["wall_s"], 3),
-        stage2_steps_per_s=round(run["stage2"]["steps"] / run["stage2"]["wall_s"], 3),
-        retrain_steps=steps,
-    )
-
-
-# %% ../nbs/06b_stage2_study.ipynb #fedd467e
-def bench_train(
-    minutes: float = 15.0,
-    stage1_share: float = 0.7,
-    eval_cfg: EvalConfig = EvalConfig(),
-    retrain: bool = True,
-    samples=None,
-    progress: bool = True,
-    log=print,
-) -> dict:
-    """Shipped tiny checkpoint's held-out scores; a from-scratch retrain of both stages within `minutes` and
-    its scores."""
-    judges = load_vae("tiny"), load_judge(), VAECeilings()
-    vae, judge, ceilings = judges
-    shipped = load_trained(shipped_model_path())
-    shipped = evaluate_model(shipped, vae, judge, eval_cfg, samples, progress=progress, ceilings=ceilings)[
-        "summary"
-    ]
-    log(f"shipped: {json_line(shipped)}")
-    image = [p + k for p in ("", "vae_") for k in (*QUALITY, "colour_bias", "colour_bias_max")]
-    sync = ("sync_ratio", "offset_ok_frac", "hf_energy_ratio", "own_beats_other_frac", "lse_c", "lse_d")
-    out = {k: shipped[k] for k in (*sync, *image)}
-    if retrain:
-        out.update(_retrain_scores(minutes, stage1_share, judges, eval_cfg, samples, progress, log))
-    out["peak_mb"] = round(peak_memory_mb(), 1)
-    return out

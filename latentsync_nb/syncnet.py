@@ -81,7 +81,6 @@ __all__ = [
     "evaluate_video",
     "shift_audio",
     "export_syncnet",
-    "bench_syncnet",
     "shipped_judge_path",
     "load_judge",
 ]
@@ -558,6 +557,16 @@ def _held_out_cb(cfg: SyncTrainConfig, pairs: dict, acc) -> EveryCB:
 
 
 # %% ../nbs/01_syncnet.ipynb #5127efe2
+def _fresh_syncnet(cfg: SyncTrainConfig) -> StableSyncNet:
+    "A SyncNet to train, seeded; its inputs checked by shape only (no per-step wait for the device)."
+    torch.manual_seed(cfg.seed)
+    model = StableSyncNet.from_config(cfg.model)
+    model.enable_gradient_checkpointing(cfg.gradient_checkpointing)
+    model.check_values = False  # a NaN reaches the loss, which NonFiniteCB reads
+    return model
+
+
+# %% ../nbs/01_syncnet.ipynb #4d9b3494
 def train_syncnet(
     cfg: SyncTrainConfig,
     out_dir,
@@ -571,10 +580,7 @@ def train_syncnet(
     "Train (or resume) a SyncNet; checkpoints and chart go to `out_dir`. Returns the model and its history."
     out_dir = Path(out_dir)
     acc = make_accelerator(device, cfg.mixed_precision)
-    torch.manual_seed(cfg.seed)
-    model = StableSyncNet.from_config(cfg.model)
-    model.enable_gradient_checkpointing(cfg.gradient_checkpointing)
-    model.check_values = False  # no per-step wait for the device: NonFiniteCB reads the loss
+    model = _fresh_syncnet(cfg)
     face = model.config.face_size
     clips = load_manifest(samples, split=cfg.train_split)
     n_items = cfg.max_steps * cfg.batch_size * acc.num_processes
@@ -716,40 +722,6 @@ def export_syncnet(train_checkpoint, out=None) -> Path:
     keep = dict(global_step=ck.get("step", ck.get("global_step")), history=read_history(ck))
     keep.update({k: ck[k] for k in ("train_config",) if k in ck})
     return save_syncnet(model, out if out is not None else shipped_syncnet_path(), **keep)
-
-
-# %% ../nbs/01_syncnet.ipynb #ba9b90c6
-def bench_syncnet(minutes: float = 10.0, pairs: int = 1024, samples=None, progress: bool = True) -> dict:
-    "Held-out accuracy of the shipped tiny SyncNet, and seconds a fresh retrain needs to pass 90% / 95%."
-    import tempfile
-
-    cfg = SYNC_TRAIN_PRESETS["tiny"]
-    shipped = load_syncnet()
-    acc, _ = heldout_accuracy(shipped, eval_pairs(cfg, shipped.config.face_size, samples, n=pairs))
-    steps = int(
-        minutes * 60 / 0.4
-    )  # about what fits the budget on 2 CPU cores; the time limit stops it anyway
-    retrain_cfg = SyncTrainConfig(
-        **{**asdict(cfg), "max_minutes": minutes, "max_steps": steps, "eval_every": 50}
-    )
-    with tempfile.TemporaryDirectory() as d:
-        _, hist = train_syncnet(
-            retrain_cfg, d, samples=samples, resume=False, progress=progress, log=lambda *a: None
-        )
-    val = hist.get("val", [])
-
-    def first(thr):
-        return next((v["seconds"] for v in val if v["acc"] >= thr), None)
-
-    return dict(
-        heldout_accuracy=round(acc, 4),
-        pairs=pairs,
-        retrain_s_to_90=first(0.90),
-        retrain_s_to_95=first(0.95),
-        retrain_minutes=minutes,
-        retrain_steps=hist["step"][-1] if hist.get("step") else 0,
-        retrain_final_accuracy=val[-1]["acc"] if val else None,
-    )
 
 
 # %% ../nbs/01_syncnet.ipynb #52c556e2

@@ -24,15 +24,10 @@ from latentsync_nb.checkpoints import (
 )
 from latentsync_nb.core import (
     EveryCB,
-    HistoryCB,
     Learner,
-    StepTimerCB,
-    default_device,
-    freeze,
     load_state_strict,
     loss_terms,
     make_accelerator,
-    peak_memory_mb,
     save_figure,
     standard_callbacks,
 )
@@ -69,7 +64,6 @@ __all__ = [
     "unet_batches",
     "train",
     "train_tiny",
-    "bench_train_step",
 ]
 
 
@@ -547,97 +541,3 @@ def train_tiny(
     return dict(
         checkpoint=out_dir / "stage2" / "unet.pt", stage1_checkpoint=out_dir / "stage1" / "unet.pt", **rates
     )
-
-
-# %% ../nbs/06_training.ipynb #23695da8
-def _random_objective(cfg: TrainConfig, judge_dtype, device) -> LatentSyncLoss:
-    "The stage's objective with official-size judges of random weights, frozen in half precision."
-    from diffusers.utils import logging as diffusers_logging
-
-    from latentsync_nb.perceptual import LipLPIPS
-    from latentsync_nb.syncnet import StableSyncNet, syncnet_config
-    from latentsync_nb.trepa import TREPA_PRESETS, ClipEncoder, TREPALoss
-    from latentsync_nb.vae import VAE_PRESETS
-
-    diffusers_logging.set_verbosity_error()  # its notice about casting with .to()
-    vae = freeze(VAE_PRESETS["official"].build().to(judge_dtype))
-    w = cfg.weights()
-    syncnet = StableSyncNet(syncnet_config("syncnet_16_pixel_attn")).to(judge_dtype) if w.sync else None
-
-    def trepa():
-        return TREPALoss(
-            ClipEncoder(TREPA_PRESETS["official"]), gradient_checkpointing=True, dtype=judge_dtype
-        )
-
-    def lpips():
-        return LipLPIPS("random")
-
-    objective = LatentSyncLoss(
-        w, syncnet=syncnet, vae=vae, lpips=lpips, trepa=trepa, decode_chunk=cfg.decode_chunk
-    )
-    return objective.to(device)
-
-
-def _random_latents(cfg: TrainConfig, device, f: int = 16) -> dict:
-    "A latent batch of one f-frame clip at the config's sizes, random (what `latent_batch` would give)."
-    g = torch.Generator().manual_seed(0)
-    s, h = cfg.face_size, _latent_side(cfg)
-
-    def randn(*shape):
-        return torch.randn(*shape, generator=g).to(device)
-
-    z0, masked, ref = randn(1, 4, f, h, h), randn(1, 4, f, h, h), randn(1, 4, f, h, h)
-    gt = (torch.rand(1, 3, f, s, s, generator=g) * 2 - 1).to(device)
-    mel, tokens = randn(1, 1, 80, 52), randn(1, f, 50, 384)
-    mask = torch.ones(1, 1, f, h, h, device=device)
-    return dict(z0=z0, masked=masked, ref=ref, mask=mask, gt=gt, mel=mel, audio_tokens=tokens)
-
-
-# %% ../nbs/06_training.ipynb #4dfd0d4b
-def bench_train_step(stage: str = "stage2", steps: int = 1, device: str | None = None) -> dict:
-    """Seconds per step and peak memory of official-size training (random weights, one 16-frame 256 px clip,
-    batch 1)."""
-    cfg = TRAIN_PRESETS[stage]
-    device = default_device(device)
-    cuda = str(device).startswith("cuda")
-    acc = make_accelerator(device, cfg.mixed_precision if cuda else "no")
-    judge_dtype = torch.float16 if cuda else torch.bfloat16  # frozen judges in half precision
-    torch.manual_seed(0)
-    model = build_model(cfg)
-    if cfg.stage != "stage1":
-        model.unet.add_motion()
-    trainable = set_trainable(model.unet, cfg.stage)
-    objective = _random_objective(cfg, judge_dtype, acc.device)
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=cfg.lr, foreach=cuda)  # CPU: no temporaries
-    latents = _random_latents(cfg, acc.device)
-
-    def step_fn(model, generator):
-        record = training_step(model, objective, latents, generator)
-        return record.total, {n: t.raw for n, t in record.terms.items()}
-
-    def batch_fn(step: int):
-        return torch.Generator().manual_seed(step)
-
-    if cuda:
-        torch.cuda.reset_peak_memory_stats()
-    timer = StepTimerCB()
-    cbs = [HistoryCB(steps), timer]
-    learn = Learner(
-        model, opt, step_fn, batch_fn, steps, cbs, max_grad_norm=cfg.max_grad_norm, accelerator=acc
-    )
-    learn.fit()
-    terms = {n: float(f"{v[-1]:.4g}") for n, v in loss_terms(learn.history).items()}
-    card = torch.cuda.get_device_name() if cuda else "cpu"
-    s_per_step = round(float(np.median(timer.times)), 2)
-    peak_mb = round(peak_memory_mb(device), 1)
-    sizes = dict(batch=1, frames=16, size=cfg.face_size)
-    figures = dict(s_per_step=s_per_step, peak_mb=peak_mb, trainable_m=round(trainable / 1e6, 1), terms=terms)
-    return dict(config=stage, device=str(acc.device), card=card, steps=steps, **figures, **sizes)
-
-
-# %% ../nbs/06_training.ipynb #f3ede52d
-def _latent_side(cfg) -> int:
-    """Latent side of a training config's faces: face size over the VAE's downsampling (8 for SD's VAE, 4 for
-    the tiny one)."""
-    return cfg.face_size // (8 if cfg.vae != "tiny" else 4)

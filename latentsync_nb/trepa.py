@@ -6,12 +6,10 @@
 from __future__ import annotations
 import copy
 import math
-import time
 import warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -22,14 +20,10 @@ from .data import load_face_clips
 from latentsync_nb.core import (
     CheckpointError,
     Learner,
-    default_device,
     freeze,
     load_state_strict,
     make_accelerator,
-    peak_memory_mb,
-    proc_status_mb,
     read_checkpoint,
-    reset_peak_rss,
     resolve_checkpoint,
     save_checkpoint,
     standard_callbacks,
@@ -65,8 +59,6 @@ __all__ = [
     "soften",
     "damage_pairs",
     "tune_motion",
-    "bench_one_loss",
-    "bench_losses",
 ]
 
 
@@ -693,110 +685,3 @@ def tune_motion(
         kept = {k: mae[k] for k in ("pretraining", "history") if k in mae}
         save_clip_encoder(encoder, out, motion=asdict(cfg), motion_history=history, **kept)
     return encoder, history
-
-
-# %% ../nbs/03_trepa.ipynb #4b723e84
-def _build_loss(
-    loss: str, config: str, device: str, dtype: torch.dtype | None, checkpointing: bool
-) -> nn.Module:
-    if loss == "lpips":
-        from latentsync_nb.perceptual import LipLPIPS
-
-        return LipLPIPS("random").to(device)
-    enc = ClipEncoder(TREPA_PRESETS[config]) if config == "official" else load_clip_encoder(config)
-    return TREPALoss(enc.to(device), gradient_checkpointing=checkpointing, dtype=dtype)
-
-
-# %% ../nbs/03_trepa.ipynb #72259fe9
-def bench_one_loss(
-    loss: str,
-    config: str,
-    frames: int = 16,
-    size: int = 256,
-    repeats: int = 3,
-    device: str = "cpu",
-    dtype: str | None = None,
-    checkpointing: bool = False,
-) -> dict:
-    """Time (ms, median) and peak extra memory (MB) of one forward + backward of a loss on one clip (1, 3, f,
-    s, s)."""
-    torch.manual_seed(0)
-    torch_dtype = {None: None, "fp16": torch.float16, "bf16": torch.bfloat16}[dtype]
-    fn = _build_loss(loss, config, device, torch_dtype, checkpointing)
-    target = torch.rand(1, 3, frames, size, size, device=device) * 2 - 1
-    pred = (target + 0.1 * torch.randn_like(target)).clamp(-1, 1).requires_grad_(True)
-    cuda = str(device).startswith("cuda")
-    sync = torch.cuda.synchronize if cuda else (lambda: None)
-    if cuda:
-        torch.cuda.reset_peak_memory_stats()
-        base = torch.cuda.memory_allocated() / 2**20
-    else:
-        reset_peak_rss()
-        base = proc_status_mb("VmRSS")
-    times = []
-    for i in range(repeats + 1):  # the first run warms up, not timed
-        pred.grad = None
-        sync()
-        t0 = time.perf_counter()
-        fn(pred, target).backward()
-        sync()
-        dt = time.perf_counter() - t0
-        if i:
-            times.append(dt)
-    peak = peak_memory_mb(device) - base
-    return {
-        "ms": round(1000 * float(np.median(times)), 1),
-        "peak_mb": round(peak, 1),
-        "device": str(device),
-        "dtype": dtype or "fp32",
-        "checkpointing": checkpointing,
-        "frames": frames,
-        "size": size,
-    }
-
-
-# %% ../nbs/03_trepa.ipynb #490b59d4
-def bench_losses(
-    official: bool = False, repeats: int = 3, device: str | None = None, isolate: bool = True, size: int = 256
-) -> dict:
-    """Bench LPIPS and TREPA (tiny; official where asked) per 16-frame size² clip; each case in its own
-    process."""
-    import json
-    import subprocess
-    import sys
-
-    device = default_device(device)
-    cases = [("lpips", "vgg", None, False), ("trepa", "tiny", None, False)]
-    if official:
-        cases += [("trepa", "official", None, True), ("trepa", "official", None, False)]
-        if device.startswith("cuda"):
-            cases += [("trepa", "official", "fp16", True), ("trepa", "official", "fp16", False)]
-    out = {"lpips": {}, "trepa": {}}
-    for loss, config, dtype, ckpt in cases:
-        name = config + (f"-{dtype}" if dtype else "") + ("-checkpointing" if ckpt else "")
-        kwargs = dict(
-            loss=loss,
-            config=config,
-            repeats=repeats if config != "official" or device != "cpu" else 1,
-            device=device,
-            dtype=dtype,
-            checkpointing=ckpt,
-            size=size,
-        )
-        if isolate:
-            code = (
-                "import json; from latentsync_nb.trepa import bench_one_loss; "
-                f"print(json.dumps(bench_one_loss(**{kwargs!r})))"
-            )
-            run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-            if run.returncode != 0:  # e.g. out of memory: report, go on
-                why = (
-                    run.stderr.strip().splitlines()
-                    or [f"exit code {run.returncode} (killed: out of memory?)"]
-                )[-1]
-                out[loss][name] = {"error": why[:300]}
-                continue
-            out[loss][name] = json.loads(run.stdout.strip().splitlines()[-1])
-        else:
-            out[loss][name] = bench_one_loss(**kwargs)
-    return out

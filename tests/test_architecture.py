@@ -113,3 +113,10 @@ def test_package_lines_fit():
     wide = [f"{p.name}:{k}" for p in sorted(PKG.glob("*.py")) if p.stem != "_modidx"
             for k, line in enumerate(p.read_text().splitlines(), 1) if k > 1 and len(line) > MAX_WIDTH]
     assert not wide, wide
+
+def test_benchmarks_are_gathered():
+    "Every benchmark (a bench_* function) lives in `benchmarks`, and the CLI defines no library function."
+    elsewhere = [f"{m}.{n.name}" for m, t in _modules().items() if m != "benchmarks" for n in t.body
+                 if isinstance(n, ast.FunctionDef) and n.name.startswith("bench_")]
+    assert not elsewhere, elsewhere
+    assert any(isinstance(n, ast.FunctionDef) and n.name == "bench_gpu" for n in _modules()["benchmarks"].body)
