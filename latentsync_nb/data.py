@@ -403,16 +403,11 @@ class VideoWriter:
         crf: int = 20,
         audio_bitrate: int = 64_000,
     ):
-        self.path, self.fps, self.sample_rate, self.crf, self.audio_bitrate = (
-            Path(path),
-            fps,
-            sample_rate,
-            crf,
-            audio_bitrate,
-        )
-        self.audio = (
-            None if audio is None else check_audio(np.asarray(audio, dtype=np.float32), "write_video audio")
-        )
+        self.path, self.fps, self.sample_rate = Path(path), fps, sample_rate
+        self.crf, self.audio_bitrate = crf, audio_bitrate
+        if audio is not None:
+            audio = check_audio(np.asarray(audio, dtype=np.float32), "write_video audio")
+        self.audio = audio
         self.frames, self._stack, self._out, self._vs, self._as = 0, None, None, None, None
 
     def __enter__(self) -> "VideoWriter":

@@ -219,11 +219,9 @@ def detect_faces(frames, detector, progress: bool = False, points: bool = False)
     boxes, eyes, pts, previous = [], [], [], None
     for frame in tqdm(frames, desc="detect faces", unit="frame", disable=not progress, leave=False):
         found = detector(frame)
-        box, eye, pt = (
-            np.full(4, np.nan, np.float32),
-            np.full((2, 2), np.nan, np.float32),
-            np.full((3, 2), np.nan, np.float32),
-        )
+        box = np.full(4, np.nan, np.float32)  # not found: NaN, filled in by the tracker
+        eye = np.full((2, 2), np.nan, np.float32)
+        pt = np.full((3, 2), np.nan, np.float32)
         if len(found[0]):
             k = _pick(np.asarray(found[0]), previous)
             box, eye = found[0][k], found[1][k]
@@ -454,10 +452,8 @@ def crop_faces(frames: np.ndarray, crops: np.ndarray, size: int) -> np.ndarray:
         if _is_affine(crop):
             out[i] = _official_face(frame, crop, size)
             continue
-        m, d = (
-            crop_matrix(crop, size),
-            max(1, int(crop[2] / size / 2)),
-        )  # d: integer pre-shrink against aliasing
+        m = crop_matrix(crop, size)
+        d = max(1, int(crop[2] / size / 2))  # integer pre-shrink against aliasing
         if d > 1:
             frame = cv2.resize(
                 frame, (frame.shape[1] // d, frame.shape[0] // d), interpolation=cv2.INTER_AREA

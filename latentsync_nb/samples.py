@@ -405,10 +405,8 @@ def _draw_eyes_nose(self: FaceRenderer, ell, rgb: np.ndarray, blink: float, cy: 
         if blink < 0.6:
             ell((ex, ey), (6, 6 * (1 - blink)), s.eyes)
             ell((ex, ey), (2.8, 2.8 * (1 - blink)), (15, 10, 10))
-        start, end = (
-            (int((ex - 14) * _SUB), int((ey - 13) * _SUB)),
-            (int((ex + 14) * _SUB), int((ey - 15) * _SUB)),
-        )
+        start = (int((ex - 14) * _SUB), int((ey - 13) * _SUB))
+        end = (int((ex + 14) * _SUB), int((ey - 15) * _SUB))
         cv2.line(rgb, start, end, brow, 3, cv2.LINE_AA, 4)
     ell((128, cy + 22), (6, 14), skin * 0.88)  # nose
     for side in (-1, 1):

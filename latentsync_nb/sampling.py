@@ -224,10 +224,8 @@ class ClipGenerator:
         self.mel = melspectrogram(wav, cfg) if whisper is None else None  # (80, T): the tiny encoder's input
         self.features = whisper.features(wav) if whisper is not None else None  # (layers + 1, steps, width)
         self.device = next(model.parameters()).device
-        self.generator, self.noise_frame = (
-            torch.Generator().manual_seed(seed),
-            None,
-        )  # the shared noise: drawn at the first batch
+        self.generator = torch.Generator().manual_seed(seed)
+        self.noise_frame = None  # the shared noise: drawn at the first batch
         starts = window_starts(n_frames, self.f)
         self.batches = [
             (b[0], b[-1] + self.f, b)
