@@ -621,7 +621,7 @@ class TinyAudioEncoder(nn.Module):
 
 # %% ../nbs/05_model.ipynb #f7dc307c
 def _official_model_section(stage: str) -> dict:
-    "The `model:` section of the official configs/unet/{stage}.yaml, as the facts give it."
+    "The `model:` section of the official configs/unet/{stage}.yaml, as the release gives it."
     return dict(
         in_channels=13,
         out_channels=4,
