@@ -569,6 +569,7 @@ def _add_eval_model(sub) -> None:
         help="blur of the colour matching, a fraction of the face size (default: sampling.COLOUR_SCALE, "
         "1/20; 0: one shift per channel)",
     )
+    em.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
     em.add_argument("--samples", default=None, help=SAMPLES_HELP)
 
 
@@ -755,13 +756,15 @@ def _eval_config(args):
 # %% ../nbs/90_cli.ipynb #fea07c20
 def _eval_model(args):
     from latentsync_nb.checkpoints import load_trained, shipped_model_path
+    from latentsync_nb.core import default_device
     from latentsync_nb.evaluation import evaluate_model, json_line
     from latentsync_nb.syncnet import load_judge
     from latentsync_nb.vae import load_vae
 
-    cfg = _eval_config(args)
-    model = load_trained(args.checkpoint or shipped_model_path())
-    r = evaluate_model(model, load_vae("tiny"), load_judge(), cfg, samples=args.samples, progress=True)
+    cfg, device = _eval_config(args), default_device(args.device)
+    model = load_trained(args.checkpoint or shipped_model_path(), device)
+    vae, judge = load_vae("tiny", device=device), load_judge(device=device)
+    r = evaluate_model(model, vae, judge, cfg, samples=args.samples, progress=True)
     for row in r["clips"]:
         print(
             f"{row['clip']:8s} sync ratio {row['sync_ratio']:.2f}  best offset {row['best_offset']:+d}  "

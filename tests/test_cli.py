@@ -109,7 +109,8 @@ def test_bench_gpu_without_a_gpu_says_so(cli_inproc):
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without a CUDA GPU")
 @pytest.mark.parametrize("args", [["eval", CLIP], ["infer", "--video", CLIP, "--audio", CLIP, "--out", "{tmp}/o.mp4"],
                                   ["demo", "--out", "{tmp}/demo"], ["train", "--out", "{tmp}/run"],
-                                  ["train-syncnet", "--out", "{tmp}/run"], ["pretrain-videomae", "--out", "{tmp}/v.pt"]],
+                                  ["train-syncnet", "--out", "{tmp}/run"], ["pretrain-videomae", "--out", "{tmp}/v.pt"],
+                                  ["eval-model", "--clips", "2"]],
                          ids=lambda a: a[0])
 def test_cuda_without_a_gpu_is_one_line(cli_inproc, tmp_path, args):
     r = cli_inproc(*[a.format(tmp=tmp_path) for a in args], "--device", "cuda")
