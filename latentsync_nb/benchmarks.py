@@ -92,23 +92,21 @@ def bench_mel(seconds: float = 60.0, repeats: int = 5) -> dict:
 
 
 # %% ../nbs/09_benchmarks.ipynb #ba9b90c6
-def bench_syncnet(minutes: float = 10.0, pairs: int = 1024, samples=None, progress: bool = True) -> dict:
+def bench_syncnet(minutes: float = 10.0, pairs: int = 1024, samples=None, progress: bool = True, device=None):
     "Held-out accuracy of the shipped tiny SyncNet, and seconds a fresh retrain needs to pass 90% / 95%."
     import tempfile
 
-    cfg = SYNC_TRAIN_PRESETS["tiny"]
-    shipped = load_syncnet()
+    cfg, device = SYNC_TRAIN_PRESETS["tiny"], default_device(device)
+    shipped = load_syncnet(device=device)
     acc, _ = heldout_accuracy(shipped, eval_pairs(cfg, shipped.config.face_size, samples, n=pairs))
-    steps = int(
-        minutes * 60 / 0.4
-    )  # about what fits the budget on 2 CPU cores; the time limit stops it anyway
+    # steps: about what fits the budget on 2 CPU cores; the time limit stops the run anyway
+    steps = int(minutes * 60 / 0.4)
     retrain_cfg = SyncTrainConfig(
         **{**asdict(cfg), "max_minutes": minutes, "max_steps": steps, "eval_every": 50}
     )
     with tempfile.TemporaryDirectory() as d:
-        _, hist = train_syncnet(
-            retrain_cfg, d, samples=samples, resume=False, progress=progress, log=lambda *a: None
-        )
+        quiet = dict(resume=False, progress=progress, log=lambda *a: None, device=device)
+        _, hist = train_syncnet(retrain_cfg, d, samples=samples, **quiet)
     val = hist.get("val", [])
 
     def first(thr):

@@ -808,6 +808,7 @@ def _add_bench_syncnet(bsub) -> None:
         "--minutes", type=float, default=10.0, help="retrain budget in minutes (default: %(default)s)"
     )
     bs.add_argument("--pairs", type=int, default=1024, help="held-out pairs to score (default: %(default)s)")
+    bs.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda if available)")
 
 
 def _add_bench_losses(bsub) -> None:
@@ -963,7 +964,7 @@ def _bench_syncnet(args):
     from latentsync_nb.benchmarks import bench_syncnet
 
     _require(args.minutes > 0 and args.pairs >= 2, "--minutes must be > 0 and --pairs >= 2")
-    r = bench_syncnet(args.minutes, args.pairs)
+    r = bench_syncnet(args.minutes, args.pairs, device=args.device)
     print(
         f"shipped tiny SyncNet: held-out accuracy {r['heldout_accuracy']:.3f} on {r['pairs']} balanced pairs"
     )
