@@ -437,9 +437,8 @@ def write(self: VideoWriter, img: np.ndarray) -> None:
     if self._vs is None:
         self._vs = self._out.add_stream("libx264", rate=self.fps)
         self._vs.height, self._vs.width = img.shape[:2]
-        self._vs.pix_fmt = (
-            "yuv420p" if img.shape[0] % 2 == 0 and img.shape[1] % 2 == 0 else "yuv444p"
-        )  # 4:2:0 needs even sizes
+        # 4:2:0 needs even sizes
+        self._vs.pix_fmt = "yuv420p" if img.shape[0] % 2 == 0 and img.shape[1] % 2 == 0 else "yuv444p"
         self._vs.options = {"crf": str(self.crf), "preset": "medium"}
         if self.audio is not None:  # every stream before the first packet
             self._as = self._out.add_stream("aac", rate=self.sample_rate, layout="mono")
@@ -619,9 +618,8 @@ def official_mask(size: int = 256) -> np.ndarray:
             a, b = map(int, run.split("-"))
             png[int(row), a:b] = 0  # black: redrawn
     if size != 256:
-        png = cv2.resize(
-            png, (size, size), interpolation=cv2.INTER_LANCZOS4
-        )  # uint8: rounded and clipped, as cv2 gives it
+        # uint8: rounded and clipped, as cv2 gives it
+        png = cv2.resize(png, (size, size), interpolation=cv2.INTER_LANCZOS4)
     return png.astype(np.float32) / 255
 
 

@@ -84,9 +84,8 @@ def mouth_quality(
     gen, gt = _check_pair(generated, truth)
     w = composite_weight(gen.shape[1], mask_cfg)
     inside = w >= 0.5  # mostly the model's pixels
-    ramp = (
-        cv2.dilate(((w > 0) & (w < 1)).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    )  # the blend, 1 px wider
+    # the blend, 1 px wider
+    ramp = cv2.dilate(((w > 0) & (w < 1)).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     ramp[int(np.nonzero(inside)[0].mean()) :] = False  # its upper half: across the cheeks
     diff = gen[:, inside] - gt[:, inside]  # (n, k, 3)
     mse = float((diff**2).mean())

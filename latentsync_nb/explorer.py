@@ -324,9 +324,8 @@ def open_sweep(out, cfg: SweepConfig | None = None, heartbeat: float = 60.0):
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    warnings.filterwarnings(
-        "ignore", category=optuna.exceptions.ExperimentalWarning
-    )  # heartbeats are "experimental" since 2.9
+    # heartbeats are "experimental" since 2.9
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     url = storage_url(out)
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
@@ -1071,9 +1070,8 @@ def plot_shares(profile: dict, weights: dict, compare: dict | None = None):
 
 
 # %% ../nbs/08_explorer.ipynb #6038a686
-LIVE = SweepConfig(
-    steps=20, eval_steps=10, eval_frames=48, eval_clips=2
-)  # "train with these weights now": about 2 CPU minutes
+# "train with these weights now": about 2 CPU minutes
+LIVE = SweepConfig(steps=20, eval_steps=10, eval_frames=48, eval_clips=2)
 
 
 def _fmt(mean, lo, hi) -> str:

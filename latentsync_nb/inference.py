@@ -179,9 +179,8 @@ class InsightFaceDetector:
         faces = self.app.get(np.ascontiguousarray(frame[..., ::-1]))  # InsightFace takes BGR
         return (
             np.array([f.bbox for f in faces], np.float32).reshape(-1, 4),
-            np.array([f.kps[:2] for f in faces], np.float32).reshape(
-                -1, 2, 2
-            ),  # kps: eyes, nose, mouth corners
+            # kps: eyes, nose, mouth corners
+            np.array([f.kps[:2] for f in faces], np.float32).reshape(-1, 2, 2),
             np.array([points_from_106(f.landmark_2d_106) for f in faces], np.float32).reshape(-1, 3, 2),
         )
 
@@ -323,9 +322,8 @@ def calibrate_alignment(detector, clips, every: int = 6, **smoothing) -> AlignCo
 class FaceTrack:
     "Per-frame face crops of a video (smoothed, gaps filled) and which frames had a detected face."
 
-    crops: (
-        np.ndarray
-    )  # (n, 4) centre x, centre y, side, angle; or (n, 2, 3) affine maps frame -> unit square (TemplateAlign)
+    # (n, 4) centre x, centre y, side, angle; or (n, 2, 3) affine maps frame -> unit square (TemplateAlign)
+    crops: np.ndarray
     found: np.ndarray  # (n,) bool
     raw: np.ndarray  # (n, 4) crops (or (n, 6) alignment points) before smoothing, NaN where no face was found
 
@@ -376,9 +374,8 @@ def track_faces(
             f"least {getattr(detector, 'min_face', 0.06):.0%} of the frame's shorter side, or another "
             "detector (--detector insightface, if installed)."
         )
-    if align is not None and not isinstance(
-        align, AlignConfig
-    ):  # TemplateAlign, the official geometry: three points
+    # TemplateAlign, the official geometry: three points
+    if align is not None and not isinstance(align, AlignConfig):
         raw = template_points(raw, eyes, points, square, align).reshape(len(raw), 6)
         return FaceTrack(template_crops(smooth_track(raw, align).reshape(-1, 3, 2)), found, raw)
     return FaceTrack(smooth_track(raw, align or square), found, raw)
@@ -393,9 +390,8 @@ def true_crops(clip) -> np.ndarray:
     spk = {s.id: s for s in SPEAKERS}[clip.speaker]
     fb = np.array(clip.load_meta()["face_box"])  # (n, 4) corners of the face ellipse
     scale = np.hypot(fb[:, 2] - fb[:, 0], fb[:, 3] - fb[:, 1]) / np.hypot(2 * spk.face_w, 2 * spk.face_h)
-    centre = (fb[:, :2] + fb[:, 2:]) / 2 + np.stack(
-        [np.zeros_like(scale), 8 * scale], axis=1
-    )  # ellipse centre is 8 px above
+    # ellipse centre is 8 px above
+    centre = (fb[:, :2] + fb[:, 2:]) / 2 + np.stack([np.zeros_like(scale), 8 * scale], axis=1)
     return np.concatenate([centre, 256 * scale[:, None], np.zeros_like(scale)[:, None]], axis=1)
 
 
@@ -570,9 +566,8 @@ def paste_mouths(
 
 
 # %% ../nbs/07_inference.ipynb #6ca5df25
-OFFICIAL_TEMPLATE = np.array(
-    [[17.0, 20.0], [58.0, 20.0], [37.5, 40.0]], np.float32
-)  # eyebrow centres (left, right), nose centre
+# eyebrow centres (left, right), nose centre
+OFFICIAL_TEMPLATE = np.array([[17.0, 20.0], [58.0, 20.0], [37.5, 40.0]], np.float32)
 OFFICIAL_CROP_UNITS = (75, 100)  # the crop's width and height in template units
 # template units per pixel at 256 px: the crop is cut at (75 r, 100 r) px, then resized square
 OFFICIAL_CROP_R = 2.8

@@ -102,9 +102,8 @@ class UNetConfig:
 
 # %% ../nbs/05_model.ipynb #12e7eb60
 UNET_PRESETS = {
-    "official": UNetConfig(
-        gradient_checkpointing=True, resnet_norm="clip", motion_norm="frame"
-    ),  # the official numerics
+    # the official numerics
+    "official": UNetConfig(gradient_checkpointing=True, resnet_norm="clip", motion_norm="frame"),
     "tiny": UNetConfig(
         block_out_channels=(32, 64, 96, 96),
         layers_per_block=1,
@@ -262,9 +261,8 @@ class LatentSyncUNet(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.unet = use_norm_spans(build_unet2d(cfg), cfg)
-        self._clip_norms = [
-            m for m in self.unet.modules() if isinstance(m, ClipGroupNorm)
-        ]  # told the clip length per call
+        # told the clip length per call
+        self._clip_norms = [m for m in self.unet.modules() if isinstance(m, ClipGroupNorm)]
         if motion:
             self.add_motion()
 
@@ -532,9 +530,8 @@ class WhisperAudioEncoder(nn.Module):
 
         hook = self.encoder.layers[-1].register_forward_hook(keep)
         try:
-            hidden = self.encoder(
-                mel, output_hidden_states=True
-            ).hidden_states  # its last one is after the LayerNorm
+            # its last one is after the LayerNorm
+            hidden = self.encoder(mel, output_hidden_states=True).hidden_states
         finally:
             hook.remove()
         return list(hidden[:-1]) + [last["out"]]
@@ -555,9 +552,8 @@ def features(self: WhisperAudioEncoder, wav: np.ndarray) -> torch.Tensor:
     """Every layer's output for a whole 16 kHz waveform (layers + 1, steps, width), 50 steps a second, as
     LatentSync computes it."""
     device = next(self.encoder.parameters()).device
-    dtype = (
-        torch.float16 if device.type == "cuda" else torch.float32
-    )  # LatentSync: fp16 on a GPU, fp32 on a CPU
+    # LatentSync: fp16 on a GPU, fp32 on a CPU
+    dtype = torch.float16 if device.type == "cuda" else torch.float32
     if next(self.encoder.parameters()).dtype != dtype:
         self.encoder.to(dtype)
     mel = whisper_log_mel(wav, self.mel_cfg).to(device)  # (80, n): the whole file at once
@@ -855,9 +851,8 @@ def unet_from_official(state_dict: dict, config: dict) -> LatentSyncUNet:
     state = {k.removeprefix("module."): v for k, v in state.items()} if isinstance(state, dict) else state
     _check_official_state(state, stage)
     ours = {"unet." + k: v for k, v in official_to_diffusers(state).items()}
-    want = {
-        "unet." + k: s for k, s in unet_state_shapes(cfg, stage != "stage1").items()
-    }  # checked before memory is used
+    # checked before memory is used
+    want = {"unet." + k: s for k, s in unet_state_shapes(cfg, stage != "stage1").items()}
     missing, extra = sorted(set(want) - set(ours)), sorted(set(ours) - set(want))
     wrong = [
         f"{k[5:]} {tuple(v.shape)} (config: {want[k]})"

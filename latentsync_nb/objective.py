@@ -202,9 +202,8 @@ def forward(
     if w.needs_pixels:
         if target_pixels is None:
             raise ValueError("the pixel-space terms need target_pixels (b, 3, f, H, W)")
-        pixels = self.decode(
-            eps_hat, noisy_latents, timesteps, known_latents
-        )  # one decode for all pixel terms
+        # one decode for all pixel terms
+        pixels = self.decode(eps_hat, noisy_latents, timesteps, known_latents)
         if pixels.shape != target_pixels.shape:
             raise ValueError(
                 f"decoded prediction {tuple(pixels.shape)} and target_pixels {tuple(target_pixels.shape)} "

@@ -139,9 +139,8 @@ def _lpips_vgg(seed: int) -> nn.Module:
     import lpips
 
     with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
-        warnings.simplefilter(
-            "ignore", UserWarning
-        )  # torchvision's notice about lpips' `pretrained=` argument
+        # torchvision's notice about lpips' `pretrained=` argument
+        warnings.simplefilter("ignore", UserWarning)
         torch.manual_seed(seed)
         return lpips.LPIPS(net="vgg", pretrained=True, pnet_rand=True, verbose=False)
 

@@ -68,9 +68,8 @@ def ddim_sample(
     x = noise.to(device).expand_as(masked) * sched.init_noise_sigma
     for t in sched.timesteps:
         noisy = torch.cat([x, x]) if guidance != 1 else x
-        eps = model(
-            {**cond, "noisy": noisy, "audio_tokens": tokens}, t.expand(len(noisy)).to(device)
-        )  # (b', 4, f, r, w)
+        # (b', 4, f, r, w)
+        eps = model({**cond, "noisy": noisy, "audio_tokens": tokens}, t.expand(len(noisy)).to(device))
         if guidance != 1:
             eps = eps[b:] + guidance * (eps[:b] - eps[b:])  # classifier-free guidance
         rows = slice(x.shape[-2] - eps.shape[-2], None)  # the generated bottom rows
@@ -91,9 +90,8 @@ def composite_weight(size: int, mask_cfg: MaskConfig = MaskConfig()) -> np.ndarr
     return np.ascontiguousarray(cv2.GaussianBlur(eroded.astype(np.float32), (2 * r + 1, 2 * r + 1), 0))
 
 
-COLOUR_SCALE = (
-    1 / 20
-)  # match_reference_colour's blur, a fraction of the face size: 3.2 px at 64, 12.8 px at 256
+# match_reference_colour's blur, a fraction of the face size: 3.2 px at 64, 12.8 px at 256
+COLOUR_SCALE = 1 / 20
 
 
 # %% ../nbs/05a_sampling.ipynb #a7297185
@@ -261,27 +259,23 @@ def raw(
     frames[first:end]; where windows overlap, the earlier one's."""
     f, s = self.f, frames.shape[1]
     keep = torch.from_numpy(keep_mask(s, self.mask_cfg)).to(self.device)  # (s, s): 1 = kept
-    clips = torch.stack([frames_to_tensor(frames[a - first : a - first + f]) for a in batch]).to(
-        self.device
-    )  # (b, 3, f, s, s)
+    # (b, 3, f, s, s)
+    clips = torch.stack([frames_to_tensor(frames[a - first : a - first + f]) for a in batch]).to(self.device)
     refs = torch.stack([frames_to_tensor(ref_frames[a - first : a - first + f]) for a in batch]).to(
         self.device
     )
     masked = encode_clips(self.vae, mask_frames(clips, keep))  # (b, 4, f, h, w)
     h, w = masked.shape[-2:]
-    lmask = latent_mask(keep[None, None], (h, w))[:, :, None].expand(
-        len(batch), 1, f, h, w
-    )  # nearest: binary
+    # nearest: binary
+    lmask = latent_mask(keep[None, None], (h, w))[:, :, None].expand(len(batch), 1, f, h, w)
     cond = dict(masked=masked, ref=encode_clips(self.vae, refs), mask=lmask, **self._audio(batch))
     if self.start_noise == "shared" and self.noise_frame is None:
-        self.noise_frame = torch.randn(
-            (1, masked.shape[1], 1, h, w), generator=self.generator
-        )  # (1, 4, 1, h, w)
+        # (1, 4, 1, h, w)
+        self.noise_frame = torch.randn((1, masked.shape[1], 1, h, w), generator=self.generator)
     noise = self.noise_frame.to(self.device).expand_as(masked) if self.start_noise == "shared" else None
     z = ddim_sample(self.model, cond, self.steps, self.guidance, self.generator, noise=noise)
-    generated = (
-        _to_pixels(decode_latents(self.vae, z)).byte().permute(0, 2, 3, 4, 1).cpu().numpy()
-    )  # (b, f, s, s, 3)
+    # (b, f, s, s, 3)
+    generated = _to_pixels(decode_latents(self.vae, z)).byte().permute(0, 2, 3, 4, 1).cpu().numpy()
     out, written = np.empty((batch[-1] + f - first, s, s, 3), np.uint8), first
     for a, clip in zip(batch, generated):
         keep = max(0, written - a)  # the last window overlaps

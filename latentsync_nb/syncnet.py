@@ -648,9 +648,8 @@ def window_embeddings(model: StableSyncNet, faces: torch.Tensor, mel: np.ndarray
     vs, aus = [], []
     for i in range(0, n, batch_size):
         starts = range(i, min(i + batch_size, n))
-        frames = torch.stack(
-            [faces[s : s + f].reshape(-1, *faces.shape[-2:]) for s in starts]
-        )  # (b, 3f, s/2, s)
+        # (b, 3f, s/2, s)
+        frames = torch.stack([faces[s : s + f].reshape(-1, *faces.shape[-2:]) for s in starts])
         mels = torch.stack(
             [torch.from_numpy(mel[None, :, mel_start(s) : mel_start(s) + mlen]) for s in starts]
         )

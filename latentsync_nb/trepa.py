@@ -200,9 +200,8 @@ class TREPALoss(nn.Module):
         LatentSync), then resized bicubically to s."""
         b, c, f, h, w = clip.shape
         s = self.config.image_size
-        frames = ((clip.transpose(1, 2).reshape(b * f, c, h, w) + 1) / 2).clamp(
-            0, 1
-        )  # (b*f, 3, h, w) in [0, 1]
+        # (b*f, 3, h, w) in [0, 1]
+        frames = ((clip.transpose(1, 2).reshape(b * f, c, h, w) + 1) / 2).clamp(0, 1)
         if (h, w) != (s, s):
             frames = F.interpolate(frames, size=(s, s), mode="bicubic", align_corners=False)
         return frames.reshape(b, f, c, s, s)
