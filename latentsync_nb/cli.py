@@ -1130,6 +1130,7 @@ def _add_sweep(sub) -> None:
         default=60.0,
         help="seconds between a run's heartbeats; a run silent for 3 is redone (default: %(default)s)",
     )
+    s.add_argument("--device", default=None, help=TRAIN_DEVICE_HELP)
     s.add_argument("--samples", default=None, help=SAMPLES_HELP)
 
 
@@ -1157,17 +1158,9 @@ def _sweep(args):
     cfg = SWEEP_PRESETS[args.budget]
     changes = dict(steps=args.steps, preset=args.preset, init_from=args.init_from)
     cfg = dataclasses.replace(cfg, **{k: v for k, v in changes.items() if v is not None})
-    run_sweep(
-        args.out,
-        args.grid,
-        args.seeds,
-        args.only,
-        cfg,
-        args.minutes,
-        args.workers,
-        args.samples,
-        args.heartbeat,
-    )
+    device = None if args.device is None else _training_device(args.device)
+    grid = (args.out, args.grid, args.seeds, args.only, cfg, args.minutes, args.workers)
+    run_sweep(*grid, args.samples, args.heartbeat, device=device)
     print(json.dumps(last_finished(args.out)))
 
 

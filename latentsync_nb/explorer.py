@@ -246,9 +246,9 @@ class RunJudges:
 
 
 # %% ../nbs/08_explorer.ipynb #f8f71b10
-def _train_point(point: dict, cfg: SweepConfig, samples, progress: bool) -> tuple:
+def _train_point(point: dict, cfg: SweepConfig, samples, progress: bool, device=None) -> tuple:
     """The point's stage-2 fine-tune from the stage-1 model: (model, history); the step-0 arm is the stage-1
-    model."""
+    model. `device`: "cpu" forces the CPU, anything else lets accelerate choose (a GPU if there is one)."""
     import tempfile
 
     if int(point.get("steps", cfg.steps)) == 0:
@@ -267,6 +267,8 @@ def _train_point(point: dict, cfg: SweepConfig, samples, progress: bool) -> tupl
     )
     if cfg.cache_latents is not None:
         tcfg = replace(tcfg, cache_latents=cfg.cache_latents)
+    if device is not None:
+        tcfg = replace(tcfg, cpu=device == "cpu")
     with tempfile.TemporaryDirectory() as d:
         return train(tcfg, d, samples=samples, resume=False, progress=progress, log=lambda *a: None)
 
@@ -278,12 +280,13 @@ def run_point(
     judges: RunJudges | None = None,
     samples=None,
     progress: bool = False,
+    device=None,
 ) -> dict:
     """One sweep run: a stage-2 fine-tune with the point's weights and seed, scored on the held-out clips as
     `infer`."""
     judges = judges if judges is not None else RunJudges()
     t0 = time.perf_counter()
-    model, hist = _train_point(point, cfg, samples, progress)
+    model, hist = _train_point(point, cfg, samples, progress, device)
     minutes = (time.perf_counter() - t0) / 60
     # where training left the model
     vae = judges.vae(load_config(cfg.preset).vae, next(model.parameters()).device)
@@ -390,7 +393,7 @@ def _queue_missing(study, points: list) -> int:
 
 
 # %% ../nbs/08_explorer.ipynb #f532e6fe
-def _objective(cfg: SweepConfig, samples, progress: bool, done: list):
+def _objective(cfg: SweepConfig, samples, progress: bool, done: list, device=None):
     "The Optuna objective: a queued point's run; its figures go to the trial's user attributes."
     import optuna
 
@@ -404,7 +407,7 @@ def _objective(cfg: SweepConfig, samples, progress: bool, done: list):
         point |= {"seed": trial.suggest_int("seed", 0, 10**6), "recon": OFFICIAL_POINT["recon"]}
         if not trial.suggest_int("stage2", 0, 1):
             point["steps"] = 0
-        r = run_point(point, cfg, judges, samples, progress)
+        r = run_point(point, cfg, judges, samples, progress, device)
         for k, v in r.items():
             trial.set_user_attr(k, v)
         done.append(dict(point, **r["metrics"], steps=r["steps"], minutes=r["minutes"]))
@@ -431,13 +434,14 @@ def sweep_worker(
     heartbeat: float = 60.0,
     progress: bool = False,
     log=print,
+    device=None,
 ) -> list:
     """Run queued points until none is left (waiting out other workers' runs) or `minutes` pass; returns the
     finished runs."""
     from optuna.storages import fail_stale_trials
 
     study, done, t0 = open_sweep(out, cfg, heartbeat), [], time.perf_counter()
-    objective = _objective(cfg, samples, progress, done)
+    objective = _objective(cfg, samples, progress, done, device)
 
     def left():
         return None if minutes is None else minutes * 60 - (time.perf_counter() - t0)
@@ -479,6 +483,7 @@ def run_sweep(
     samples=None,
     heartbeat: float = 60.0,
     log=print,
+    device=None,
 ) -> list:
     """Queue a grid's missing runs in a sweep file and run them (`workers` processes here; more machines can
     join the same URL)."""
@@ -486,13 +491,13 @@ def run_sweep(
     study = open_sweep(out, cfg, heartbeat)
     log(f"{len(points)} runs in the grid, {_queue_missing(study, points)} queued now; {_states(study)}")
     if workers <= 1:
-        return sweep_worker(out, cfg, minutes, samples, heartbeat, log=log)
+        return sweep_worker(out, cfg, minutes, samples, heartbeat, log=log, device=device)
     import multiprocessing as mp
     import os
 
     ctx, threads = mp.get_context("spawn"), max(1, (os.cpu_count() or 1) // workers)
     procs = [
-        ctx.Process(target=_worker_process, args=(out, cfg, minutes, samples, heartbeat, threads))
+        ctx.Process(target=_worker_process, args=(out, cfg, minutes, samples, heartbeat, threads, device))
         for _ in range(workers)
     ]
     for p in procs:
@@ -504,12 +509,12 @@ def run_sweep(
     return []
 
 
-def _worker_process(out, cfg, minutes, samples, heartbeat, threads):
+def _worker_process(out, cfg, minutes, samples, heartbeat, threads, device=None):
     "A spawned worker: its share of the cores, then the worker loop."
     import torch
 
     torch.set_num_threads(threads)
-    sweep_worker(out, cfg, minutes, samples, heartbeat)
+    sweep_worker(out, cfg, minutes, samples, heartbeat, device=device)
 
 
 # %% ../nbs/08_explorer.ipynb #764a8812

@@ -110,7 +110,8 @@ def test_bench_gpu_without_a_gpu_says_so(cli_inproc):
 @pytest.mark.parametrize("args", [["eval", CLIP], ["infer", "--video", CLIP, "--audio", CLIP, "--out", "{tmp}/o.mp4"],
                                   ["demo", "--out", "{tmp}/demo"], ["train", "--out", "{tmp}/run"],
                                   ["train-syncnet", "--out", "{tmp}/run"], ["pretrain-videomae", "--out", "{tmp}/v.pt"],
-                                  ["eval-model", "--clips", "2"], ["bench", "syncnet", "--minutes", "0.1"]],
+                                  ["eval-model", "--clips", "2"], ["bench", "syncnet", "--minutes", "0.1"],
+                                  ["sweep", "--out", "{tmp}/s.db"]],
                          ids=lambda a: a[0])
 def test_cuda_without_a_gpu_is_one_line(cli_inproc, tmp_path, args):
     r = cli_inproc(*[a.format(tmp=tmp_path) for a in args], "--device", "cuda")
