@@ -690,6 +690,19 @@ def _stage1_rows(summary):
 
 
 # %% ../nbs/08_explorer.ipynb #5cca87c3
+def _effect_row(axis: str, value: float, r) -> dict:
+    "One setting's paired difference on one metric: interval, resolved, and the seeds that would resolve it."
+    interval = dict(diff=r["diff"], diff_lo=r.diff_lo, diff_hi=r.diff_hi, resolved=r.resolved)
+    return dict(
+        axis=axis,
+        value=value,
+        metric=r.metric,
+        n=r.n,
+        **interval,
+        seeds_needed=seeds_needed(r["diff"], r.diff_sd),
+    )
+
+
 def axis_effects(summary, metrics=MAIN_METRICS):
     """Per swept value of each axis (the others official) and main metric: paired difference, interval,
     resolved, seeds needed."""
@@ -698,35 +711,10 @@ def axis_effects(summary, metrics=MAIN_METRICS):
     rows = []
     for axis in SWEPT:
         on = _on_axis(summary, axis)
-        for _, r in on[on.metric.isin(metrics) & ~np.isclose(on[axis], OFFICIAL_POINT[axis])].iterrows():
-            rows.append(
-                dict(
-                    axis=axis,
-                    value=r[axis],
-                    metric=r.metric,
-                    n=r.n,
-                    diff=r["diff"],
-                    diff_lo=r.diff_lo,
-                    diff_hi=r.diff_hi,
-                    resolved=r.resolved,
-                    seeds_needed=seeds_needed(r["diff"], r.diff_sd),
-                )
-            )
+        moved = on[on.metric.isin(metrics) & ~np.isclose(on[axis], OFFICIAL_POINT[axis])]
+        rows += [_effect_row(axis, r[axis], r) for _, r in moved.iterrows()]
     stage1 = _stage1_rows(summary)
-    for _, r in stage1[stage1.metric.isin(metrics)].iterrows():
-        rows.append(
-            dict(
-                axis="stage 2",
-                value=0.0,
-                metric=r.metric,
-                n=r.n,
-                diff=r["diff"],
-                diff_lo=r.diff_lo,
-                diff_hi=r.diff_hi,
-                resolved=r.resolved,
-                seeds_needed=seeds_needed(r["diff"], r.diff_sd),
-            )
-        )
+    rows += [_effect_row("stage 2", 0.0, r) for _, r in stage1[stage1.metric.isin(metrics)].iterrows()]
     return pd.DataFrame(rows)
 
 
