@@ -15,8 +15,7 @@ def _complete(db: Path) -> list:
 def test_killed_sweep_resumes_without_redoing_finished_runs(cli_inproc, tmp_path):
     "A tiny sweep killed in its second run resumes: the first run is kept, the second redone once; last line is JSON."
     db = tmp_path / "sweep.db"
-    args = ["sweep", "--out", db, "--grid", "tiny", "--seeds", "1", "--budget", "smoke", "--heartbeat", "1",
-            "--device", "cpu"]
+    args = ["sweep", "--out", db, "--grid", "tiny", "--seeds", "1", "--budget", "smoke", "--heartbeat", "1"]
     exe = Path(sys.executable).parent / "latentsync-nb"
     proc = subprocess.Popen([str(exe), *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "MPLBACKEND": "Agg"})
