@@ -86,6 +86,20 @@ def typed_value(cls, key: str, text: str):
         raise ValueError(f'{wanted} written as JSON, e.g. {key}={{"sync": 0.05}}') from None
 
 
+def _set_overrides(base, items) -> dict:
+    "The fields that `--set KEY=VALUE ...` asks to change in the dataclass `base`, typed."
+    fields = {f.name for f in dataclasses.fields(base)}
+    over = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        _require(
+            bool(sep) and key in fields,
+            f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(fields)}",
+        )
+        over[key] = typed_value(type(base), key, value)
+    return over
+
+
 # %% ../nbs/90_cli.ipynb #4ffffcac
 def _add_demo(sub) -> None:
     "The `demo` command and its options."
@@ -246,14 +260,46 @@ def _add_make_samples(sub) -> None:
     m.add_argument("--only", nargs="+", metavar="ID", help="generate only these clip ids")
 
 
+# %% ../nbs/90_cli.ipynb #1c8c39ff
+def _add_preprocess(sub) -> None:
+    "The `preprocess` command and its options."
+    pp = _command(
+        sub,
+        "preprocess",
+        _preprocess,
+        "raw talking-head videos -> aligned 256 px training clips and a manifest (LatentSync's pipeline)",
+        "Read and resample, cut shots into 5-10 s segments, keep one large face and align it, fix the "
+        "audio offset with SyncNet, drop blurred segments; write OUT_DIR/clips and OUT_DIR/manifest.json. "
+        "Resumable: run it again after a stop. Prints a report whose last line is JSON.",
+    )
+    pp.add_argument("raw_dir", help="folder of videos (any names, any formats; subfolders too)")
+    pp.add_argument("out_dir", help="folder for the clips, the manifest and the work records")
+    pp.add_argument("--workers", type=int, default=1, help="worker processes (default: %(default)s)")
+    pp.add_argument(
+        "--preset", default="tiny", choices=["tiny", "official"], help="thresholds (default: tiny)"
+    )
+    pp.add_argument(
+        "--detector", default=None, help="face detector: haar or insightface (default: the preset's)"
+    )
+    pp.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a PrepConfig field (e.g. min_seconds=4)",
+    )
+    pp.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
 # %% ../nbs/90_cli.ipynb #d5b76fdf
 def add_media_commands(sub):
-    "demo, show-sample, infer, eval, make-samples: the commands that read and write audio and video."
+    "demo, show-sample, infer, eval, make-samples, preprocess: the commands that read and write media."
     _add_demo(sub)
     _add_show_sample(sub)
     _add_infer(sub)
     _add_eval(sub)
     _add_make_samples(sub)
+    _add_preprocess(sub)
 
 
 # %% ../nbs/90_cli.ipynb #4df262fc
@@ -383,6 +429,35 @@ def _make_samples(args):
 
     out = make_samples(args.out_dir, seed=CORPUS_SEED if args.seed is None else args.seed, only=args.only)
     print(f"wrote the sample corpus to {out} (manifest: {Path(out) / 'manifest.json'})")
+
+
+# %% ../nbs/90_cli.ipynb #dd8592b0
+def _print_prep_report(report: dict) -> None:
+    "The preprocessing report as readable lines, then one JSON line."
+    for step, s in report["steps"].items():
+        n, k = s["entered"], s["left"]
+        why = ", ".join(f"{r} {c}" for r, c in s["dropped"].items()) or "none"
+        print(
+            f"{step:8s} {n['files']} files, {n['segments']} items, {n['seconds']} s in -> "
+            f"{k['files']} files, {k['segments']} segments, {k['seconds']} s out; dropped: {why}"
+        )
+    for line in report["dropped"]:
+        print(f"dropped {line}")
+    print(json.dumps(report, ensure_ascii=False))
+
+
+def _preprocess(args):
+    from latentsync_nb.preprocess import PREP_PRESETS, preprocess
+
+    cfg = PREP_PRESETS[args.preset]
+    over = _set_overrides(cfg, args.set)
+    if args.detector is not None:
+        over["detector"] = args.detector
+    _require(args.workers >= 1, f"--workers must be at least 1, got {args.workers}")
+    report = preprocess(
+        args.raw_dir, args.out_dir, dataclasses.replace(cfg, **over), args.workers, not args.quiet
+    )
+    _print_prep_report(report)
 
 
 # %% ../nbs/90_cli.ipynb #863e2304
@@ -654,7 +729,6 @@ def _train_config(args):
     from latentsync_nb.checkpoints import load_config
 
     base = load_config(args.config)
-    fields = {f.name for f in dataclasses.fields(base)}
     over = {
         k: v
         for k, v in dict(
@@ -667,13 +741,7 @@ def _train_config(args):
         ).items()
         if v is not None
     }
-    for item in args.set:
-        key, sep, value = item.partition("=")
-        _require(
-            bool(sep) and key in fields,
-            f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(fields)}",
-        )
-        over[key] = typed_value(type(base), key, value)
+    over.update(_set_overrides(base, args.set))
     _positive_ints(over, ("max_steps", "batch_size", "checkpoint_every"))
     if args.device is not None:
         over["cpu"] = _training_device(args.device) == "cpu"
