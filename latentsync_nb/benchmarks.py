@@ -48,7 +48,7 @@ from latentsync_nb.syncnet import (
     load_syncnet,
     train_syncnet,
 )
-from .training import train_tiny, training_step
+from .training import train, train_tiny, training_step
 from .trepa import TREPA_PRESETS, ClipEncoder, TREPALoss, load_clip_encoder
 from .vae import load_vae
 
@@ -63,6 +63,9 @@ __all__ = [
     "bench_train",
     "synthetic_long_video",
     "bench_infer",
+    "clip_folder",
+    "train_peak_rss",
+    "bench_data",
     "bench_gpu",
 ]
 
@@ -535,6 +538,83 @@ def _official_random(device) -> LipSyncModel:
     half = torch.float16 if str(device).startswith("cuda") else torch.float32
     vae = freeze(VAE_PRESETS["official"].build().to(device, half))
     return LipSyncModel(model, vae, _TokenStub(), 256, "official sizes, random weights")
+
+
+# %% ../nbs/09_benchmarks.ipynb #df908d4a
+def clip_folder(out, n_clips: int, samples=None) -> Path:
+    "A corpus of `n_clips` training clips on disk, laid out as `preprocess` writes it (sample clips' files)."
+    import json
+
+    out = Path(out)
+    (out / "clips").mkdir(parents=True, exist_ok=True)
+    source = load_manifest(samples, split="train")
+    clips = []
+    for k in range(n_clips):
+        c = source[k % len(source)]
+        cid = f"c{k:04d}"
+        for path in (c.video, c.audio, c.meta):
+            link = out / "clips" / f"{cid}{Path(path).suffix}"
+            if not link.exists():
+                link.symlink_to(Path(path).resolve())
+        files = {
+            kind: f"clips/{cid}{Path(p).suffix}"
+            for kind, p in (("video", c.video), ("audio", c.audio), ("meta", c.meta))
+        }
+        shape = dict(n_frames=c.n_frames, width=c.width, height=c.height)
+        clips.append(
+            dict(
+                id=cid,
+                speaker=c.speaker,
+                split="train",
+                **files,
+                **shape,
+                aligned=True,
+                audio_offset_frames=0,
+            )
+        )
+    (out / "manifest.json").write_text(json.dumps(dict(name=out.name, clips=clips)))
+    return out
+
+
+def train_peak_rss(folder, steps: int, keep: int) -> float:
+    "Peak resident memory (MB) after `steps` tiny stage-1 steps on `folder` with `keep` clips held."
+    import tempfile
+    from dataclasses import replace
+
+    reset_peak_rss()
+    # one colour variant: each more is another set of whole-clip latents to encode before the first step
+    tiny = TRAIN_PRESETS["tiny_stage1"]
+    cfg = replace(tiny, max_steps=steps, validate_every=0, colour_variants=0, cache_clips=keep, cpu=True)
+    train(cfg, tempfile.mkdtemp(), samples=folder, progress=False, log=lambda *_: None)
+    return proc_status_mb("VmHWM")
+
+
+# %% ../nbs/09_benchmarks.ipynb #9093e373
+def bench_data(counts=(25, 200), steps: int | None = None, keep: int = 64) -> dict:
+    """Peak memory of tiny training on corpora of `counts` clips, bounded cache and unbounded, each run in its
+    own process; `steps` default: enough to visit every clip of the largest."""
+    import subprocess
+    import sys
+    import tempfile
+
+    steps = steps or -(-max(counts) // TRAIN_PRESETS["tiny_stage1"].batch_size)
+    root = Path(tempfile.mkdtemp(prefix="bench_data_"))
+    out = dict(steps=steps, keep=keep)
+    for n in counts:
+        folder = clip_folder(root / f"clips_{n}", n)
+        for name, k in (("bounded", keep), ("unbounded", 10**9)):
+            code = (
+                "from latentsync_nb.benchmarks import train_peak_rss; "
+                f"print(train_peak_rss({str(folder)!r}, {steps}, {k}))"
+            )
+            run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+            out[f"peak_rss_mb_{name}_{n}"] = round(float(run.stdout.strip().splitlines()[-1]), 1)
+    lo, hi = min(counts), max(counts)
+    out["peak_rss_growth"] = round(out[f"peak_rss_mb_bounded_{hi}"] / out[f"peak_rss_mb_bounded_{lo}"], 3)
+    out["peak_rss_growth_unbounded"] = round(
+        out[f"peak_rss_mb_unbounded_{hi}"] / out[f"peak_rss_mb_unbounded_{lo}"], 3
+    )
+    return out
 
 
 # %% ../nbs/09_benchmarks.ipynb #5360f360

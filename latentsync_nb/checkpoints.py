@@ -124,6 +124,8 @@ class TrainConfig:
     log_every: int = 10  # steps averaged into one history point (read from the device then)
     n_items: int = 100_000  # dataset length (items are deterministic in their index)
     cache_latents: bool = False  # encode each clip once (LatentCache) instead of three encodes per step
+    cache_clips: int = 64  # clips held decoded in memory at once (their latents and audio features too)
+    latent_cache_dir: str | None = None  # with cache_latents: also keep every clip's latents on disk here
     max_minutes: float | None = None  # also stop (with a checkpoint) after this much wall time
     cpu: bool = False  # force the CPU (also for `accelerate launch` with several CPU processes)
     validate_every: int = 0  # steps between validation clips scored by the judge SyncNet (0: never)

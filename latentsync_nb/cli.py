@@ -437,8 +437,9 @@ def _print_prep_report(report: dict) -> None:
     for step, s in report["steps"].items():
         n, k = s["entered"], s["left"]
         why = ", ".join(f"{r} {c}" for r, c in s["dropped"].items()) or "none"
+        seconds = "" if n["seconds"] is None else f", {n['seconds']} s"
         print(
-            f"{step:8s} {n['files']} files, {n['segments']} items, {n['seconds']} s in -> "
+            f"{step:8s} {n['files']} files, {n['segments']} items{seconds} in -> "
             f"{k['files']} files, {k['segments']} segments, {k['seconds']} s out; dropped: {why}"
         )
     for line in report["dropped"]:
@@ -996,10 +997,29 @@ def _add_bench_gpu(bsub) -> None:
     )
 
 
+def _add_bench_data(bsub) -> None:
+    "The `data` command and its options."
+    bd = _command(
+        bsub,
+        "data",
+        _bench_data,
+        "peak memory of training against the number of clips (bounded clip cache and unbounded)",
+        "Train the tiny stage-1 recipe for the same steps on corpora of each --clips size (the sample "
+        "clips' files under new names), each run in a fresh process, with the clip cache bounded at --keep "
+        "and unbounded; prints each run's peak resident memory and its growth from the smallest corpus to "
+        "the largest.",
+    )
+    bd.add_argument("--clips", type=int, nargs="+", default=[25, 200], help="corpus sizes (default: 25 200)")
+    bd.add_argument(
+        "--steps", type=int, default=None, help="steps per run (default: one visit of every clip)"
+    )
+    bd.add_argument("--keep", type=int, default=64, help="clips held decoded (default: %(default)s)")
+
+
 # %% ../nbs/90_cli.ipynb #8ea6ceb9
 def add_bench_commands(sub):
-    """bench mel | syncnet | losses | objective | train | infer: performance figures, the last line of each is
-    JSON."""
+    """bench mel | syncnet | losses | objective | train | infer | data | gpu: performance figures, the last
+    line of each is JSON."""
     b = sub.add_parser(
         "bench",
         help="measure performance; last line of output is JSON",
@@ -1012,6 +1032,7 @@ def add_bench_commands(sub):
     _add_bench_objective(bsub)
     _add_bench_train(bsub)
     _add_bench_infer(bsub)
+    _add_bench_data(bsub)
     _add_bench_gpu(bsub)
 
 
@@ -1111,6 +1132,26 @@ def _bench_gpu(args):
             f"{r['infer_s_per_output_s']:.2f} s per output second, peak {r['infer_peak_mb'] / 1024:.1f} GB "
             f"at {r['infer_steps']} DDIM steps"
         )
+    print(json.dumps(r))
+
+
+def _bench_data(args):
+    from latentsync_nb.benchmarks import bench_data
+
+    _require(
+        len(args.clips) >= 2 and min(args.clips) >= 1, "--clips takes two or more corpus sizes, each >= 1"
+    )
+    _require(args.keep >= 1 and (args.steps is None or args.steps >= 1), "--keep and --steps must be >= 1")
+    r = bench_data(tuple(args.clips), args.steps, args.keep)
+    for n in args.clips:
+        print(
+            f"{n} clips, {r['steps']} steps: peak {r[f'peak_rss_mb_bounded_{n}']:.0f} MB keeping "
+            f"{args.keep} clips, {r[f'peak_rss_mb_unbounded_{n}']:.0f} MB keeping all"
+        )
+    print(
+        f"growth from {min(args.clips)} to {max(args.clips)} clips: x{r['peak_rss_growth']} bounded, "
+        f"x{r['peak_rss_growth_unbounded']} unbounded"
+    )
     print(json.dumps(r))
 
 

@@ -8,6 +8,7 @@ import itertools
 import os
 import random
 import time
+from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,6 +22,7 @@ __all__ = [
     "RESUME_KEYS",
     "RESUME_HINT",
     "atomic_path",
+    "LRU",
     "CheckpointError",
     "resolve_checkpoint",
     "read_checkpoint",
@@ -68,6 +70,30 @@ def atomic_path(path):
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+# %% ../nbs/00_core.ipynb #92ca4d8f
+class LRU:
+    "A cache of at most `size` items (None: no bound) that forgets the least recently used first."
+
+    def __init__(self, size: int | None = 64):
+        if size is not None and size < 1:
+            raise ValueError(f"an LRU cache holds at least one item, got size {size}")
+        self.size = size
+        self.items = OrderedDict()
+
+    def get(self, key, make):
+        "The item at `key`, made by `make()` (and kept) if it is not held."
+        if key in self.items:
+            self.items.move_to_end(key)
+            return self.items[key]
+        value = self.items[key] = make()
+        if self.size is not None and len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self.items)
 
 
 # %% ../nbs/00_core.ipynb #2745fe89

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 from fastcore.basics import patch
 
-from .core import atomic_path, save_figure
+from .core import LRU, atomic_path, save_figure
 
 # %% auto #0
 __all__ = [
@@ -725,22 +725,20 @@ def load_face_clips(size: int, split: str = "train", root=None) -> list[torch.Te
 
 # %% ../nbs/00a_data.ipynb #c4c59e2f
 class _ClipDataset(Dataset):
-    "Shared machinery: clips decoded lazily and cached, per-item seeded random generators."
+    "Shared machinery: clips decoded from disk when first needed (the last `keep` held), seeded generators."
 
-    def __init__(self, clips, n_items=None, size=None, seed=0, cfg: AVConfig = OFFICIAL_AV):
+    def __init__(self, clips, n_items=None, size=None, seed=0, cfg: AVConfig = OFFICIAL_AV, keep: int = 64):
         self.clips, self.size, self.seed, self.cfg = list(clips), size, seed, cfg
         if not self.clips:
             raise ValueError("No clips given: check the split name or the manifest.")
         self.n_items = n_items if n_items is not None else 8 * len(self.clips)
-        self._cache = {}
+        self._cache = LRU(keep)  # decoded clips: memory stays bounded however many clips there are
 
     def __len__(self):
         return self.n_items
 
     def loaded(self, j: int) -> LoadedClip:
-        if j not in self._cache:
-            self._cache[j] = load_clip(self.clips[j], self.size, self.cfg)
-        return self._cache[j]
+        return self._cache.get(j, lambda: load_clip(self.clips[j], self.size, self.cfg))
 
     def rng(self, i: int) -> np.random.Generator:
         if not 0 <= i < self.n_items:
@@ -826,8 +824,9 @@ class UNetDataset(_ClipDataset):
         mask_cfg: MaskConfig = MaskConfig(),
         cfg: AVConfig = OFFICIAL_AV,
         colour_variants: int = 0,
+        keep: int = 64,
     ):
-        super().__init__(clips, n_items, size, seed, cfg)
+        super().__init__(clips, n_items, size, seed, cfg, keep)
         self.mask_cfg, self.colour_variants = mask_cfg, colour_variants
 
     def __getitem__(self, i):

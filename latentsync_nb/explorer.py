@@ -311,6 +311,38 @@ def run_point(
     )
 
 
+# %% ../nbs/08_explorer.ipynb #67a15fc7
+def _sweep_storage(url: str, heartbeat: float):
+    "Optuna's RDBStorage with heartbeats, where a running trial that never sent one also goes stale."
+    import optuna
+    from datetime import datetime, timedelta
+
+    class SweepStorage(optuna.storages.RDBStorage):
+        def _get_stale_trial_ids(self, study_id: int) -> list[int]:
+            stale = super()._get_stale_trial_ids(study_id)
+            from optuna.storages._rdb import models  # the heartbeat table has no public reader
+
+            too_old = datetime.now() - timedelta(seconds=self.grace_period)
+            with self.scoped_session() as session:
+                beating = {h.trial_id for h in session.query(models.TrialHeartbeatModel).all()}
+                running = session.query(models.TrialModel).filter(
+                    models.TrialModel.study_id == study_id,
+                    models.TrialModel.state == optuna.trial.TrialState.RUNNING,
+                )
+                silent = [
+                    t.trial_id for t in running if t.trial_id not in beating and t.datetime_start < too_old
+                ]
+            return stale + [t for t in silent if t not in stale]
+
+    retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3)
+    return SweepStorage(
+        url,
+        heartbeat_interval=int(heartbeat),
+        grace_period=int(3 * heartbeat),
+        heartbeat_stale_trial_callback=retry,
+    )
+
+
 # %% ../nbs/08_explorer.ipynb #c70cc136
 STUDY = "latentsync-loss-weights"
 
@@ -332,12 +364,7 @@ def open_sweep(out, cfg: SweepConfig | None = None, heartbeat: float = 60.0):
     url = storage_url(out)
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
-    storage = optuna.storages.RDBStorage(
-        url,
-        heartbeat_interval=int(heartbeat),
-        grace_period=int(3 * heartbeat),
-        heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3),
-    )
+    storage = _sweep_storage(url, heartbeat)
     study = optuna.create_study(
         study_name=STUDY,
         storage=storage,

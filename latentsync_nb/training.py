@@ -4,6 +4,7 @@
 
 # %% ../nbs/06_training.ipynb #081be767
 from __future__ import annotations
+import hashlib
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
+from fastcore.basics import patch
 
 from latentsync_nb.checkpoints import (
     TRAIN_PRESETS,
@@ -23,8 +25,10 @@ from latentsync_nb.checkpoints import (
     unet_layout,
 )
 from latentsync_nb.core import (
+    LRU,
     EveryCB,
     Learner,
+    atomic_path,
     load_state_strict,
     loss_terms,
     make_accelerator,
@@ -92,32 +96,17 @@ def _latent_dict(z0, masked, ref, pixel_mask, gt, mel) -> dict:
 
 # %% ../nbs/06_training.ipynb #9721e3ed
 class LatentCache:
-    "Frozen-VAE latents of whole clips (frames and masked frames), encoded once per clip; windows are slices."
+    """Frozen-VAE latents of whole clips (frames and masked frames), encoded once per clip (the last `keep` in
+    memory, all on disk in `folder` if given); windows are slices."""
 
-    def __init__(self, vae: nn.Module, dataset: UNetDataset, chunk: int = 64):
-        self.vae, self.dataset, self.chunk, self._clips = vae, dataset, chunk, {}
+    def __init__(self, vae: nn.Module, dataset: UNetDataset, chunk: int = 64, keep: int = 64, folder=None):
+        self.vae, self.dataset, self.chunk, self._clips = vae, dataset, chunk, LRU(keep)
+        self.folder = None if folder is None else Path(folder)
 
-    @torch.no_grad()
     def clip_latents(self, j: int, colour: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
         """(4, n, h, w) latents of clip j's frames (in colour variant `colour`) and of the same frames with
         the mouth masked."""
-        if (j, colour) not in self._clips:
-            device = next(self.vae.parameters()).device
-            frames = recolour(self.dataset.loaded(j).frames, j, colour, self.dataset.seed)
-            frames = frames_to_tensor(frames).to(device)  # (3, n, s, s)
-            mask = torch.from_numpy(keep_mask(frames.shape[-1], self.dataset.mask_cfg)).to(device)  # 1 = kept
-
-            def encode(x):
-                return torch.cat(
-                    [
-                        encode_clips(self.vae, x[None, :, i : i + self.chunk])
-                        for i in range(0, x.shape[1], self.chunk)
-                    ],
-                    dim=2,
-                )[0]
-
-            self._clips[j, colour] = (encode(frames), encode(mask_frames(frames, mask)))
-        return self._clips[j, colour]
+        return self._clips.get((j, colour), lambda: self._stored(j, colour))
 
     def batch(self, indices, device=None) -> dict:
         "The latent batch of dataset items `indices`, as `latent_batch` would give it."
@@ -137,6 +126,46 @@ class LatentCache:
             torch.stack(z0), torch.stack(masked), torch.stack(ref), stack("mask"), stack("gt"), stack("mel")
         )
         return {k: v.to(device or out["z0"].device) for k, v in out.items()}
+
+
+# %% ../nbs/06_training.ipynb #3bed09fb
+@patch
+def _stored(self: LatentCache, j: int, colour: int) -> tuple[torch.Tensor, torch.Tensor]:
+    "A clip's latents read from the folder, or encoded now (and written there)."
+    if self.folder is None:
+        return self._encode(j, colour)
+    if not hasattr(self, "_tag"):
+        weights = sum(float(p.double().sum()) for p in self.vae.parameters())
+        recipe = (weights, self.dataset.size, self.dataset.mask_cfg, self.dataset.seed)
+        self._tag = hashlib.sha1(repr(recipe).encode()).hexdigest()[:10]
+    path = self.folder / f"{self.dataset.clips[j].id}_{colour}_{self._tag}.pt"
+    device = next(self.vae.parameters()).device
+    if path.exists():
+        z = torch.load(path, map_location=device, weights_only=True)
+        return z["frames"], z["masked"]
+    frames, masked = self._encode(j, colour)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        torch.save(dict(frames=frames.cpu(), masked=masked.cpu()), tmp)
+    return frames, masked
+
+
+@patch
+@torch.no_grad()
+def _encode(self: LatentCache, j: int, colour: int) -> tuple[torch.Tensor, torch.Tensor]:
+    "Encode clip j's frames (colour variant `colour`) and its masked frames with the frozen VAE."
+    device = next(self.vae.parameters()).device
+    frames = recolour(self.dataset.loaded(j).frames, j, colour, self.dataset.seed)
+    frames = frames_to_tensor(frames).to(device)  # (3, n, s, s)
+    mask = torch.from_numpy(keep_mask(frames.shape[-1], self.dataset.mask_cfg)).to(device)  # 1 = kept
+
+    def encode(x):
+        chunks = [
+            encode_clips(self.vae, x[None, :, i : i + self.chunk]) for i in range(0, x.shape[1], self.chunk)
+        ]
+        return torch.cat(chunks, dim=2)[0]  # (4, n, h, w)
+
+    return encode(frames), encode(mask_frames(frames, mask))
 
 
 # %% ../nbs/06_training.ipynb #82a540dc
@@ -322,17 +351,16 @@ class WhisperTokenCache:
     """Frozen Whisper features of whole clips, computed once per clip; a window's tokens (b, f, 50, width) are
     slices."""
 
-    def __init__(self, encoder: WhisperAudioEncoder, dataset: UNetDataset, device=None):
-        self.encoder, self.dataset, self.device, self._clips = encoder, dataset, device, {}
+    def __init__(self, encoder: WhisperAudioEncoder, dataset: UNetDataset, device=None, keep: int = 64):
+        self.encoder, self.dataset, self.device, self._clips = encoder, dataset, device, LRU(keep)
 
     def batch(self, indices, n_frames: int = 16) -> torch.Tensor:
         "Audio tokens of dataset items `indices`."
         out = []
         for i in indices:
             j, start = i % len(self.dataset.clips), self.dataset[i]["start"]
-            if j not in self._clips:
-                self._clips[j] = self.encoder.features(self.dataset.loaded(j).wav).cpu()
-            out.append(self.encoder.frame_tokens(self._clips[j], start, n_frames))
+            features = self._clips.get(j, lambda: self.encoder.features(self.dataset.loaded(j).wav).cpu())
+            out.append(self.encoder.frame_tokens(features, start, n_frames))
         return torch.stack(out).to(self.device)
 
 
@@ -423,7 +451,13 @@ def _unet_data(cfg: TrainConfig, samples) -> UNetDataset:
     clips = load_manifest(samples, split="train")
     mask_cfg = MaskConfig(shape=cfg.mask)
     return UNetDataset(
-        clips, cfg.n_items, cfg.face_size, cfg.seed, mask_cfg, colour_variants=cfg.colour_variants
+        clips,
+        cfg.n_items,
+        cfg.face_size,
+        cfg.seed,
+        mask_cfg,
+        colour_variants=cfg.colour_variants,
+        keep=cfg.cache_clips,
     )
 
 
@@ -462,8 +496,16 @@ def train(
     objective = build_objective(cfg, vae).to(acc.device)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
     data = _unet_data(cfg, samples)
-    cache = LatentCache(vae, data) if cfg.cache_latents else None
-    tokens = WhisperTokenCache(whisper.to(acc.device), data, acc.device) if whisper is not None else None
+    cache = (
+        LatentCache(vae, data, keep=cfg.cache_clips, folder=cfg.latent_cache_dir)
+        if cfg.cache_latents
+        else None
+    )
+    tokens = (
+        None
+        if whisper is None
+        else WhisperTokenCache(whisper.to(acc.device), data, acc.device, cfg.cache_clips)
+    )
 
     def step_fn(model, batch: tuple):
         latents, generators = batch

@@ -21,9 +21,7 @@ def test_killed_sweep_resumes_without_redoing_finished_runs(cli_inproc, tmp_path
                             env={**os.environ, "MPLBACKEND": "Agg"})
     deadline = time.time() + 300
     while not _complete(db) and time.time() < deadline and proc.poll() is None: time.sleep(0.5)
-    # kill once the second run has sent its first heartbeat: optuna never calls a trial stale that has none, so a
-    # kill in that first second would leave the resumed sweep waiting for it (a known gap, see the sweep notes)
-    time.sleep(2.5)
+    # killed at once: the second run may not have sent its first heartbeat yet (see the next test)
     proc.send_signal(signal.SIGKILL); proc.wait()
     first = _complete(db)
     assert len(first) == 1, f"expected one finished run before the kill, got {first}"
@@ -47,6 +45,22 @@ def test_killed_sweep_resumes_without_redoing_finished_runs(cli_inproc, tmp_path
     box.live_config = SWEEP_PRESETS["smoke"]                                  # "train with these weights now", in seconds
     box.train_button.click()
     assert len(box.live) == 1 and box.live[0]["sync"] == 0.0 and box.live[0]["steps"] == 2 and box.live[0]["sync_ratio"] > 0
+
+def test_a_trial_killed_before_its_first_heartbeat_goes_stale(tmp_path):
+    "A running trial that never sent a heartbeat (its worker died at once) is failed and queued again after the grace."
+    from optuna.storages import fail_stale_trials
+    from optuna.trial import TrialState as S
+    from latentsync_nb.explorer import open_sweep
+    study = open_sweep(tmp_path / "s.db", heartbeat=1)                        # grace period: 3 s
+    study.enqueue_trial({"sync": 0.05, "lpips": 0.1, "trepa": 10.0, "stage2": 1, "seed": 0})
+    study.ask()                                                               # RUNNING, no heartbeat: its worker died
+    fail_stale_trials(study)
+    assert [t.state for t in study.get_trials()] == [S.RUNNING]               # within the grace it may be starting
+    time.sleep(3.5)
+    fail_stale_trials(study)
+    trials = study.get_trials()
+    assert [t.state for t in trials] == [S.FAIL, S.WAITING], trials           # failed, and queued again
+    assert trials[1].system_attrs["fixed_params"]["sync"] == 0.05
 
 def test_bad_grids_get_a_clear_error(cli_inproc, tmp_path):
     "Negative, NaN and unknown weights, an unknown grid and a budget-changed file: one line each, exit code 1."
