@@ -408,23 +408,33 @@ def shipped_model_path() -> Path:
 
 
 # %% ../nbs/05b_checkpoints.ipynb #c06b3746
+def _encoder_motion(key: str) -> bool:
+    "Whether an official UNet key is a motion module of the encoder (down blocks)."
+    return key.removeprefix("module.").startswith("down_blocks.") and ".motion_modules." in key
+
+
 def initial_state(path, cfg: TrainConfig) -> dict:
     """The weights `--init-from` names, in this project's keys: a latentsync-nb UNet checkpoint or an official
-    file."""
+    file (a stage-2 file for stage2_efficient: without the encoder's motion modules)."""
     ck = read_checkpoint(path)
     if is_official_checkpoint(ck):
-        stage = official_stage(ck["state_dict"])
+        state = ck["state_dict"]
+        stage = official_stage(state)
         if cfg.audio_encoder == "tiny" or official_section(cfg) is None:
             raise CheckpointError(
                 f"{path} is an official LatentSync UNet: train it with an official config "
                 f"(--config stage2, or --set unet_config=configs/unet/{stage}.yaml)"
             )
+        if stage == "stage2" and cfg.stage == "stage2_efficient":
+            # as LatentSync, which loads the release non-strictly: the encoder's motion modules are left out
+            state = {k: v for k, v in state.items() if not _encoder_motion(k)}
+            stage = "stage2_efficient"
         if cfg.unet_config:
             section = read_official_config(cfg.unet_config)[0]
         else:
             section = OFFICIAL_UNET_CONFIGS[stage]  # the released layout of the file's stage
         try:
-            unet = unet_from_official(ck["state_dict"], section)
+            unet = unet_from_official(state, section)
         except ValueError as e:
             raise CheckpointError(f"--init-from {path}: {e}") from e
         return {"unet." + k: v for k, v in unet.state_dict().items()}

@@ -145,6 +145,12 @@ def _add_show_sample(sub) -> None:
 
 
 # %% ../nbs/90_cli.ipynb #567fd440
+def _official_options(args) -> dict:
+    "load_official's options that `--unet-config`, `--whisper` and `--vae` name."
+    named = (("unet_config", args.unet_config), ("whisper", args.whisper), ("vae", args.vae))
+    return {k: v for k, v in named if v is not None}
+
+
 def _add_model_options(p) -> None:
     "--checkpoint and, for an official checkpoint, the files that go with it."
     p.add_argument(
@@ -207,7 +213,8 @@ def _add_infer(sub) -> None:
         choices=["tiny", "official"],
         help="how faces are cut out and pasted back: "
         "tiny = this project's square crops and mouth paste, official = LatentSync's template crops, "
-        "mask.png and face paste (default: the model's own; official for an official checkpoint)",
+        "mask.png and face paste (default: the model's own; official for an official checkpoint and for "
+        "models trained with LatentSync's mask)",
     )
     inf.add_argument("--json", action="store_true", help="print the report as one JSON object at the end")
 
@@ -354,11 +361,6 @@ def _infer(args):
 
     _require(args.steps >= 1, "--steps must be >= 1")
     _require_guidance(args.guidance)
-    official = {
-        k: v
-        for k, v in (("unet_config", args.unet_config), ("whisper", args.whisper), ("vae", args.vae))
-        if v is not None
-    }
     r = lipsync(
         args.video,
         args.audio,
@@ -371,7 +373,7 @@ def _infer(args):
         args.detector,
         progress=True,
         geometry=args.geometry,
-        **official,
+        **_official_options(args),
     )
     print(
         f"wrote {r['out']}: {r['frames']} frames ({r['seconds']:.2f} s at 25 fps, "
@@ -607,12 +609,15 @@ def _add_eval_model(sub) -> None:
         sub,
         "eval-model",
         _eval_model,
-        "held-out lip-sync scores of a trained tiny model, judged by the judge SyncNet",
+        "held-out lip-sync scores of a trained model, judged by the judge SyncNet",
         "Re-draw every held-out clip's mouth from its own audio (DDIM, guidance) and score it with the judge "
         "SyncNet: sync ratio, best offset, own vs other audio, LSE-C/D, high-frequency energy. Last line: "
         "JSON.",
     )
-    em.add_argument("--checkpoint", default=None, help="model checkpoint (default: the shipped tiny model)")
+    _add_model_options(em)
+    em.add_argument(
+        "--judge", default=None, help="SyncNet that scores sync (default: the shipped judge, trained here)"
+    )
     em.add_argument("--clips", type=int, default=None, help="evaluate only the first N held-out clips")
     em.add_argument(
         "--frames", type=int, default=None, help="score only the first N frames of each clip (at least 46)"
@@ -831,8 +836,8 @@ def _eval_model(args):
     from latentsync_nb.vae import load_vae
 
     cfg, device = _eval_config(args), default_device(args.device)
-    model = load_trained(args.checkpoint or shipped_model_path(), device)
-    vae, judge = load_vae("tiny", device=device), load_judge(device=device)
+    model = load_trained(args.checkpoint or shipped_model_path(), device, **_official_options(args))
+    vae, judge = load_vae(model.train_config.vae, device=device), load_judge(args.judge, device=device)
     r = evaluate_model(model, vae, judge, cfg, samples=args.samples, progress=True)
     for row in r["clips"]:
         print(

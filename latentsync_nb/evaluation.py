@@ -4,7 +4,7 @@
 
 # %% ../nbs/06a_evaluation.ipynb #6eca247d
 from __future__ import annotations
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -25,6 +25,7 @@ __all__ = [
     "evaluate_clip",
     "VAECeilings",
     "quality_summary",
+    "model_setting",
     "evaluate_model",
     "json_line",
 ]
@@ -185,6 +186,7 @@ def evaluate_clip(
     mask_cfg: MaskConfig = MaskConfig(),
     lpips=None,
     ceilings=None,
+    whisper=None,
 ) -> tuple[dict, dict]:
     "Generate a held-out clip from its own audio (references half a clip away), score it: (scores, frames)."
     ceilings = ceilings if ceilings is not None else VAECeilings()
@@ -194,7 +196,7 @@ def evaluate_clip(
     sampling = ("steps", "guidance", "seed", "colour_match", "soft_edge", "start_noise", "colour_scale")
     options = {k: getattr(cfg, k) for k in sampling}  # as `infer` writes them
     ref = np.roll(truth, n // 2, axis=0)
-    gen = generate_clip(model, vae, truth, wav, ref_frames=ref, mask_cfg=mask_cfg, **options)
+    gen = generate_clip(model, vae, truth, wav, ref_frames=ref, mask_cfg=mask_cfg, whisper=whisper, **options)
     own, gt = (sync_offsets(judge, x, wav, cfg.max_offset) for x in (gen, truth))
     m = min(n, len(other_wav) // spf)
     other = sync_offsets(judge, gen[:m], other_wav[: m * spf], cfg.max_offset)
@@ -246,6 +248,23 @@ def quality_summary(rows: list, prefix: str = "") -> dict:
     }
 
 
+# %% ../nbs/06a_evaluation.ipynb #0c4c68f6
+def model_setting(model, cfg: EvalConfig) -> tuple:
+    """(EvalConfig at the model's face size, its mask, its Whisper encoder or None), from the recipe a trained
+    or loaded model carries."""
+    from latentsync_nb.model import WhisperAudioEncoder
+
+    recipe = getattr(model, "train_config", None)  # set by `train` and `load_trained`
+    if recipe is None:
+        return cfg, MaskConfig(), None
+    takes_tokens = (
+        getattr(model, "audio_encoder", None) is None
+    )  # LatentSync's Whisper, frozen, outside the model
+    device = next(model.parameters()).device
+    whisper = WhisperAudioEncoder(recipe.audio_encoder).to(device) if takes_tokens else None
+    return replace(cfg, face_size=recipe.face_size), MaskConfig(shape=recipe.mask), whisper
+
+
 # %% ../nbs/06a_evaluation.ipynb #b6bc4454
 def evaluate_model(
     model,
@@ -262,6 +281,7 @@ def evaluate_model(
     from tqdm.auto import tqdm
     from latentsync_nb.perceptual import LipLPIPS
 
+    cfg, mask_cfg, whisper = model_setting(model, cfg)
     clips, lpips = load_manifest(samples, split=cfg.split)[: cfg.max_clips], LipLPIPS(cfg.lpips_backbone)
     ceilings = ceilings if ceilings is not None else VAECeilings()  # shared by this call's clips
     if len(clips) < 2:
@@ -271,7 +291,7 @@ def evaluate_model(
     rows, frames = [], {}
     for k, clip in enumerate(tqdm(clips, desc="evaluate", disable=not progress)):
         other = load_clip(clips[(k + 1) % len(clips)], cfg.face_size).wav  # the next clip's audio
-        row, shown = evaluate_clip(model, vae, judge, clip, other, cfg, lpips=lpips, ceilings=ceilings)
+        row, shown = evaluate_clip(model, vae, judge, clip, other, cfg, mask_cfg, lpips, ceilings, whisper)
         rows.append(row)
         if keep_frames:
             frames[clip.id] = shown

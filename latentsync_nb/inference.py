@@ -719,7 +719,9 @@ def load_lipsync(checkpoint=None, device=None, **official) -> LipSyncModel:
     whisper = WhisperAudioEncoder(cfg.audio_encoder).to(device) if model.audio_encoder is None else None
     if whisper is not None:
         check_token_width(whisper, model.unet.cfg, cfg.audio_encoder)
-    geometry = "official" if getattr(model, "official_stage", None) else "tiny"
+    # LatentSync's crops for its own files and for models trained with its mask (a fine-tune of the release)
+    official = getattr(model, "official_stage", None) or cfg.mask == "official"
+    geometry = "official" if official else "tiny"
     return LipSyncModel(model, load_vae(cfg.vae, device=device), whisper, cfg.face_size, str(path), geometry)
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "PrepConfig",
     "write_raw_video",
     "make_raw_folder",
+    "write_raw_clips",
     "Dropped",
     "source_key",
     "read_source",
@@ -171,6 +172,20 @@ def make_raw_folder(out, samples=None) -> Path:
     write_raw_video(out / "short.mp4", frames, wav[: 50 * 640])  # 2 s
     good = (out / "no_face.mp4").read_bytes()
     (out / "corrupt.mp4").write_bytes(good[:2000] + bytes(range(256)) * 40)
+    return out
+
+
+# %% ../nbs/07a_preprocess.ipynb #06565e8b
+def write_raw_clips(out, ids, samples=None, seconds: float | None = None) -> Path:
+    "Corpus clips as cameras write them (30 fps, 44.1 kHz stereo) to OUT/clip ID.mp4, the first `seconds`."
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    clips = {c.id: c for c in load_manifest(samples)}
+    n = None if seconds is None else round(seconds * OFFICIAL_AV.fps)  # frames kept
+    for cid in ids:
+        frames = read_video(clips[cid].video)[:n]
+        wav = read_audio(clips[cid].audio)[: len(frames) * OFFICIAL_AV.samples_per_frame]
+        write_raw_video(out / f"clip {cid}.mp4", frames, wav)
     return out
 
 

@@ -525,7 +525,9 @@ def train(
         model, opt, step_fn, batches, cfg.max_steps, cbs, max_grad_norm=cfg.max_grad_norm, accelerator=acc
     )
     learn.fit()
-    return _finish(acc, learn.model), learn.history
+    model = _finish(acc, learn.model)
+    model.train_config = cfg  # the recipe, as load_trained gives it: face size, mask, Whisper, VAE
+    return model, learn.history
 
 
 # %% ../nbs/06_training.ipynb #3f287f39

@@ -12,33 +12,14 @@ import yaml
 from tests.conftest import ROOT
 from tests import official_inputs_reference as ref
 from tests.test_official_unet import manifest_names, random_official_state, small_config
+from latentsync_nb.release import standin_whisper_file
 
 WIDTH, HEADS = 48, 4                        # small_config's cross_attention_dim; the small Whisper's heads
 
 
 def openai_whisper_file(path: Path, width: int = WIDTH, seed: int = 0) -> dict:
     "A Whisper encoder with random weights in openai-whisper's tiny.pt format ({'dims', 'model_state_dict'})."
-    g = torch.Generator().manual_seed(seed)
-    rand = lambda *shape, scale=0.2: torch.randn(*shape, generator=g) * scale
-    state = {"encoder.conv1.weight": rand(width, 80, 3), "encoder.conv1.bias": rand(width),
-             "encoder.conv2.weight": rand(width, width, 3, scale=0.1), "encoder.conv2.bias": rand(width),
-             "encoder.positional_embedding": rand(1500, width, scale=0.5),
-             "encoder.ln_post.weight": 1 + rand(width), "encoder.ln_post.bias": rand(width)}
-    for i in range(4):
-        p = f"encoder.blocks.{i}."
-        for name in ("query", "key", "value", "out"):
-            state[p + f"attn.{name}.weight"] = rand(width, width, scale=0.5)       # sharp attention, as a trained encoder
-            if name != "key":
-                state[p + f"attn.{name}.bias"] = rand(width)
-        for ln in ("attn_ln", "mlp_ln"):
-            state[p + f"{ln}.weight"], state[p + f"{ln}.bias"] = 1 + rand(width), rand(width)
-        state[p + "mlp.0.weight"], state[p + "mlp.0.bias"] = rand(4 * width, width), rand(4 * width)
-        state[p + "mlp.2.weight"], state[p + "mlp.2.bias"] = rand(width, 4 * width, scale=0.1), rand(width)
-    state["decoder.token_embedding.weight"] = rand(10, width)                     # a decoder too, as the real file has
-    dims = dict(n_mels=80, n_audio_ctx=1500, n_audio_state=width, n_audio_head=HEADS, n_audio_layer=4,
-                n_vocab=10, n_text_ctx=8, n_text_state=width, n_text_head=HEADS, n_text_layer=1)
-    torch.save({"dims": dims, "model_state_dict": state}, path)
-    return state
+    return standin_whisper_file(path, width, HEADS, seed=seed)
 
 
 def vae_folder(path: Path):

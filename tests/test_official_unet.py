@@ -5,8 +5,8 @@ import pytest
 import torch
 from tests.conftest import ROOT
 from tests.official_unet_reference import official_forward
-from latentsync_nb.model import (OFFICIAL_UNET_CONFIGS, LatentSyncUNet, diffusers_to_official, official_unet_layout,
-                                 unet_from_official)
+from latentsync_nb.model import OFFICIAL_UNET_CONFIGS, LatentSyncUNet, unet_from_official
+from latentsync_nb.release import random_official_unet
 
 def manifest_names(stage: str) -> list:
     lines = (ROOT / "reference" / f"latentsync_unet_{stage}.state_dict.tsv").read_text().splitlines()
@@ -26,17 +26,12 @@ def sinusoid(length: int, dim: int) -> torch.Tensor:
     return pe
 
 def random_official_state(stage: str, seed: int = 0) -> dict:
-    "Random weights under the manifest's names (shapes at small widths); every motion module active."
-    cfg, _ = official_unet_layout(small_config(stage))
-    shapes = {k: v.shape for k, v in diffusers_to_official(
-        {k[5:]: v for k, v in LatentSyncUNet(cfg, motion=stage != "stage1").state_dict().items()}).items()}
-    assert sorted(shapes) == sorted(manifest_names(stage))
-    g, state = torch.Generator().manual_seed(seed), {}
-    for name, shape in shapes.items():
-        if name.endswith("pos_encoder.pe"): state[name] = sinusoid(shape[1], shape[2])
-        elif "norm" in name.split(".")[-2] and name.endswith("weight"): state[name] = 1 + 0.2 * torch.randn(shape, generator=g)
-        elif name.endswith("bias"): state[name] = 0.1 * torch.randn(shape, generator=g)
-        else: state[name] = torch.randn(shape, generator=g) / math.sqrt(math.prod(shape[1:]))
+    "The package's stand-in builder at small_config's widths, checked: the manifest's names, the facts' sinusoid."
+    state = random_official_unet(small_config(stage), seed)
+    assert sorted(state) == sorted(manifest_names(stage))
+    for name, value in state.items():
+        if name.endswith("pos_encoder.pe"):
+            assert torch.allclose(value, sinusoid(value.shape[1], value.shape[2]), atol=1e-6), name
     return state
 
 @pytest.mark.parametrize("stage", ["stage1", "stage2", "stage2_efficient"])
