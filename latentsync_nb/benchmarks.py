@@ -33,7 +33,15 @@ from latentsync_nb.core import (
     proc_status_mb,
     reset_peak_rss,
 )
-from .data import OFFICIAL_AV, VideoWriter, load_manifest, read_audio, read_video, write_wav
+from latentsync_nb.data import (
+    OFFICIAL_AV,
+    VideoWriter,
+    load_manifest,
+    manifest_entry,
+    read_audio,
+    read_video,
+    write_wav,
+)
 from .diffusion import ddim_scheduler
 from .evaluation import QUALITY, EvalConfig, VAECeilings, evaluate_model, json_line
 from .inference import LipSyncModel, lipsync, load_lipsync, pingpong
@@ -565,22 +573,7 @@ def clip_folder(out, n_clips: int, samples=None) -> Path:
             link = out / "clips" / f"{cid}{Path(path).suffix}"
             if not link.exists():
                 link.symlink_to(Path(path).resolve())
-        files = {
-            kind: f"clips/{cid}{Path(p).suffix}"
-            for kind, p in (("video", c.video), ("audio", c.audio), ("meta", c.meta))
-        }
-        shape = dict(n_frames=c.n_frames, width=c.width, height=c.height)
-        clips.append(
-            dict(
-                id=cid,
-                speaker=c.speaker,
-                split="train",
-                **files,
-                **shape,
-                aligned=True,
-                audio_offset_frames=0,
-            )
-        )
+        clips.append(manifest_entry(cid, c.speaker, "train", c.n_frames, c.width))
     (out / "manifest.json").write_text(json.dumps(dict(name=out.name, clips=clips)))
     return out
 

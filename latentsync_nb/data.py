@@ -35,6 +35,7 @@ __all__ = [
     "sample_root",
     "Clip",
     "load_manifest",
+    "manifest_entry",
     "read_audio",
     "audio_level_db",
     "is_silent",
@@ -191,6 +192,25 @@ def load_manifest(root=None, split=None) -> list[Clip]:
             raise ValueError(f"Unknown split {split!r}; the manifest has {sorted(splits)}.")
         clips = [c for c in clips if c.split == split]
     return clips
+
+
+# %% ../nbs/00a_data.ipynb #c2a1c40e
+def manifest_entry(clip_id: str, speaker: str, split: str, n_frames: int, size: int, **extra) -> dict:
+    "A clip's row of manifest.json as `load_manifest` reads it: clips/ID.mp4 / .wav / .json, aligned, synced."
+    files = {
+        kind: f"clips/{clip_id}.{ext}" for kind, ext in (("video", "mp4"), ("audio", "wav"), ("meta", "json"))
+    }
+    shape = dict(n_frames=n_frames, width=size, height=size)
+    return dict(
+        id=clip_id,
+        speaker=speaker,
+        split=split,
+        **files,
+        **shape,
+        aligned=True,
+        audio_offset_frames=0,
+        **extra,
+    )
 
 
 # %% ../nbs/00a_data.ipynb #ddf1458e

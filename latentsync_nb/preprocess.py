@@ -23,6 +23,7 @@ from latentsync_nb.data import (
     count_video_frames,
     iter_video,
     load_manifest,
+    manifest_entry,
     read_audio,
     read_video,
     write_video,
@@ -497,12 +498,13 @@ def run_step(step: str, items: list, out, cfg: PrepConfig, workers: int = 1, pro
             for it in left():
                 run_item(step, it, out, cfg)
                 bar.update()
-        for _ in range(3 if workers > 1 else 0):
-            try:
-                _pool_run(step, left(), out, cfg, workers, bar)
-                break
-            except BrokenProcessPool:
-                continue  # the finished items have their records: start again with the others
+        else:
+            for attempt in range(3):
+                try:
+                    _pool_run(step, left(), out, cfg, workers, bar)
+                    break
+                except BrokenProcessPool:
+                    continue  # the finished items have their records: start again with the others
         for it in left():
             _record(step, dict(item=it, kept=[], reason="error", detail="the worker died on it"), out)
     return [json.loads(_work(out, step, it["key"], ".json").read_text()) for it in items]
@@ -522,18 +524,12 @@ def write_manifest(out, kept: list, cfg: PrepConfig, speakers: dict | None = Non
     group = {it["key"]: speakers.get(it["source"], it["file"]) for it in kept}
     test = held_out(group.values(), cfg.test_share)
     clips = [
-        dict(
-            id=it["key"],
-            speaker=group[it["key"]],
-            split="test" if group[it["key"]] in test else "train",
-            video=f"clips/{it['key']}.mp4",
-            audio=f"clips/{it['key']}.wav",
-            meta=f"clips/{it['key']}.json",
-            n_frames=it["n_frames"],
-            width=cfg.size,
-            height=cfg.size,
-            aligned=True,
-            audio_offset_frames=0,
+        manifest_entry(
+            it["key"],
+            group[it["key"]],
+            "test" if group[it["key"]] in test else "train",
+            it["n_frames"],
+            cfg.size,
             source=it["source"],
         )
         for it in sorted(kept, key=lambda it: it["key"])

@@ -100,8 +100,16 @@ class LatentCache:
     memory, all on disk in `folder` if given); windows are slices."""
 
     def __init__(self, vae: nn.Module, dataset: UNetDataset, chunk: int = 64, keep: int = 64, folder=None):
-        self.vae, self.dataset, self.chunk, self._clips = vae, dataset, chunk, LRU(keep)
+        self.vae = vae
+        self.dataset = dataset
+        self.chunk = chunk
+        self._clips = LRU(keep)  # (clip, colour variant) -> (frames, masked frames) latents
         self.folder = None if folder is None else Path(folder)
+        self._tag = None  # the files' names say what made them: VAE weights, face size, mask, seed
+        if self.folder is not None:
+            weights = sum(float(p.double().sum()) for p in vae.parameters())
+            recipe = (weights, dataset.size, dataset.mask_cfg, dataset.seed)
+            self._tag = hashlib.sha1(repr(recipe).encode()).hexdigest()[:10]
 
     def clip_latents(self, j: int, colour: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
         """(4, n, h, w) latents of clip j's frames (in colour variant `colour`) and of the same frames with
@@ -134,10 +142,6 @@ def _stored(self: LatentCache, j: int, colour: int) -> tuple[torch.Tensor, torch
     "A clip's latents read from the folder, or encoded now (and written there)."
     if self.folder is None:
         return self._encode(j, colour)
-    if not hasattr(self, "_tag"):
-        weights = sum(float(p.double().sum()) for p in self.vae.parameters())
-        recipe = (weights, self.dataset.size, self.dataset.mask_cfg, self.dataset.seed)
-        self._tag = hashlib.sha1(repr(recipe).encode()).hexdigest()[:10]
     path = self.folder / f"{self.dataset.clips[j].id}_{colour}_{self._tag}.pt"
     device = next(self.vae.parameters()).device
     if path.exists():
