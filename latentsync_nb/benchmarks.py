@@ -595,7 +595,7 @@ def train_peak_rss(folder, steps: int, keep: int) -> float:
 
 
 # %% ../nbs/09_benchmarks.ipynb #9093e373
-def bench_data(counts=(25, 200), steps: int | None = None, keep: int = 64) -> dict:
+def bench_data(counts=(100, 200), steps: int | None = None, keep: int = 64) -> dict:
     """Peak memory of tiny training on corpora of `counts` clips, bounded cache and unbounded, each run in its
     own process; `steps` default: enough to visit every clip of the largest."""
     import subprocess

@@ -1014,7 +1014,9 @@ def _add_bench_data(bsub) -> None:
         "and unbounded; prints each run's peak resident memory and its growth from the smallest corpus to "
         "the largest.",
     )
-    bd.add_argument("--clips", type=int, nargs="+", default=[25, 200], help="corpus sizes (default: 25 200)")
+    bd.add_argument(
+        "--clips", type=int, nargs="+", default=[100, 200], help="corpus sizes (default: 100 200)"
+    )
     bd.add_argument(
         "--steps", type=int, default=None, help="steps per run (default: one visit of every clip)"
     )
