@@ -33,15 +33,7 @@ from latentsync_nb.core import (
     proc_status_mb,
     reset_peak_rss,
 )
-from latentsync_nb.data import (
-    OFFICIAL_AV,
-    VideoWriter,
-    load_manifest,
-    manifest_entry,
-    read_audio,
-    read_video,
-    write_wav,
-)
+from .data import OFFICIAL_AV, VideoWriter, load_manifest, read_audio, read_video, write_wav
 from .diffusion import ddim_scheduler
 from .evaluation import QUALITY, EvalConfig, VAECeilings, evaluate_model, json_line
 from .inference import LipSyncModel, lipsync, load_lipsync, pingpong
@@ -243,9 +235,24 @@ def bench_losses(
 
 
 # %% ../nbs/09_benchmarks.ipynb #89406673
+def _median_ms(fn, eps: torch.Tensor, repeats: int) -> float:
+    "Median ms of `fn(e).backward()` over `repeats` runs (after one warm-up), e a perturbed copy of eps."
+    import time
+
+    times = []
+    for i in range(repeats + 1):  # first run warms up
+        e = (eps + 0.3 * torch.randn_like(eps)).requires_grad_(True)
+        t0 = time.perf_counter()
+        fn(e).backward()
+        dt = time.perf_counter() - t0
+        if i:
+            times.append(dt)
+    return round(1000 * sorted(times)[len(times) // 2], 1)
+
+
+# %% ../nbs/09_benchmarks.ipynb #c58c5503
 def bench_objective(repeats: int = 3, seed: int = 0) -> dict:
     "Median forward + backward time (ms) of each term of the tiny objective on one 16-frame clip (CPU)."
-    import time as _time
     from latentsync_nb.data import UNetDataset, load_manifest
     from latentsync_nb.perceptual import LipLPIPS
     from latentsync_nb.syncnet import load_syncnet
@@ -269,15 +276,7 @@ def bench_objective(repeats: int = 3, seed: int = 0) -> dict:
     zt = sched.add_noise(z0, eps, t)
 
     def timed(fn) -> float:
-        times = []
-        for i in range(repeats + 1):  # first run warms up
-            e = (eps + 0.3 * torch.randn_like(eps)).requires_grad_(True)
-            t0 = _time.perf_counter()
-            fn(e).backward()
-            dt = _time.perf_counter() - t0
-            if i:
-                times.append(dt)
-        return round(1000 * sorted(times)[len(times) // 2], 1)
+        return _median_ms(fn, eps, repeats)
 
     full = LatentSyncLoss(LossWeights(), **judges)
     out = {"decode": timed(lambda e: full.decode(e, zt, t).sum())}
@@ -561,6 +560,8 @@ def _official_random(device) -> LipSyncModel:
 def clip_folder(out, n_clips: int, samples=None) -> Path:
     "A corpus of `n_clips` training clips on disk, laid out as `preprocess` writes it (sample clips' files)."
     import json
+
+    from latentsync_nb.data import manifest_entry
 
     out = Path(out)
     (out / "clips").mkdir(parents=True, exist_ok=True)

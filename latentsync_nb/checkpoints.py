@@ -452,6 +452,7 @@ def initial_state(path, cfg: TrainConfig) -> dict:
     )
 
 
+# %% ../nbs/05b_checkpoints.ipynb #219146b7
 def export_model(train_checkpoint, out=None, half: bool = True) -> Path:
     """Weights (fp16 by default), config and loss history of a `train` checkpoint, without the optimiser;
     atomic."""

@@ -725,6 +725,7 @@ def load_lipsync(checkpoint=None, device=None, **official) -> LipSyncModel:
     return LipSyncModel(model, load_vae(cfg.vae, device=device), whisper, cfg.face_size, str(path), geometry)
 
 
+# %% ../nbs/07_inference.ipynb #da9edfd3
 def _geometry(lsm: LipSyncModel, geometry) -> tuple[str, Geometry]:
     "Name and Geometry from a name (default: the model's own) or a Geometry ('custom')."
     geometry = lsm.geometry if geometry is None else geometry
