@@ -1,5 +1,5 @@
 "The loss-weight sweep (08_explorer): a tiny sweep through the CLI, killed and resumed; bad grids refused."
-import json, os, signal, sqlite3, subprocess, sys, time
+import json, os, re, signal, sqlite3, subprocess, sys, time
 from pathlib import Path
 
 def _complete(db: Path) -> list:
@@ -83,8 +83,9 @@ def test_colab_sweep_cell_runs_the_same_grid():
     from latentsync_nb.explorer import GRIDS, STAGE1_ONLY, grid_points
     nb = json.loads((Path(__file__).parent.parent / "nbs" / "colab_training.ipynb").read_text())
     cell = next("".join(c["source"]) for c in nb["cells"] if "latentsync-nb sweep" in "".join(c["source"]))
-    line = cell[cell.index("!latentsync-nb sweep") + 1:].replace("\\\n", " ")
-    args = build_parser().parse_args(shlex.split(line)[1:])
+    on_gpu = re.findall(r'GRID = "(--grid [^"]+)"', cell)                     # the grid a GPU run takes
+    assert len(on_gpu) == 1 and "{GRID}" in cell, cell
+    args = build_parser().parse_args(["sweep", "--out", "sweep.db", *shlex.split(on_gpu[0])])
     assert args.grid == "official" and args.seeds >= 3
     points = grid_points(args.grid, args.seeds)
     for axis, values in GRIDS["official"].items():
