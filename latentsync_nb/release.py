@@ -51,9 +51,8 @@ RELEASE_FILES = dict(  # role -> path inside the release (and inside the local f
     syncnet="stable_syncnet.pt",
     trepa=f"auxiliary/{OFFICIAL_TREPA_FILE}",
 )
-OPTIONAL = (
-    "trepa",
-)  # only stage2 (not stage2_efficient) needs it; it may be fetched by hand from VideoMAE v2
+# only stage2 (not stage2_efficient) reads it; it may be fetched by hand from VideoMAE v2
+OPTIONAL = ("trepa",)
 
 
 # %% ../nbs/05c_release.ipynb #eb10e8a4
