@@ -167,6 +167,7 @@ def standin_whisper_file(path, width: int = 48, heads: int = 4, layers: int = 4,
 
 # %% ../nbs/05c_release.ipynb #2100a17e
 def _write_yaml(d: dict, path) -> None:
+    "Write a dict as YAML, atomically."
     with atomic_path(path) as tmp:
         Path(tmp).write_text(yaml.safe_dump(d, sort_keys=False))
 
@@ -188,8 +189,12 @@ def standin_release(folder="checkpoints", face_size: int = STANDIN_FACE) -> Rele
             with atomic_path(folder / RELEASE_FILES[role]) as tmp:
                 shutil.copyfile(shipped, tmp)
     vae = folder / "vae"
-    if not (vae / "config.json").is_file():
-        load_vae("tiny").save_pretrained(vae)  # the diffusers folder format of sd-vae-ft-mse
+    if not (vae / "config.json").is_file():  # written whole, then renamed: never half a folder
+        partial = folder / ".vae.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        load_vae("tiny").save_pretrained(partial)  # the diffusers folder format of sd-vae-ft-mse
+        shutil.rmtree(vae, ignore_errors=True)
+        partial.rename(vae)
     return Release(
         folder,
         **{role: str(folder / name) for role, name in RELEASE_FILES.items()},
