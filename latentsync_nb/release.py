@@ -91,11 +91,6 @@ class Release:
         "The same settings as `--set` arguments for `latentsync-nb train` / `sweep`."
         return " ".join(f"{k}={v}" for k, v in self.train_settings(stage).items())
 
-    def infer_args(self) -> str:
-        "`latentsync-nb infer` options that load the release's UNet with its Whisper, VAE and sizes."
-        config = f" --unet-config {self.unet_config()}" if self.configs else ""
-        return f"--checkpoint {self.unet} --whisper {self.whisper} --vae {self.vae}{config}"
-
 
 # %% ../nbs/05c_release.ipynb #bb6a5e12
 STANDIN_UNET = {  # the released layout at a tenth of its widths: same blocks, layers, heads and stages
