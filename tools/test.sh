@@ -34,7 +34,7 @@ OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 nbdev_test --n_workers 2 --timing
 
 # pytest the same way: two workers (pytest-xdist, work stealing: a few tests take a minute or two), one thread each.
 set +e
-OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python -m pytest -q -n 2 --dist worksteal --durations=12 tests/
+OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python -m pytest -q -n 2 --dist worksteal --durations=30 tests/
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then echo "pytest: no tests collected"; rc=0; fi
