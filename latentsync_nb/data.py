@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import av
+from av.video.reformatter import VideoReformatter
 import cv2
 import librosa
 import numpy as np
@@ -290,6 +291,11 @@ def check_audio(wav, name="audio") -> np.ndarray:
 
 
 # %% ../nbs/00a_data.ipynb #97b7bdfd
+def _rgb(frame: av.VideoFrame, converter: VideoReformatter) -> np.ndarray:
+    "A decoded frame as RGB (h, w, 3) uint8; one converter per stream (a new one per frame costs 10x)."
+    return converter.reformat(frame, format="rgb24").to_ndarray()
+
+
 def _resample_times(times: np.ndarray, duration: float, fps: float) -> np.ndarray:
     "Indices of the source frames on screen at times 0, 1/fps, 2/fps, ... < duration."
     n_out = int(math.floor(duration * fps + 1e-6))
@@ -304,10 +310,10 @@ def read_video(path, fps: float = OFFICIAL_AV.fps) -> np.ndarray:
             raise MediaError(f"{path} has no video stream.")
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        frames, times = [], []
+        frames, times, converter = [], [], VideoReformatter()
         try:
             for frame in container.decode(stream):
-                frames.append(frame.to_ndarray(format="rgb24"))
+                frames.append(_rgb(frame, converter))
                 times.append(
                     frame.time if frame.time is not None else len(times) / float(stream.average_rate or fps)
                 )
@@ -385,6 +391,7 @@ def _resampled(decoded, t0: float, fps: float, src_rate: float, j: int, stop: in
     """Yield, for targets j, j+1, ... < stop, the decoded frame on screen at j / fps (the rule of
     `_resample_times`)."""
     prev, prev_img, t = None, None, None
+    converter = VideoReformatter()
 
     def done():
         return stop is not None and j >= stop
@@ -393,7 +400,7 @@ def _resampled(decoded, t0: float, fps: float, src_rate: float, j: int, stop: in
         t = frame.time - t0 if frame.time is not None else (t + 1 / src_rate if t is not None else 0.0)
         while prev is not None and not done() and j / fps + 1e-6 < t:  # target j falls before this frame
             if prev_img is None:
-                prev_img = prev.to_ndarray(format="rgb24")
+                prev_img = _rgb(prev, converter)
             yield prev_img
             j += 1
         if done():
@@ -404,7 +411,7 @@ def _resampled(decoded, t0: float, fps: float, src_rate: float, j: int, stop: in
     n_total = int(math.floor((t + 1 / src_rate) * fps + 1e-6))  # the last frame stays until the end
     while j < n_total and not done():
         if prev_img is None:
-            prev_img = prev.to_ndarray(format="rgb24")
+            prev_img = _rgb(prev, converter)
         yield prev_img
         j += 1
 

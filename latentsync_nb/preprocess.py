@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 
@@ -42,6 +43,8 @@ __all__ = [
     "write_raw_clips",
     "Dropped",
     "source_key",
+    "sound_delay",
+    "on_picture_clock",
     "read_source",
     "content_scores",
     "find_cuts",
@@ -103,9 +106,11 @@ def _to_rate(frames: np.ndarray, fps: float, src_fps: float = OFFICIAL_AV.fps) -
     return frames[np.minimum(np.round(np.arange(n) * src_fps / fps).astype(int), len(frames) - 1)]
 
 
-def write_raw_video(path, frames, wav, fps: float = 30, sample_rate: int = 44_100) -> Path:
-    "A video as cameras write it: 25 fps frames and 16 kHz speech re-encoded at `fps` with stereo sound."
-    import av
+def write_raw_video(
+    path, frames, wav, fps: float = 30, sample_rate: int = 44_100, sound_starts_at: float = 0
+) -> Path:
+    """A video as cameras write it: 25 fps frames and 16 kHz speech re-encoded at `fps` with stereo sound, its
+    track starting `sound_starts_at` seconds after the pictures'."""
     import librosa
 
     frames = _to_rate(np.asarray(frames), fps)
@@ -123,7 +128,7 @@ def write_raw_video(path, frames, wav, fps: float = 30, sample_rate: int = 44_10
         for s in range(0, stereo.shape[1], 1024):
             af = av.AudioFrame.from_ndarray(np.ascontiguousarray(stereo[:, s : s + 1024]), "fltp", "stereo")
             af.sample_rate = sample_rate
-            af.pts = s
+            af.pts = s + round(sound_starts_at * sample_rate)
             out.mux(aus.encode(af))
         out.mux(aus.encode(None))
     return Path(path)
@@ -210,12 +215,32 @@ def source_key(path) -> str:
 
 
 # %% ../nbs/07a_preprocess.ipynb #a1258331
+def _first_time(path, kind: str) -> float:
+    "Presentation time of the first decoded frame of a file's first `kind` (video / audio) stream."
+    with av.open(str(path)) as container:
+        for stream in getattr(container.streams, kind)[:1]:  # none: no such stream
+            for frame in container.decode(stream):
+                return frame.time or 0.0
+    return 0.0
+
+
+def sound_delay(path) -> float:
+    "Seconds from a file's first picture to its first sound, by timestamps (negative: the sound is first)."
+    return _first_time(path, "audio") - _first_time(path, "video")
+
+
+def on_picture_clock(wav: np.ndarray, delay: float) -> np.ndarray:
+    "16 kHz sound whose track starts `delay` s after the pictures, as samples counted from the first picture."
+    shift = round(delay * OFFICIAL_AV.sample_rate)
+    return np.concatenate([np.zeros(shift, wav.dtype), wav]) if shift >= 0 else wav[-shift:]
+
+
 def read_source(path, dst: Path, cfg: PrepConfig = PrepConfig()) -> dict:
     "Step 1: a raw file's length in 25 fps frames, and its 16 kHz mono sound written to dst.wav; or Dropped."
     try:
-        wav = read_audio(path)
+        wav = on_picture_clock(read_audio(path), sound_delay(path))
         n = min(count_video_frames(path), len(wav) // OFFICIAL_AV.samples_per_frame)
-    except MediaError as e:
+    except (MediaError, av.error.FFmpegError) as e:
         raise Dropped("no audio" if "no audio" in str(e) else "unreadable", str(e)) from None
     if n < cfg.min_seconds * OFFICIAL_AV.fps:
         raise Dropped("too short", f"{n / OFFICIAL_AV.fps:.1f} s; at least {cfg.min_seconds:g} s are kept")
