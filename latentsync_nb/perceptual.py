@@ -341,7 +341,7 @@ def two_afc_set(
             def mouth(op, sp):
                 return (np.where(np.arange(len(op)) == k, other, op), sp)
 
-            ref, wrong = small(frames[k]), small(render_clip(spec, mouth=mouth)[0][k])
+            ref, wrong = small(frames[k]), small(render_clip(spec, mouth=mouth, draw=[k])[0][k])
             mse = lower_mse(ref, wrong)  # every distortion is matched to it
             near = equal_mse_distortions(ref, mse)
             for kind, img in near.items():

@@ -9,7 +9,7 @@ import math
 from functools import partial
 from dataclasses import dataclass, asdict
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Collection
 
 import cv2
 import numpy as np
@@ -535,8 +535,10 @@ def render_clip(
     fps: int = OFFICIAL_AV.fps,
     sr: int = OFFICIAL_AV.sample_rate,
     mouth: Callable | None = None,
+    draw: Collection[int] | None = None,
 ):
-    "Frames (n, h, w, 3) uint8, audio (n * 640,) float32 and per-frame metadata of one clip."
+    """Frames (n, h, w, 3) uint8, audio (n * 640,) float32 and per-frame metadata of one clip; only the frames
+    in `draw` are drawn if given (the others stay black: the rest of the clip is unchanged)."""
     spk = {s.id: s for s in SPEAKERS}[spec.speaker]
     rng = np.random.default_rng(spec.seed)
     n_frames = int(round(spec.seconds * fps))
@@ -556,11 +558,13 @@ def render_clip(
     phase = rng.uniform(0, 2 * np.pi, 3)
     face = np.array([[128 - spk.face_w, 120 - spk.face_h, 1], [128 + spk.face_w, 120 + spk.face_h, 1]])
     frames, boxes = [], []
+    blank = np.zeros_like(background)
     for i in range(n_frames):
         t = i / fps
         centre = (spec.centre[0] + spec.drift[0] * t, spec.centre[1] + spec.drift[1] * t)
         m = pose_matrix(t, phase, spec.face_scale, centre)
-        frames.append(place(renderer(mouth_open[i], spread[i], blink[i]), background, m))
+        drawn = draw is None or i in draw
+        frames.append(place(renderer(mouth_open[i], spread[i], blink[i]), background, m) if drawn else blank)
         boxes.append([round(float(v), 1) for v in (face @ m.T).ravel()])
     bounds = np.cumsum([0] + [d for _, d in phones])
     timed = [
@@ -665,7 +669,7 @@ def render_window(
     specs = {s.id: s for s in corpus_plan(seed)}
     if clip_id not in specs:
         raise ValueError(f"No clip {clip_id!r} in the corpus plan; known: {', '.join(specs)}")
-    imgs, wav, _ = render_clip(specs[clip_id], mouth=mouth)
+    imgs, wav, _ = render_clip(specs[clip_id], mouth=mouth, draw=range(start, start + frames))
     if not (0 <= start and start + frames <= len(imgs)):
         raise ValueError(f"frames {start}..{start + frames} are outside clip {clip_id} ({len(imgs)} frames)")
     imgs = imgs[start : start + frames]
