@@ -59,6 +59,7 @@ __all__ = [
     "blurred",
     "upscaled",
     "run_item",
+    "Workers",
     "run_step",
     "held_out",
     "write_manifest",
@@ -492,34 +493,66 @@ def _init_worker(threads: int) -> None:
 
 
 # %% ../nbs/07a_preprocess.ipynb #98aa77f6
-def _pool_run(step: str, todo: list, out, cfg: PrepConfig, workers: int, bar) -> None:
-    "Run a step's items in a pool of `workers` spawned processes (each with its share of the cores)."
-    import multiprocessing as mp
-    import os
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+class Workers:
+    """Spawned worker processes kept for a whole run, each with its share of the cores (and its detector and
+    judge, loaded once); started when first needed, started again if one dies."""
 
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    ctx = mp.get_context("spawn")
-    with ProcessPoolExecutor(workers, ctx, initializer=_init_worker, initargs=(threads,)) as pool:
-        for done in as_completed([pool.submit(run_item, step, it, out, cfg) for it in todo]):
-            done.result()
-            bar.update()
+    def __init__(self, n: int):
+        self.n = n
+        self._pool = None
+
+    def pool(self):
+        "The running pool, started if there is none."
+        import multiprocessing as mp
+        import os
+        from concurrent.futures import ProcessPoolExecutor
+
+        if self._pool is None:
+            threads = max(1, (os.cpu_count() or 1) // self.n)
+            ctx = mp.get_context("spawn")
+            self._pool = ProcessPoolExecutor(self.n, ctx, initializer=_init_worker, initargs=(threads,))
+        return self._pool
+
+    def close(self) -> None:
+        "Stop the processes (a pool broken by a dead worker is dropped the same way)."
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+        self._pool = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
-def run_step(step: str, items: list, out, cfg: PrepConfig, workers: int = 1, progress: bool = True) -> list:
-    """Run a step over the items that have no record yet (in `workers` processes); every item's record. A
-    worker that dies (out of memory, a decoder's crash) costs a restart; after three, its items are errors."""
+def _pool_run(step: str, todo: list, out, cfg: PrepConfig, workers: Workers, bar) -> None:
+    "Run a step's items on the workers."
+    from concurrent.futures import as_completed
+
+    for done in as_completed([workers.pool().submit(run_item, step, it, out, cfg) for it in todo]):
+        done.result()
+        bar.update()
+
+
+def run_step(step: str, items: list, out, cfg: PrepConfig, workers=1, progress: bool = True) -> list:
+    """Run a step over the items that have no record yet (`workers`: a number of processes, or `Workers`);
+    every item's record. A worker that dies (out of memory, a decoder's crash) costs a restart; after three,
+    its items are errors."""
     from concurrent.futures.process import BrokenProcessPool
 
     from tqdm.auto import tqdm
 
+    if isinstance(workers, int) and workers > 1:
+        with Workers(workers) as pool:
+            return run_step(step, items, out, cfg, pool, progress)
     _work(out, step, "x").parent.mkdir(parents=True, exist_ok=True)
 
     def left():
         return [it for it in items if not _work(out, step, it["key"], ".json").exists()]
 
     with tqdm(total=len(items), initial=len(items) - len(left()), desc=step, disable=not progress) as bar:
-        if workers <= 1:
+        if isinstance(workers, int):
             for it in left():
                 run_item(step, it, out, cfg)
                 bar.update()
@@ -529,7 +562,7 @@ def run_step(step: str, items: list, out, cfg: PrepConfig, workers: int = 1, pro
                     _pool_run(step, left(), out, cfg, workers, bar)
                     break
                 except BrokenProcessPool:
-                    continue  # the finished items have their records: start again with the others
+                    workers.close()  # the finished items have their records: start again with the others
         for it in left():
             _record(step, dict(item=it, kept=[], reason="error", detail="the worker died on it"), out)
     return [json.loads(_work(out, step, it["key"], ".json").read_text()) for it in items]
@@ -638,8 +671,9 @@ def preprocess(raw_dir, out, cfg: PrepConfig = PrepConfig(), workers: int = 1, p
     speakers_file = raw / "speakers.json"
     speakers = json.loads(speakers_file.read_text()) if speakers_file.exists() else {}
     records = {}
-    for step in STEPS:
-        records[step] = run_step(step, items, out, cfg, workers, progress)
-        items = [k for r in records[step] for k in r["kept"]]
+    with Workers(workers) as pool:  # one set of processes for every step
+        for step in STEPS:
+            records[step] = run_step(step, items, out, cfg, pool if workers > 1 else 1, progress)
+            items = [k for r in records[step] for k in r["kept"]]
     write_manifest(out, items, cfg, speakers)
     return prep_report(records)
