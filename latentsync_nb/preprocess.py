@@ -526,6 +526,7 @@ class Workers:
         self.close()
 
 
+# %% ../nbs/07a_preprocess.ipynb #263438d9
 def _pool_run(step: str, todo: list, out, cfg: PrepConfig, workers: Workers, bar) -> None:
     "Run a step's items on the workers."
     from concurrent.futures import as_completed
