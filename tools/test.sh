@@ -3,7 +3,7 @@
 #   1. tools/export.sh (ruff format, nbdev_export, nbdev_clean, the README render) changes nothing (package, notebooks,
 #      README in sync and formatted), ruff's linter passes on the notebooks and the package, and the notebooks' text
 #      passes tools/check_notebooks.py (no control characters in markdown, Colab's install URL);
-#   2. every notebook runs (nbdev_test; cells flagged `slow` only with `nbdev_test --flags slow`);
+#   2. every notebook runs (as nbdev_test runs them, longest first; cells flagged `slow` only with --flags slow);
 #   3. pytest tests/ (two workers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,9 +28,10 @@ echo "notebook text check: no control characters in markdown, Colab installs fro
 # in the release's formats instead (it also does so by default on a machine without a GPU).
 export LATENTSYNC_NB_RELEASE=stand-in
 
-# Two notebooks run at once; one thread each: with torch's default (a thread per core) the two processes fight over
+# Two notebooks run at once, the longest first (nbdev's own test of each notebook, in an order that packs two workers:
+# tools/test_notebooks.py); one thread each: with torch's default (a thread per core) the two processes fight over
 # the cores and the notebooks take about twice as long.
-OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 nbdev_test --n_workers 2 --timing
+OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python tools/test_notebooks.py
 
 # pytest the same way: two workers (pytest-xdist, work stealing: a few tests take a minute or two), one thread each.
 set +e
