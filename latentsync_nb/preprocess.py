@@ -36,6 +36,7 @@ from .syncnet import load_judge, load_syncnet, shift_audio, sync_offsets
 # %% auto #0
 __all__ = [
     "PREP_PRESETS",
+    "MAX_SOUND_DELAY",
     "STEPS",
     "PrepConfig",
     "write_raw_video",
@@ -230,6 +231,9 @@ def sound_delay(path) -> float:
     return _first_time(path, "audio") - _first_time(path, "video")
 
 
+MAX_SOUND_DELAY = 10.0  # seconds between a file's first sound and first picture beyond which it is unreadable
+
+
 def on_picture_clock(wav: np.ndarray, delay: float) -> np.ndarray:
     "16 kHz sound whose track starts `delay` s after the pictures, as samples counted from the first picture."
     shift = round(delay * OFFICIAL_AV.sample_rate)
@@ -239,7 +243,13 @@ def on_picture_clock(wav: np.ndarray, delay: float) -> np.ndarray:
 def read_source(path, dst: Path, cfg: PrepConfig = PrepConfig()) -> dict:
     "Step 1: a raw file's length in 25 fps frames, and its 16 kHz mono sound written to dst.wav; or Dropped."
     try:
-        wav = on_picture_clock(read_audio(path), sound_delay(path))
+        wav = read_audio(path)
+        delay = sound_delay(path)
+        if abs(delay) > MAX_SOUND_DELAY:  # broken timestamps, not a camera's latency
+            raise MediaError(
+                f"its sound starts {delay:+.1f} s from its pictures (at most {MAX_SOUND_DELAY:g})"
+            )
+        wav = on_picture_clock(wav, delay)
         n = min(count_video_frames(path), len(wav) // OFFICIAL_AV.samples_per_frame)
     except (MediaError, av.error.FFmpegError) as e:
         raise Dropped("no audio" if "no audio" in str(e) else "unreadable", str(e)) from None
