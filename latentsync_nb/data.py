@@ -310,7 +310,8 @@ def read_video(path, fps: float = OFFICIAL_AV.fps) -> np.ndarray:
             raise MediaError(f"{path} has no video stream.")
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        frames, times, converter = [], [], VideoReformatter()
+        frames, times = [], []
+        converter = VideoReformatter()  # one for the stream
         try:
             for frame in container.decode(stream):
                 frames.append(_rgb(frame, converter))
