@@ -140,6 +140,7 @@ def _source_sound(path) -> np.ndarray:
     "A file's sound decoded at its own rate, mixed to mono and taken to 16 kHz by scipy (not by read_audio)."
     with av.open(str(path)) as container:
         stream = container.streams.audio[0]
+        # AAC decodes to planar floats: one row per channel
         chunks = [f.to_ndarray().reshape(f.layout.nb_channels, -1).mean(0) for f in container.decode(stream)]
         rate = stream.rate
     return resample_poly(np.concatenate(chunks).astype(np.float64), 16_000, rate)
